@@ -1,0 +1,286 @@
+"""The provider contract: request and event types, the error family, secret redaction.
+
+Everything a UI or a script needs to talk to a model lives behind these types, so the core can be
+used and tested without a terminal. No Textual import here or anywhere under ``providers/``.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol, runtime_checkable
+
+from qwen_tui.timing import RequestTiming
+
+Role = Literal["system", "user", "assistant"]
+
+
+@dataclass(frozen=True, slots=True)
+class Message:
+    role: Role
+    content: str
+
+    def to_wire(self) -> dict[str, str]:
+        return {"role": self.role, "content": self.content}
+
+
+@dataclass(slots=True)
+class ChatRequest:
+    messages: list[Message]
+    model: str | None = None  # None: the provider's configured model
+    max_tokens: int | None = None
+    temperature: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Timeouts:
+    """Seconds. ``first_byte`` covers connect + send + wait for response headers."""
+
+    connect: float = 10.0
+    first_byte: float = 30.0
+    between_chunks: float = 60.0
+
+
+@dataclass(slots=True)
+class ProviderSettings:
+    """One configured provider, resolved from config file, env and defaults."""
+
+    name: str
+    kind: str
+    base_url: str
+    model: str
+    api_key_env: str | None = None
+    api_key: str | None = field(default=None, repr=False)  # read from api_key_env, never saved
+    api_url: str | None = None  # Blaxel control plane
+    workspace: str | None = None  # Blaxel
+    timeouts: Timeouts = field(default_factory=Timeouts)
+    context_window: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.api_key:
+            register_secret(self.api_key)
+
+
+@dataclass(frozen=True, slots=True)
+class ModelInfo:
+    id: str
+    context_window: int | None = None
+    owned_by: str | None = None
+    sandbox: bool = False
+    details: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Health:
+    """Result of ``Provider.check()``: one cheap call."""
+
+    provider: str
+    reachable: bool
+    key_set: bool
+    key_accepted: bool | None  # None: not known (no key needed, or unreachable)
+    latency_ms: float | None = None
+    error: str | None = None  # plain words, redacted
+
+
+# ---- stream events -------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Phase:
+    """A visible state change before the first token: ``connecting``, ``waiting`` (request sent,
+    no headers yet), ``loading_model`` (Ollama: no byte yet, the model is probably loading),
+    ``streaming`` (headers in)."""
+
+    name: Literal["connecting", "waiting", "loading_model", "streaming"]
+
+
+@dataclass(frozen=True, slots=True)
+class TextDelta:
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReasoningDelta:
+    """Reasoning text some models stream beside the answer (SambaNova ``delta.reasoning``)."""
+
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    prompt_tokens: int | None = None
+    completion_tokens: int | None = None
+    total_tokens: int | None = None
+    server_timing: dict[str, Any] = field(default_factory=dict)  # provider's own figures
+
+
+@dataclass(frozen=True, slots=True)
+class Finished:
+    """Always the last event of a successful stream."""
+
+    reason: str  # "stop", "length", ...
+    timing: RequestTiming
+
+
+StreamEvent = Phase | TextDelta | ReasoningDelta | Usage | Finished
+
+
+@runtime_checkable
+class Provider(Protocol):
+    """What every provider offers. Built-ins and plugins alike are constructed as
+    ``ProviderClass(settings)``."""
+
+    settings: ProviderSettings
+    kind: str
+    #: True for providers whose endpoint has an API key to check (a local Ollama does not).
+    needs_key: bool
+
+    @property
+    def name(self) -> str: ...
+
+    def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]: ...
+
+    async def list_models(self) -> list[ModelInfo]: ...
+
+    async def check(self) -> Health: ...
+
+    async def warm(self) -> None: ...
+
+    async def aclose(self) -> None: ...
+
+
+# ---- errors --------------------------------------------------------------------------------
+
+
+class ProviderError(Exception):
+    """An expected failure, told in plain words: which provider, what happened, what to do.
+
+    ``partial_text`` holds whatever answer text arrived before the failure; ``timing`` what was
+    measured up to it.
+    """
+
+    kind = "error"
+
+    def __init__(
+        self,
+        provider: str,
+        what: str,
+        fix: str = "",
+        *,
+        status: int | None = None,
+        retry_after: float | None = None,
+        partial_text: str = "",
+        timing: RequestTiming | None = None,
+    ) -> None:
+        self.provider = provider
+        self.what = redact(what)
+        self.fix = redact(fix)
+        self.status = status
+        self.retry_after = retry_after
+        self.partial_text = partial_text
+        self.timing = timing
+        super().__init__(self.message)
+
+    @property
+    def message(self) -> str:
+        text = f"{self.provider}: {self.what}"
+        if self.fix:
+            text += f" — {self.fix}"
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "type": "error",
+            "error": self.kind,
+            "provider": self.provider,
+            "message": self.message,
+            "status": self.status,
+            "retry_after": self.retry_after,
+        }
+
+
+class AuthError(ProviderError):
+    kind = "auth"
+
+
+class MissingKey(AuthError):
+    kind = "missing_key"
+
+
+class NotFound(ProviderError):
+    kind = "not_found"
+
+
+class RateLimited(ProviderError):
+    kind = "rate_limited"
+
+
+class SandboxModel(ProviderError):
+    kind = "sandbox_model"
+
+
+class Unavailable(ProviderError):
+    """Server error, overloaded, not running, unreachable, model loading."""
+
+    kind = "unavailable"
+
+
+class ModelLoading(Unavailable):
+    kind = "model_loading"
+
+
+class ProviderTimeout(Unavailable):
+    kind = "timeout"
+
+
+class Truncated(ProviderError):
+    """The stream ended before its end marker; ``partial_text`` keeps what came."""
+
+    kind = "truncated"
+
+
+class BadResponse(ProviderError):
+    """Undecodable data, or an error event inside a 200 stream."""
+
+    kind = "bad_response"
+
+
+class StreamErrorEvent(BadResponse):
+    kind = "stream_error"
+
+
+class PaymentRequired(ProviderError):
+    kind = "payment_required"
+
+
+# ---- secrets -------------------------------------------------------------------------------
+
+_SECRETS: set[str] = set()
+_PATTERNS = [
+    # Authorization-style header values
+    re.compile(r"(?i)((?:x-blaxel-)?authorization[\"']?\s*[:=]\s*[\"']?)(?:bearer\s+)?[^\s\"',}]+"),
+    re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{6,}"),
+    # key shapes
+    re.compile(r"()\b(?:hf|bl)_[A-Za-z0-9]{6,}"),
+    re.compile(r"()\bsk-[A-Za-z0-9_-]{6,}"),
+]
+REDACTED = "[redacted]"
+
+
+def register_secret(value: str | None) -> None:
+    """Remember a key value so ``redact`` removes it wherever it shows up, whatever its shape."""
+    if value and len(value) >= 4:
+        _SECRETS.add(value)
+
+
+def redact(text: str) -> str:
+    if not text:
+        return text
+    for secret in sorted(_SECRETS, key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, REDACTED)
+    for pattern in _PATTERNS:
+        text = pattern.sub(lambda m: m.group(1) + REDACTED, text)
+    return text
