@@ -94,6 +94,7 @@ class Phase:
     ``streaming`` (headers in)."""
 
     name: Literal["connecting", "waiting", "loading_model", "streaming"]
+    timing: RequestTiming | None = None  # the live measurement, for elapsed-time displays
 
 
 @dataclass(frozen=True, slots=True)
