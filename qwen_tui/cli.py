@@ -1,0 +1,292 @@
+"""Command line: argument parsing and dispatch; the work is done by the core and the subcommands.
+
+``qwen-tui [PATH]`` opens the TUI; ``ask``, ``providers``, ``models``, ``bench``, ``sim`` and
+``config`` are scriptable subcommands. Exit codes: 0 ok, 1 provider or network error, 2 usage,
+configuration or input error, 130 interrupted.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import traceback
+from collections.abc import Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+from qwen_tui import __version__
+from qwen_tui.config import AppConfig, ConfigError, load_config
+from qwen_tui.providers.base import Provider, ProviderError, redact
+from qwen_tui.subcommands.output import (
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    EXIT_USAGE,
+    UsageError,
+    err,
+    exit_code_for,
+)
+
+SUBCOMMANDS = ("ask", "providers", "models", "bench", "sim", "config")
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # exit 2 with a plain message, as argparse does, minus noise
+        self.print_usage(sys.stderr)
+        err(f"{self.prog}: {message}")
+        raise SystemExit(EXIT_USAGE)
+
+
+def _common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--config", metavar="FILE", help="config file (default: $QWEN_TUI_CONFIG or the XDG path)")
+    p.add_argument("--debug", action="store_true", help="show tracebacks (keys redacted)")
+
+
+def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.ArgumentParser]]:
+    tui = Parser(prog="qwen-tui", description="A terminal coding assistant. Subcommands: " + ", ".join(SUBCOMMANDS))
+    tui.add_argument("path", nargs="?", default=".", help="project folder (default: current folder)")
+    tui.add_argument("--provider", help="provider to start with")
+    tui.add_argument("--model", help="model to start with")
+    tui.add_argument("--demo", action="store_true", help="use the built-in simulator: no keys, no network")
+    tui.add_argument("--resume", nargs="?", const="latest", metavar="ID", help="resume the latest or a given session")
+    tui.add_argument("--version", action="version", version=f"qwen-tui {__version__}")
+    _common(tui)
+
+    subs: dict[str, argparse.ArgumentParser] = {}
+    ask = subs["ask"] = Parser(prog="qwen-tui ask", description="Stream one answer to stdout.")
+    ask.add_argument("prompt", help="the question, or - to read it from stdin")
+    ask.add_argument("--provider")
+    ask.add_argument("--model")
+    ask.add_argument("--file", action="append", default=[], metavar="PATH", help="add a file or folder (repeat)")
+    ask.add_argument("--json", action="store_true", help="one JSON object per line")
+    ask.add_argument("--demo", action="store_true", help=argparse.SUPPRESS)
+
+    prov = subs["providers"] = Parser(prog="qwen-tui providers", description="Configured providers and their health.")
+    prov.add_argument("--json", action="store_true")
+    prov.add_argument("--demo", action="store_true", help=argparse.SUPPRESS)
+
+    models = subs["models"] = Parser(prog="qwen-tui models", description="Models a provider lists.")
+    models.add_argument("provider")
+    models.add_argument("--json", action="store_true")
+    models.add_argument("--demo", action="store_true", help=argparse.SUPPRESS)
+
+    bench = subs["bench"] = Parser(prog="qwen-tui bench", description="TTFT and tokens/s per provider.")
+    bench.add_argument("--providers", help="comma-separated provider names (default: all with a key)")
+    bench.add_argument("--runs", type=int, default=5)
+    bench.add_argument("--prompt", default="Write a Python function that reverses a string.")
+    bench.add_argument("--json", action="store_true")
+    bench.add_argument("--demo", action="store_true", help=argparse.SUPPRESS)
+
+    sim = subs["sim"] = Parser(prog="qwen-tui sim", description="Run the provider simulator in the foreground.")
+    sim.add_argument("--port", type=int, default=0)
+    sim.add_argument("--ttft-ms", type=float, default=50.0)
+    sim.add_argument("--tps", type=float, default=200.0)
+
+    cfg = subs["config"] = Parser(prog="qwen-tui config", description="Check or locate the configuration.")
+    group = cfg.add_mutually_exclusive_group(required=True)
+    group.add_argument("--check", action="store_true", help="validate the config file")
+    group.add_argument("--path", action="store_true", help="print the config file's path")
+
+    for p in subs.values():
+        _common(p)
+    return tui, subs
+
+
+def _load(args: argparse.Namespace) -> AppConfig:
+    from qwen_tui.providers.registry import kinds
+
+    return load_config(args.config, known_kinds=kinds())
+
+
+def _provider(config: AppConfig, name: str | None) -> Provider:
+    from qwen_tui.providers.registry import build_provider
+
+    settings = config.provider(name or config.default_provider)
+    return build_provider(settings)
+
+
+def _with_demo(args: argparse.Namespace, config: AppConfig) -> tuple[Any, AppConfig]:
+    if not getattr(args, "demo", False):
+        return None, config
+    from qwen_tui.demo import start_demo
+
+    return start_demo(config, paced=False)
+
+
+async def _closing(providers: list[Provider], coro: Coroutine[Any, Any, int]) -> int:
+    try:
+        return await coro
+    finally:
+        for p in providers:
+            await p.aclose()
+
+
+def _run_async(factory: Callable[[], Coroutine[Any, Any, int]]) -> int:
+    return asyncio.run(factory())
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from qwen_tui.subcommands.ask import gather_context, read_prompt, run_ask
+
+    config = _load(args)
+    sim, config = _with_demo(args, config)
+    try:
+        provider = _provider(config, args.provider)
+        prompt = read_prompt(args.prompt)
+        files = gather_context(Path.cwd(), args.file, max_file_bytes=256 * 1024)
+        return _run_async(lambda: _closing([provider], run_ask(
+            config, provider, prompt, files, model=args.model, as_json=args.json)))
+    finally:
+        if sim is not None:
+            sim.stop()
+
+
+def cmd_providers(args: argparse.Namespace) -> int:
+    from qwen_tui.providers.registry import build_providers
+    from qwen_tui.subcommands.listing import run_providers
+
+    config = _load(args)
+    sim, config = _with_demo(args, config)
+    try:
+        providers = build_providers(config)
+        return _run_async(lambda: _closing(list(providers.values()), run_providers(providers, args.json)))
+    finally:
+        if sim is not None:
+            sim.stop()
+
+
+def cmd_models(args: argparse.Namespace) -> int:
+    from qwen_tui.subcommands.listing import run_models
+
+    config = _load(args)
+    sim, config = _with_demo(args, config)
+    try:
+        provider = _provider(config, args.provider)
+        return _run_async(lambda: _closing([provider], run_models(provider, args.json)))
+    finally:
+        if sim is not None:
+            sim.stop()
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from qwen_tui.subcommands.bench import run_bench_command
+
+    config = _load(args)
+    sim, config = _with_demo(args, config)
+    try:
+        return run_bench_command(config, args)
+    finally:
+        if sim is not None:
+            sim.stop()
+
+
+def cmd_sim(args: argparse.Namespace) -> int:
+    from qwen_tui.sim import run_foreground
+
+    run_foreground(port=args.port, ttft_ms=args.ttft_ms, tps=args.tps)
+    return EXIT_OK
+
+
+def cmd_config(args: argparse.Namespace) -> int:
+    from qwen_tui import paths
+
+    path = paths.config_file(args.config)
+    if args.path:
+        sys.stdout.write(f"{path}\n")
+        return EXIT_OK
+    _load(args)
+    state = "no file (defaults in use)" if not path.exists() else "ok"
+    sys.stdout.write(f"{path}: {state}\n")
+    return EXIT_OK
+
+
+def cmd_tui(args: argparse.Namespace) -> int:
+    root = Path(args.path).expanduser()
+    if not root.is_dir():
+        raise UsageError(f"{args.path}: not a folder")
+    problem: str | None = None
+    try:
+        config = _load(args)
+    except ConfigError as exc:
+        if args.config:  # an explicitly named file that is wrong: say so and stop
+            raise
+        problem = str(exc)
+        config = _defaults()
+    from qwen_tui.ui.app import run_app
+
+    return run_app(root.resolve(), config, provider=args.provider, model=args.model, demo=args.demo,
+                   config_problem=problem, resume=args.resume)
+
+
+def _defaults() -> AppConfig:
+    """Built-in defaults, used by the TUI when the config file is broken (it says so on screen)."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        empty = Path(tmp) / "empty.toml"
+        empty.write_text("")
+        return load_config(empty)
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "ask": cmd_ask,
+    "providers": cmd_providers,
+    "models": cmd_models,
+    "bench": cmd_bench,
+    "sim": cmd_sim,
+    "config": cmd_config,
+}
+
+
+VALUE_OPTIONS = {"--config", "--provider", "--model"}
+
+
+def _subcommand_index(argv: list[str]) -> int | None:
+    """Where the subcommand stands, skipping global options and their values."""
+    skip = False
+    for i, arg in enumerate(argv):
+        if skip:
+            skip = False
+        elif arg in VALUE_OPTIONS:
+            skip = True
+        elif not arg.startswith("-"):
+            return i if arg in SUBCOMMANDS else None
+    return None
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    tui, subs = build_parser()
+    index = _subcommand_index(argv)
+    if index is not None:
+        args = subs[argv[index]].parse_args(argv[:index] + argv[index + 1 :])
+        handler = COMMANDS[argv[index]]
+    else:
+        args = tui.parse_args(argv)
+        handler = cmd_tui
+    try:
+        return handler(args)
+    except KeyboardInterrupt:
+        err("interrupted")
+        return EXIT_INTERRUPTED
+    except (ConfigError, UsageError) as exc:
+        _debug(args)
+        err(f"error: {exc}")
+        return EXIT_USAGE
+    except ProviderError as exc:
+        _debug(args)
+        err(f"error: {exc.message}")
+        return exit_code_for(exc)
+    except Exception as exc:  # plugins and other expected-but-unknown failures
+        from qwen_tui.providers.registry import PluginError
+
+        if isinstance(exc, PluginError):
+            _debug(args)
+            err(f"error: {exc}")
+            return EXIT_USAGE
+        raise
+
+
+def _debug(args: argparse.Namespace) -> None:
+    if getattr(args, "debug", False):
+        sys.stderr.write(redact("".join(traceback.format_exc())))

@@ -1,0 +1,362 @@
+"""The HTTP machinery every built-in provider shares: one keep-alive client per provider,
+timeouts split into connect / first byte / between chunks, connect-time tracing, and the mapping
+from HTTP failures to the ProviderError family.
+
+Subclasses supply URLs, headers, the request body, and how to read their stream and error bodies.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import json
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+import httpx
+
+from qwen_tui.providers.base import (
+    AuthError,
+    BadResponse,
+    ChatRequest,
+    Health,
+    MissingKey,
+    ModelInfo,
+    ModelLoading,
+    NotFound,
+    PaymentRequired,
+    Phase,
+    ProviderError,
+    ProviderSettings,
+    ProviderTimeout,
+    RateLimited,
+    StreamEvent,
+    Truncated,
+    Unavailable,
+    redact,
+)
+from qwen_tui.timing import RequestTiming, clock
+
+USER_AGENT = "qwen-tui/0.1"
+MAX_ERROR_BODY = 64 * 1024
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """``Retry-After`` as seconds, from either a number or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def error_text(body: Any) -> str:
+    """The human part of an error body, whatever its shape."""
+    if isinstance(body, dict):
+        err = body.get("error", body.get("detail", body.get("message")))
+        if isinstance(err, dict):
+            return str(err.get("message") or err.get("code") or json.dumps(err))
+        if isinstance(err, list):
+            return "; ".join(error_text({"error": e}) if not isinstance(e, str) else e for e in err)
+        if err is not None:
+            return str(err)
+        return json.dumps(body)[:300]
+    if isinstance(body, list):
+        return "; ".join(str(e) for e in body)[:300]
+    return str(body)[:300]
+
+
+class HTTPProvider:
+    """Base of the built-in providers. Not a provider on its own."""
+
+    kind = "http"
+    needs_key = True
+    label = "Provider"
+    #: Phase announced when no response headers came after ``slow_header_s`` (Ollama: model load).
+    slow_header_phase: str | None = None
+    slow_header_s = 0.5
+
+    def __init__(self, settings: ProviderSettings) -> None:
+        self.settings = settings
+        self._client: httpx.AsyncClient | None = None
+
+    # -- identity ---------------------------------------------------------------------------
+    @property
+    def name(self) -> str:
+        return self.settings.name
+
+    def __repr__(self) -> str:  # never shows the key
+        return f"<{type(self).__name__} {self.name} {self.settings.base_url} model={self.settings.model}>"
+
+    # -- client -----------------------------------------------------------------------------
+    @property
+    def client(self) -> httpx.AsyncClient:
+        if self._client is None or self._client.is_closed:
+            t = self.settings.timeouts
+            self._client = httpx.AsyncClient(
+                timeout=httpx.Timeout(
+                    connect=t.connect,
+                    read=max(t.first_byte, t.between_chunks),
+                    write=max(t.connect, 30.0),
+                    pool=t.connect,
+                ),
+                limits=httpx.Limits(max_keepalive_connections=4, keepalive_expiry=120.0),
+                headers={"User-Agent": USER_AGENT},
+                trust_env=False,
+                follow_redirects=False,
+            )
+        return self._client
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
+
+    # -- what subclasses define ---------------------------------------------------------------
+    def auth_headers(self) -> dict[str, str]:
+        key = self.settings.api_key
+        return {"Authorization": f"Bearer {key}"} if key else {}
+
+    def require_key(self) -> None:
+        if self.needs_key and not self.settings.api_key:
+            env = self.settings.api_key_env or "the api_key_env of this provider"
+            raise MissingKey(
+                self.name,
+                "no API key",
+                f"set the environment variable {env} (e.g. `export {env}=...`) and start again",
+            )
+
+    def warm_url(self) -> str:
+        return self.settings.base_url
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:  # pragma: no cover
+        raise NotImplementedError
+        yield  # noqa
+
+    async def list_models(self) -> list[ModelInfo]:  # pragma: no cover
+        raise NotImplementedError
+
+    # -- shared operations ------------------------------------------------------------------
+    async def warm(self) -> None:
+        """Open (and keep) a connection so the first question does not pay connect/TLS time."""
+        try:
+            await self.client.head(self.warm_url(), headers=self.auth_headers())
+        except httpx.HTTPError:
+            pass  # a failed warm-up is not an error; the real request will say what is wrong
+
+    async def check(self) -> Health:
+        key_set = bool(self.settings.api_key)
+        start = clock()
+        try:
+            self.require_key()
+            await self.list_models()
+        except MissingKey as exc:
+            return Health(self.name, reachable=False, key_set=False, key_accepted=None, error=exc.message)
+        except AuthError as exc:
+            return Health(
+                self.name, reachable=True, key_set=key_set, key_accepted=False,
+                latency_ms=(clock() - start) * 1000, error=exc.message,
+            )
+        except ProviderError as exc:
+            reachable = exc.status is not None
+            return Health(
+                self.name, reachable=reachable, key_set=key_set, key_accepted=None,
+                latency_ms=(clock() - start) * 1000 if reachable else None, error=exc.message,
+            )
+        return Health(
+            self.name, reachable=True, key_set=key_set,
+            key_accepted=True if (self.needs_key and key_set) else None,
+            latency_ms=(clock() - start) * 1000,
+        )
+
+    async def get_json(self, url: str, *, headers: dict[str, str] | None = None, params: Any = None) -> Any:
+        """One control call (listing, lookup) with errors mapped like a chat request's."""
+        hdrs = {**self.auth_headers(), **(headers or {})}
+        try:
+            resp = await self.client.get(url, headers=hdrs, params=params)
+        except httpx.HTTPError as exc:
+            raise self.transport_error(exc, url, None) from None
+        if resp.status_code >= 400:
+            raise self.status_error(resp.status_code, resp.headers, resp.content, None, url=url)
+        try:
+            return resp.json()
+        except ValueError:
+            raise BadResponse(self.name, f"{url} answered with something that is not JSON",
+                              "check base_url: it may point at the wrong server", status=resp.status_code) from None
+
+    @asynccontextmanager
+    async def open_stream(
+        self, method: str, url: str, body: dict[str, Any], timing: RequestTiming, headers: dict[str, str] | None = None
+    ) -> AsyncIterator[tuple[httpx.Response, list[StreamEvent]]]:
+        """Send the request and wait for the response headers, within the first-byte timeout.
+
+        Yields the response and the phase events that happened while waiting (the caller yields
+        them on). Raises mapped ProviderErrors for every failure, including an HTTP error status.
+        """
+        hdrs = {**self.auth_headers(), "Accept": "text/event-stream", **(headers or {})}
+        content = json.dumps(body, ensure_ascii=False).encode("utf-8")
+        hdrs["Content-Type"] = "application/json"
+
+        async def trace(name: str, info: dict[str, Any]) -> None:
+            if name == "connection.connect_tcp.started":
+                timing.connect_started = clock()
+            elif name in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
+                timing.connect_done = clock()
+                timing.reused_connection = False
+
+        req = self.client.build_request(method, url, content=content, headers=hdrs, extensions={"trace": trace})
+        timing.started = clock()
+        send = asyncio.ensure_future(self.client.send(req, stream=True))
+        phases: list[StreamEvent] = []
+        try:
+            deadline = self.settings.timeouts.first_byte
+            if self.slow_header_phase:
+                done, _ = await asyncio.wait({send}, timeout=min(self.slow_header_s, deadline))
+                if not done:
+                    phases.append(Phase(self.slow_header_phase, timing))  # type: ignore[arg-type]
+                    deadline -= self.slow_header_s
+            async with asyncio.timeout(max(deadline, 0.001)):
+                resp = await asyncio.shield(send)
+        except TimeoutError:
+            send.cancel()
+            raise ProviderTimeout(
+                self.name,
+                f"no response within {self.settings.timeouts.first_byte:g} s",
+                self.timeout_fix(),
+                timing=timing,
+            ) from None
+        except asyncio.CancelledError:
+            send.cancel()
+            raise
+        except httpx.HTTPError as exc:
+            raise self.transport_error(exc, url, timing) from None
+        timing.mark_headers()
+        try:
+            if resp.status_code >= 400:
+                raw = b""
+                try:
+                    async for part in resp.aiter_raw():
+                        raw += part
+                        if len(raw) > MAX_ERROR_BODY:
+                            break
+                except httpx.HTTPError:
+                    pass
+                raise self.status_error(resp.status_code, resp.headers, raw, timing, url=url)
+            yield resp, phases
+        finally:
+            await resp.aclose()
+
+    async def iter_raw(self, resp: httpx.Response, timing: RequestTiming, partial: list[str]) -> AsyncIterator[bytes]:
+        """Raw body chunks, with the between-chunks timeout and drops mapped to Truncated."""
+        gap = self.settings.timeouts.between_chunks
+        it = resp.aiter_raw().__aiter__()
+        while True:
+            try:
+                async with asyncio.timeout(gap):
+                    chunk = await it.__anext__()
+            except StopAsyncIteration:
+                return
+            except TimeoutError:
+                raise ProviderTimeout(
+                    self.name,
+                    f"the stream stalled: no data for {gap:g} s",
+                    "the partial answer is kept; ask again, or raise read_timeout in the config",
+                    partial_text="".join(partial),
+                    timing=timing,
+                ) from None
+            except httpx.HTTPError as exc:
+                raise Truncated(
+                    self.name,
+                    f"the connection dropped mid-answer ({type(exc).__name__})",
+                    "the partial answer is kept; ask again to get the rest",
+                    partial_text="".join(partial),
+                    timing=timing,
+                ) from None
+            yield chunk
+
+    # -- error mapping --------------------------------------------------------------------------
+    def timeout_fix(self) -> str:
+        return "the provider may be overloaded; try again, or raise first_byte_timeout in the config"
+
+    def refused_message(self, url: str) -> tuple[str, str]:
+        return (f"cannot connect to {self.settings.base_url} (connection refused)",
+                "check base_url in the config and that the server is up")
+
+    def transport_error(self, exc: httpx.HTTPError, url: str, timing: RequestTiming | None) -> ProviderError:
+        if isinstance(exc, httpx.ConnectTimeout | httpx.PoolTimeout):
+            return ProviderTimeout(
+                self.name, f"could not connect to {self.settings.base_url} within {self.settings.timeouts.connect:g} s",
+                "check the network and base_url", timing=timing,
+            )
+        if isinstance(exc, httpx.ConnectError):
+            what, fix = self.refused_message(url)
+            text = str(exc).lower()
+            if "name or service" in text or "nodename" in text or "getaddrinfo" in text or "resolution" in text:
+                what, fix = f"cannot resolve the host of {self.settings.base_url}", "check base_url and your network/DNS"
+            return Unavailable(self.name, what, fix, timing=timing)
+        if isinstance(exc, httpx.TimeoutException):
+            return ProviderTimeout(self.name, "the request timed out", self.timeout_fix(), timing=timing)
+        if isinstance(exc, httpx.RemoteProtocolError):
+            return Truncated(self.name, "the server closed the connection without an answer",
+                             "try again; if it persists the server is failing", timing=timing)
+        return Unavailable(self.name, f"network error ({type(exc).__name__})", "check the network and try again",
+                           timing=timing)
+
+    def parse_error_body(self, raw: bytes) -> Any:
+        try:
+            return json.loads(raw)
+        except ValueError:
+            return raw.decode("utf-8", "replace").strip()[:300]
+
+    def key_hint(self) -> str:
+        env = self.settings.api_key_env
+        return f"check the key in {env}" if env else "check the key"
+
+    def not_found_fix(self) -> str:
+        return "check the model name (`qwen-tui models " + self.name + "` lists them)"
+
+    def is_model_not_found(self, status: int, body: Any, text: str) -> bool:
+        lowered = text.lower()
+        return (
+            status == 404
+            or "model_not_found" in json.dumps(body)
+            or "not supported by any provider" in lowered
+            or "model not found" in lowered
+        )
+
+    def status_error(
+        self, status: int, headers: httpx.Headers, raw: bytes, timing: RequestTiming | None, *, url: str = ""
+    ) -> ProviderError:
+        body = self.parse_error_body(raw)
+        text = redact(error_text(body))
+        retry = retry_after_seconds(headers.get("retry-after"))
+        kw: dict[str, Any] = {"status": status, "timing": timing, "retry_after": retry}
+        if status in (401, 403):
+            return AuthError(self.name, f"the key was refused ({status}: {text})", self.key_hint(), **kw)
+        if status == 402:
+            return PaymentRequired(self.name, f"payment required ({text})", "check your plan or credits", **kw)
+        if status == 429:
+            when = f"try again in {retry:.0f} s" if retry is not None else "wait a moment and try again"
+            return RateLimited(self.name, f"rate limited ({text})", when, **kw)
+        if status == 503 and isinstance(body, dict) and "estimated_time" in body:
+            eta = body.get("estimated_time")
+            when = f"try again in about {float(eta):.0f} s" if isinstance(eta, int | float) else "try again shortly"
+            return ModelLoading(self.name, f"the model is loading ({text})", when, **kw)
+        if status == 404 or self.is_model_not_found(status, body, text):
+            return NotFound(self.name, f"not found ({status}: {text})", self.not_found_fix(), **kw)
+        if status in (408, 504):
+            return ProviderTimeout(self.name, f"the server timed out ({status}: {text})", self.timeout_fix(), **kw)
+        if status >= 500:
+            when = f"try again in {retry:.0f} s" if retry is not None else "try again later"
+            return Unavailable(self.name, f"server error {status} ({text})", when, **kw)
+        return BadResponse(self.name, f"the request was rejected ({status}: {text})",
+                           "check the model and the request settings", **kw)

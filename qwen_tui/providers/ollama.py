@@ -1,0 +1,189 @@
+"""Ollama's native API: ``/api/chat`` streaming NDJSON, ``/api/tags``.
+
+A cold model sends no response headers until it is loaded (tens of seconds), so the first-byte
+timeout is long (300 s) and a ``loading_model`` phase is announced while nothing has come.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+from qwen_tui.providers.base import (
+    BadResponse,
+    ChatRequest,
+    Finished,
+    ModelInfo,
+    NotFound,
+    Phase,
+    ProviderError,
+    StreamErrorEvent,
+    StreamEvent,
+    TextDelta,
+    Truncated,
+    Usage,
+    redact,
+)
+from qwen_tui.providers.http import HTTPProvider, error_text
+from qwen_tui.providers.streams import DecodeError, NDJSONDecoder
+from qwen_tui.timing import RequestTiming
+
+NS = 1e9
+
+
+class OllamaProvider(HTTPProvider):
+    kind = "ollama"
+    needs_key = False
+    label = "Ollama"
+    slow_header_phase = "loading_model"
+
+    def refused_message(self, url: str) -> tuple[str, str]:
+        return (f"Ollama is not running at {self.settings.base_url}",
+                "start it with `ollama serve` (or set OLLAMA_HOST / base_url)")
+
+    def timeout_fix(self) -> str:
+        return "the model may still be loading; try again, or raise first_byte_timeout in the config"
+
+    def not_found_fix(self) -> str:
+        return f"pull it with `ollama pull {self.settings.model}`, or pick one `qwen-tui models {self.name}` lists"
+
+    def warm_url(self) -> str:
+        return f"{self.settings.base_url}/api/version"
+
+    async def warm(self) -> None:
+        try:
+            await self.client.get(self.warm_url(), headers=self.auth_headers())
+        except Exception:  # noqa: BLE001 - warming is best effort
+            pass
+
+    async def list_models(self) -> list[ModelInfo]:
+        body = await self.get_json(f"{self.settings.base_url}/api/tags")
+        models = []
+        for item in body.get("models", []) if isinstance(body, dict) else []:
+            if isinstance(item, dict) and isinstance(item.get("name"), str):
+                models.append(ModelInfo(item["name"], details=item))
+        return models
+
+    def chat_body(self, request: ChatRequest, model: str) -> dict[str, Any]:
+        options: dict[str, Any] = {}
+        if request.temperature is not None:
+            options["temperature"] = request.temperature
+        if request.max_tokens is not None:
+            options["num_predict"] = request.max_tokens
+        if self.settings.context_window:
+            options["num_ctx"] = self.settings.context_window
+        body: dict[str, Any] = {
+            "model": model,
+            "messages": [m.to_wire() for m in request.messages],
+            "stream": True,
+            "keep_alive": "10m",
+        }
+        if options:
+            body["options"] = options
+        return body
+
+    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        model = request.model or self.settings.model
+        timing = RequestTiming(self.name, model)
+        partial: list[str] = []
+        url = f"{self.settings.base_url}/api/chat"
+        yield Phase("connecting", timing)
+        try:
+            async with self.open_stream("POST", url, self.chat_body(request, model), timing,
+                                        {"Accept": "application/x-ndjson"}) as (resp, phases):
+                for phase in phases:
+                    yield phase
+                yield Phase("streaming", timing)
+                async for event in self._events(resp, timing, partial):
+                    yield event
+        except NotFound as exc:
+            try:
+                async with asyncio.timeout(3.0):
+                    names = [m.id for m in await self.list_models()][:5]
+            except (ProviderError, TimeoutError):
+                names = []
+            if names:
+                exc.fix = f"{exc.fix}; installed: {', '.join(names)}"
+                exc.args = (exc.message,)
+            raise self._fail(exc, timing, partial) from None
+        except ProviderError as exc:
+            raise self._fail(exc, timing, partial) from None
+        except (asyncio.CancelledError, GeneratorExit):
+            timing.outcome = "cancelled"
+            raise
+
+    @staticmethod
+    def _fail(exc: ProviderError, timing: RequestTiming, partial: list[str]) -> ProviderError:
+        timing.outcome = "error"
+        exc.partial_text = exc.partial_text or "".join(partial)
+        exc.timing = exc.timing or timing
+        return exc
+
+    async def _events(self, resp: Any, timing: RequestTiming, partial: list[str]) -> AsyncIterator[StreamEvent]:
+        decoder = NDJSONDecoder()
+        last: dict[str, Any] | None = None
+        async for chunk in self.iter_raw(resp, timing, partial):
+            try:
+                items = decoder.feed(chunk)
+            except DecodeError as exc:
+                raise BadResponse(
+                    self.name, f"the stream held data that cannot be decoded ({exc.sample!r})",
+                    "the partial answer is kept; try again", partial_text="".join(partial),
+                ) from None
+            for item in items:
+                if not isinstance(item, dict):
+                    continue
+                if item.get("error"):
+                    where = "mid-answer" if partial else "before the answer"
+                    raise StreamErrorEvent(
+                        self.name, f"Ollama reported an error {where}: {redact(error_text(item))}",
+                        "the partial answer is kept; try again", partial_text="".join(partial),
+                    )
+                message = item.get("message")
+                if isinstance(message, dict):
+                    content = message.get("content")
+                    if content and isinstance(content, str):
+                        timing.mark_content()
+                        partial.append(content)
+                        yield TextDelta(content)
+                if item.get("done"):
+                    last = item
+                    break
+            if last is not None:
+                break
+        if last is None:
+            raise Truncated(self.name, "the stream ended before its last line (done: true)",
+                            "the partial answer is kept; ask again to get the rest",
+                            partial_text="".join(partial), timing=timing)
+        if not partial:
+            raise BadResponse(self.name, "the answer was empty", "try again, or another model", timing=timing)
+        yield self._usage(last, timing)
+        timing.outcome = "complete"
+        yield Finished(str(last.get("done_reason") or "stop"), timing)
+
+    @staticmethod
+    def _usage(last: dict[str, Any], timing: RequestTiming) -> Usage:
+        def num(key: str) -> float | None:
+            value = last.get(key)
+            return float(value) if isinstance(value, int | float) else None
+
+        server: dict[str, Any] = {}
+        for key in ("total_duration", "load_duration", "prompt_eval_duration", "eval_duration"):
+            value = num(key)
+            if value is not None:
+                server[key.replace("_duration", "_ms")] = value / 1e6
+        eval_count, eval_ns = num("eval_count"), num("eval_duration")
+        if eval_count and eval_ns:
+            server["tokens_per_s"] = eval_count / eval_ns * NS
+        if "load_ms" in server or "prompt_eval_ms" in server:
+            server["ttft_ms"] = server.get("load_ms", 0.0) + server.get("prompt_eval_ms", 0.0)
+        timing.server.update(server)
+        if eval_count:
+            timing.tokens = int(eval_count)
+        prompt = last.get("prompt_eval_count") if isinstance(last.get("prompt_eval_count"), int) else None
+        if prompt is not None:
+            timing.server["prompt_tokens"] = prompt
+        completion = int(eval_count) if eval_count else None
+        total = (prompt or 0) + (completion or 0) if (prompt or completion) else None
+        return Usage(prompt_tokens=prompt, completion_tokens=completion, total_tokens=total, server_timing=server)

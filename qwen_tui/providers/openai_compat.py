@@ -1,0 +1,252 @@
+"""OpenAI-style chat over Server-Sent Events: the client under Hugging Face, SambaNova and
+Blaxel, and on its own (kind ``openai``) for any server that speaks the OpenAI chat API
+(llama.cpp's server, vLLM, LM Studio).
+
+Liberal in what it accepts: a first delta with a role and no content, SSE comments, a usage chunk
+with ``choices: []`` or none at all, extra or missing fields, a finish chunk with no ``[DONE]``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from typing import Any
+
+from qwen_tui.providers.base import (
+    BadResponse,
+    ChatRequest,
+    Finished,
+    MissingKey,
+    ModelInfo,
+    NotFound,
+    Phase,
+    ProviderError,
+    ReasoningDelta,
+    StreamErrorEvent,
+    StreamEvent,
+    TextDelta,
+    Truncated,
+    Usage,
+    redact,
+)
+from qwen_tui.providers.http import HTTPProvider, error_text
+from qwen_tui.providers.streams import DecodeError, SSEDecoder, parse_json
+from qwen_tui.timing import RequestTiming
+
+USAGE_COUNTS = ("prompt_tokens", "completion_tokens", "total_tokens")
+
+
+class OpenAICompatProvider(HTTPProvider):
+    kind = "openai"
+    needs_key = False  # a local server needs none; if api_key_env is set, its key is required
+    label = "OpenAI-compatible server"
+
+    def require_key(self) -> None:
+        if self.needs_key or self.settings.api_key_env:
+            if not self.settings.api_key:
+                env = self.settings.api_key_env or "the api_key_env of this provider"
+                raise MissingKey(self.name, "no API key", f"set the environment variable {env} and start again")
+
+    # -- endpoints ----------------------------------------------------------------------------
+    def api_base(self) -> str:
+        return self.settings.base_url
+
+    def chat_url(self) -> str:
+        return f"{self.api_base()}/chat/completions"
+
+    def models_url(self) -> str:
+        return f"{self.api_base()}/models"
+
+    def warm_url(self) -> str:
+        return self.models_url()
+
+    def request_model(self, request: ChatRequest) -> str:
+        return request.model or self.settings.model
+
+    def chat_body(self, request: ChatRequest, model: str) -> dict[str, Any]:
+        body: dict[str, Any] = {
+            "model": model,
+            "messages": [m.to_wire() for m in request.messages],
+            "stream": True,
+            "stream_options": {"include_usage": True},
+        }
+        if request.max_tokens is not None:
+            body["max_tokens"] = request.max_tokens
+        if request.temperature is not None:
+            body["temperature"] = request.temperature
+        return body
+
+    async def before_chat(self, request: ChatRequest) -> tuple[str, str, dict[str, str]]:
+        """URL, model and extra headers for a chat request (Blaxel resolves its model here)."""
+        return self.chat_url(), self.request_model(request), {}
+
+    # -- listing ------------------------------------------------------------------------------
+    async def list_models(self) -> list[ModelInfo]:
+        self.require_key()
+        body = await self.get_json(self.models_url())
+        items = body.get("data", []) if isinstance(body, dict) else body if isinstance(body, list) else []
+        models = []
+        for item in items:
+            if isinstance(item, dict) and isinstance(item.get("id"), str):
+                models.append(ModelInfo(item["id"], context_window=context_length(item),
+                                        owned_by=item.get("owned_by"), details=item))
+        return models
+
+    async def available_hint(self) -> str:
+        """A few model names for an unknown-model message; empty if they cannot be had quickly."""
+        try:
+            async with asyncio.timeout(3.0):
+                models = await self.list_models()
+        except (ProviderError, TimeoutError):
+            return ""
+        names = [m.id for m in models if not m.sandbox][:5]
+        return ("available: " + ", ".join(names)) if names else ""
+
+    # -- streaming ----------------------------------------------------------------------------
+    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        self.require_key()
+        url, model, headers = await self.before_chat(request)
+        timing = RequestTiming(self.name, model)
+        partial: list[str] = []
+        yield Phase("connecting", timing)
+        try:
+            async with self.open_stream("POST", url, self.chat_body(request, model), timing, headers) as (resp, phases):
+                for phase in phases:
+                    yield phase
+                yield Phase("streaming", timing)
+                async for event in self._events(resp, timing, partial):
+                    yield event
+        except NotFound as exc:
+            hint = await self.available_hint()
+            if hint:
+                exc.fix = f"{exc.fix}; {hint}"
+                exc.args = (exc.message,)
+            raise self._finish_error(exc, timing, partial) from None
+        except ProviderError as exc:
+            raise self._finish_error(exc, timing, partial) from None
+        except (asyncio.CancelledError, GeneratorExit):
+            timing.outcome = "cancelled"
+            raise
+
+    def _finish_error(self, exc: ProviderError, timing: RequestTiming, partial: list[str]) -> ProviderError:
+        timing.outcome = "error"
+        if not exc.partial_text:
+            exc.partial_text = "".join(partial)
+        if exc.timing is None:
+            exc.timing = timing
+        return exc
+
+    async def _events(self, resp: Any, timing: RequestTiming, partial: list[str]) -> AsyncIterator[StreamEvent]:
+        decoder = SSEDecoder()
+        finish: str | None = None
+        done = False
+        async for chunk in self.iter_raw(resp, timing, partial):
+            try:
+                events = decoder.feed(chunk)
+            except DecodeError as exc:
+                raise self._undecodable(exc, partial) from None
+            for sse in events:
+                if sse.data == "[DONE]":
+                    done = True
+                    break
+                if sse.event == "error":
+                    raise self._stream_error(sse.data, partial)
+                if not sse.data:
+                    continue
+                try:
+                    obj = parse_json(sse.data)
+                except DecodeError as exc:
+                    raise self._undecodable(exc, partial) from None
+                if not isinstance(obj, dict):
+                    continue
+                if obj.get("error"):
+                    raise self._stream_error(obj, partial)
+                choices = obj.get("choices")
+                if choices and isinstance(choices, list) and isinstance(choices[0], dict):
+                    choice = choices[0]
+                    delta = choice.get("delta") or {}
+                    if isinstance(delta, dict):
+                        content = delta.get("content")
+                        if content and isinstance(content, str):
+                            timing.mark_content()
+                            partial.append(content)
+                            yield TextDelta(content)
+                        reasoning = delta.get("reasoning") or delta.get("reasoning_content")
+                        if reasoning and isinstance(reasoning, str):
+                            yield ReasoningDelta(reasoning)
+                    if choice.get("finish_reason"):
+                        finish = str(choice["finish_reason"])
+                usage = obj.get("usage")
+                if isinstance(usage, dict):
+                    yield self._usage(usage, timing)
+            if done:
+                break
+        if not done:
+            try:
+                for sse in decoder.flush():
+                    if sse.data == "[DONE]":
+                        done = True
+            except DecodeError:
+                pass
+        if not done and finish is None:
+            raise Truncated(
+                self.name,
+                "the stream ended before its end marker",
+                "the partial answer is kept; ask again to get the rest",
+                partial_text="".join(partial),
+                timing=timing,
+            )
+        if not partial:
+            raise BadResponse(self.name, "the answer was empty", "try again, or another model", timing=timing)
+        timing.outcome = "complete"
+        yield Finished(finish or "stop", timing)
+
+    def _usage(self, usage: dict[str, Any], timing: RequestTiming) -> Usage:
+        counts = {k: usage.get(k) if isinstance(usage.get(k), int) else None for k in USAGE_COUNTS}
+        server = {k: v for k, v in usage.items() if k not in USAGE_COUNTS and not isinstance(v, dict | list)}
+        if counts["completion_tokens"]:
+            timing.tokens = counts["completion_tokens"]
+        if counts["prompt_tokens"] is not None:
+            timing.server["prompt_tokens"] = counts["prompt_tokens"]
+        timing.server.update(server)
+        return Usage(server_timing=server, **counts)
+
+    def _stream_error(self, payload: Any, partial: list[str]) -> ProviderError:
+        if isinstance(payload, str):
+            try:
+                payload = parse_json(payload)
+            except DecodeError:
+                pass
+        text = redact(error_text(payload) if not isinstance(payload, str) else payload)
+        kind = payload.get("error_type") if isinstance(payload, dict) else None
+        fix = "the partial answer is kept; try again"
+        if kind == "overloaded":
+            fix = "the provider is overloaded; the partial answer is kept; try again in a moment"
+        elif kind == "validation":
+            fix = "the request was refused; check the model and the length of the context"
+        where = "mid-answer" if partial else "before the answer"
+        return StreamErrorEvent(self.name, f"the provider reported an error {where}: {text}", fix,
+                                partial_text="".join(partial))
+
+    def _undecodable(self, exc: DecodeError, partial: list[str]) -> ProviderError:
+        return BadResponse(
+            self.name,
+            f"the stream held data that cannot be decoded ({exc.sample!r})",
+            "the partial answer is kept; try again; if it persists, check base_url points at an OpenAI-compatible server",
+            partial_text="".join(partial),
+        )
+
+
+def context_length(item: dict[str, Any]) -> int | None:
+    """A model's context window from an OpenAI-style listing (HF lists it per serving provider)."""
+    for key in ("context_length", "context_window", "max_context_length", "max_model_len"):
+        value = item.get(key)
+        if isinstance(value, int) and value > 0:
+            return value
+    providers = item.get("providers")
+    if isinstance(providers, list):
+        lengths = [p.get("context_length") for p in providers if isinstance(p, dict)]
+        lengths = [n for n in lengths if isinstance(n, int) and n > 0]
+        if lengths:
+            return max(lengths)
+    return None

@@ -1,0 +1,159 @@
+"""``qwen-tui ask``: one question, the answer streamed to stdout, timing to stderr."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from contextlib import aclosing
+from pathlib import Path
+from typing import Any
+
+from qwen_tui import paths
+from qwen_tui.config import AppConfig
+from qwen_tui.context import ContextError, ProjectIndex, Selection, build_prompt
+from qwen_tui.providers.base import ChatRequest, Finished, Message, Phase, Provider, ProviderError, TextDelta
+from qwen_tui.subcommands.output import (
+    EXIT_OK,
+    UsageError,
+    emit_json,
+    err,
+    exit_code_for,
+    fmt_ms,
+    safe,
+)
+from qwen_tui.timing import RequestTiming, append_history
+
+
+def gather_context(root: Path, file_args: list[str], max_file_bytes: int) -> list[Any]:
+    """The files named by ``--file``, through the same index and selection the TUI uses.
+
+    A single named file that is binary, missing or outside the root is a usage error; inside a
+    folder such files are skipped with a note on stderr.
+    """
+    if not file_args:
+        return []
+    index = ProjectIndex(root, max_file_bytes=max_file_bytes)
+    index.build()
+    selection = Selection()
+    for arg in file_args:
+        try:
+            index.resolve(arg.split(":", 1)[0] if _has_range(arg) else arg)
+        except ContextError as exc:
+            raise UsageError(f"--file {arg}: {exc}") from None
+        selection.add(arg)
+    files, notes = selection.expand(index)
+    for note in notes:
+        err(f"note: {note}")
+    return files
+
+
+def _has_range(arg: str) -> bool:
+    head, sep, tail = arg.rpartition(":")
+    return bool(sep and head and tail.replace("-", "").isdigit())
+
+
+async def run_ask(
+    config: AppConfig,
+    provider: Provider,
+    prompt: str,
+    files: list[Any],
+    *,
+    model: str | None,
+    as_json: bool,
+) -> int:
+    out = sys.stdout
+    built = build_prompt(prompt, [], files, system_prompt=None, context_window=provider.settings.context_window)
+    if built.over_budget:
+        raise UsageError(built.held_message or "the context does not fit the model's context window")
+    request = ChatRequest(messages=list(built.messages), model=model)
+    timing: RequestTiming | None = None
+    outcome, code = "complete", EXIT_OK
+    error: ProviderError | None = None
+    wrote_newline = True
+    try:
+        async with aclosing(provider.stream(request)) as events:
+            async for event in events:
+                if isinstance(event, TextDelta):
+                    if as_json:
+                        emit_json({"type": "delta", "text": event.text}, out)
+                    else:
+                        out.write(safe(event.text, out))
+                        out.flush()
+                        wrote_newline = event.text.endswith("\n")
+                elif isinstance(event, Phase):
+                    timing = event.timing or timing
+                    if event.name == "loading_model" and not as_json:
+                        err(f"{provider.name}: loading the model (no answer yet)…")
+                elif isinstance(event, Finished):
+                    timing = event.timing
+    except ProviderError as exc:
+        error, outcome, code = exc, "error", exit_code_for(exc)
+        timing = exc.timing or timing
+    except asyncio.CancelledError:
+        outcome = "cancelled"
+        if timing is not None:
+            timing.outcome = "cancelled"
+        _finish(provider, timing, outcome, as_json, wrote_newline, None)
+        raise
+    _finish(provider, timing, outcome, as_json, wrote_newline, error)
+    return code
+
+
+def _finish(
+    provider: Provider,
+    timing: RequestTiming | None,
+    outcome: str,
+    as_json: bool,
+    wrote_newline: bool,
+    error: ProviderError | None,
+) -> None:
+    out = sys.stdout
+    if not as_json and not wrote_newline:
+        out.write("\n")
+        out.flush()
+    if error is not None:
+        if as_json:
+            emit_json(error.to_dict(), out)
+        err(f"error: {error.message}")
+    summary: dict[str, Any] = {
+        "type": "summary",
+        "provider": provider.name,
+        "model": timing.model if timing else provider.settings.model,
+        "ttft_ms": None,
+        "connect_ms": None,
+        "reused_connection": None,
+        "tokens": 0,
+        "tokens_per_s": None,
+        "outcome": outcome,
+    }
+    if timing is not None:
+        s = timing.summary()
+        for key in ("ttft_ms", "connect_ms", "reused_connection", "tokens", "tokens_per_s"):
+            summary[key] = s[key]
+        if timing.started and outcome != "pending":
+            timing.outcome = outcome
+            try:
+                append_history(paths.metrics_file(), timing)
+            except OSError:
+                pass
+    if as_json:
+        emit_json(summary, out)
+    conn = "reused connection" if summary["reused_connection"] else f"connect {fmt_ms(summary['connect_ms'])}"
+    rate = summary["tokens_per_s"]
+    err(
+        f"{provider.name} · {summary['model']} · TTFT {fmt_ms(summary['ttft_ms'])} ({conn}) · "
+        f"{'—' if rate is None else f'{rate:,.1f}'} tok/s · {summary['tokens']} tokens · {outcome}"
+    )
+
+
+def read_prompt(arg: str) -> str:
+    if arg == "-":
+        text = sys.stdin.read()
+    else:
+        text = arg
+    if not text.strip():
+        raise UsageError("the prompt is empty")
+    return text
+
+
+__all__ = ["run_ask", "gather_context", "read_prompt", "Message"]
