@@ -7,7 +7,9 @@ the environment variable a provider's ``api_key_env`` names; they are never writ
 
 from __future__ import annotations
 
+import difflib
 import os
+import re
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -57,7 +59,11 @@ PROVIDER_KEYS = {
     "read_timeout": (int, float),
     "context_window": int,
 }
-TOP_KEYS = {"default_provider": str, "theme": str, "providers": dict}
+TOP_KEYS = {"default_provider": str, "theme": str, "providers": dict, "keys": dict, "context": dict}
+CONTEXT_KEYS = {"max_file_kb": int, "reserve_tokens": int, "system_prompt": str}
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_BINDING_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
+_KEY_NAME = re.compile(r"^[A-Za-z0-9_+-]+$")  # Textual key names: ctrl+p, f2, shift+tab, question_mark
 
 
 class ConfigError(Exception):
@@ -69,6 +75,17 @@ class ConfigError(Exception):
         if fix:
             text += f" — {fix}"
         super().__init__(text)
+        #: every problem found in the file, this one first (``load_config`` raises the first)
+        self.all: list[ConfigError] = [self]
+
+
+@dataclass(slots=True)
+class ContextSettings:
+    """The ``[context]`` table: how much of the project a question may carry."""
+
+    max_file_kb: int = 256  # larger files are refused with a note
+    reserve_tokens: int = 4096  # kept free in the context window for the answer
+    system_prompt: str | None = None  # None: the built-in prompt
 
 
 @dataclass(slots=True)
@@ -79,6 +96,8 @@ class AppConfig:
     theme: str = "qwen-dark"
     providers: dict[str, ProviderSettings] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
+    keys: dict[str, str] = field(default_factory=dict)  # binding id -> key(s), e.g. "ctrl+p,f9"
+    context: ContextSettings = field(default_factory=ContextSettings)
 
     def provider(self, name: str) -> ProviderSettings:
         try:
@@ -107,35 +126,94 @@ def ollama_host_url(value: str) -> str:
     return f"{scheme}://{host}"
 
 
-def _check_type(file: Path, key: str, value: Any, expected: Any) -> None:
+class _Problems(list):
+    """Collects every problem in a file, so ``config --check`` can list them all at once."""
+
+    def __init__(self, file: Path) -> None:
+        super().__init__()
+        self.file = file
+
+    def add(self, key: str, problem: str, fix: str = "") -> None:
+        self.append(ConfigError(self.file, key, problem, fix))
+
+
+def _type_name(expected: Any) -> str:
+    names = {"str": "a string", "int": "a whole number", "float": "a number", "dict": "a table", "bool": "true or false"}
+    types = expected if isinstance(expected, tuple) else (expected,)
+    if set(types) == {int, float}:
+        return "a number"
+    return " or ".join(names.get(t.__name__, t.__name__) for t in types)
+
+
+def _type_ok(problems: _Problems, key: str, value: Any, expected: Any) -> bool:
     if isinstance(value, bool) or not isinstance(value, expected):
-        names = (
-            " or ".join(t.__name__ for t in expected) if isinstance(expected, tuple) else expected.__name__
-        )
-        raise ConfigError(file, key, f"expected {names}, got {type(value).__name__}", "fix the value")
+        got = {"str": "a string", "int": "a whole number", "float": "a number", "list": "a list",
+               "dict": "a table", "bool": "true/false"}.get(type(value).__name__, type(value).__name__)
+        fix = f"write {key.rsplit('.', 1)[-1]} = " + {
+            "a string": '"..."', "a whole number": "123", "a number": "12.5", "a table": "a [table]"
+        }.get(_type_name(expected), "a valid value")
+        problems.add(key, f"expected {_type_name(expected)}, got {got}", fix)
+        return False
+    return True
+
+
+def _unknown_key(problems: _Problems, key: str, name: str, known: Any) -> None:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    fix = f"did you mean {close[0]!r}?" if close else f"known keys: {', '.join(known)}"
+    if name in ("api_key", "key", "token", "apikey"):
+        fix = "keys are read only from the environment: set api_key_env to the variable's name"
+    problems.add(key, "unknown key", fix)
+
+
+def _check_provider_values(problems: _Problems, name: str, table: Mapping[str, Any]) -> dict[str, Any]:
+    """Keys and types of one ``[providers.NAME]`` table; returns the entries that passed."""
+    good: dict[str, Any] = {}
+    for key, value in table.items():
+        where = f"providers.{name}.{key}"
+        if key not in PROVIDER_KEYS:
+            _unknown_key(problems, where, key, PROVIDER_KEYS)
+            continue
+        if not _type_ok(problems, where, value, PROVIDER_KEYS[key]):
+            continue
+        if key in ("base_url", "api_url") and not value.startswith(("http://", "https://")):
+            problems.add(where, "not an http(s) URL", 'write it in full, e.g. "http://127.0.0.1:8080/v1"')
+            continue
+        if key in ("connect_timeout", "first_byte_timeout", "read_timeout") and value <= 0:
+            problems.add(where, "must be more than 0 seconds", f"e.g. {key} = 30")
+            continue
+        if key == "context_window" and value <= 0:
+            problems.add(where, "must be more than 0 tokens", "e.g. context_window = 32768, or remove it")
+            continue
+        if key == "model" and not value.strip():
+            problems.add(where, "empty", "name the model to use")
+            continue
+        if key == "api_key_env" and not _ENV_NAME.match(value):
+            # the value may be a pasted key: never repeat it
+            problems.add(
+                where,
+                "not an environment variable name",
+                'api_key_env names the variable holding the key (e.g. "HF_TOKEN"), never the key itself',
+            )
+            continue
+        good[key] = value
+    return good
 
 
 def _provider_settings(
-    file: Path, name: str, table: Mapping[str, Any], env: Mapping[str, str], known_kinds: set[str]
-) -> ProviderSettings:
-    for key, value in table.items():
-        if key not in PROVIDER_KEYS:
-            raise ConfigError(
-                file, f"providers.{name}.{key}", "unknown key", f"known keys: {', '.join(PROVIDER_KEYS)}"
-            )
-        _check_type(file, f"providers.{name}.{key}", value, PROVIDER_KEYS[key])
+    problems: _Problems, name: str, table: Mapping[str, Any], env: Mapping[str, str], known_kinds: set[str]
+) -> ProviderSettings | None:
+    table = _check_provider_values(problems, name, table)
     kind = table.get("kind") or (name if name in BUILTIN_KINDS else None)
     if kind is None:
-        raise ConfigError(
-            file,
+        problems.add(
             f"providers.{name}",
             "no kind",
             'add kind = "openai" (any OpenAI-compatible server) or a kind a plugin registers',
         )
+        return None
     if known_kinds and kind not in known_kinds:
-        raise ConfigError(
-            file, f"providers.{name}.kind", f"unknown kind {kind!r}", f"known kinds: {', '.join(sorted(known_kinds))}"
-        )
+        problems.add(f"providers.{name}.kind", f"unknown kind {kind!r}", f"known kinds: {', '.join(sorted(known_kinds))}")
+        return None
     merged: dict[str, Any] = dict(BUILTIN_DEFAULTS.get(kind, {}))
     # environment overrides sit under the file but above built-in defaults
     if kind == "ollama" and env.get("OLLAMA_HOST"):
@@ -145,7 +223,8 @@ def _provider_settings(
     merged.update(table)
     if "base_url" not in merged or "model" not in merged:
         missing = "base_url" if "base_url" not in merged else "model"
-        raise ConfigError(file, f"providers.{name}.{missing}", "missing", f"set {missing} for this provider")
+        problems.add(f"providers.{name}.{missing}", "missing", f"set {missing} for this provider")
+        return None
     default_first_byte = 300.0 if kind == "ollama" else 30.0
     timeouts = Timeouts(
         connect=float(merged.get("connect_timeout", 10.0)),
@@ -169,6 +248,105 @@ def _provider_settings(
     )
 
 
+def _keys_table(problems: _Problems, table: Mapping[str, Any]) -> dict[str, str]:
+    """``[keys]``: binding id -> Textual key string (several keys separated by commas).
+
+    Ids contain dots (``prompt.send``); TOML reads an unquoted ``prompt.send = "enter"`` as a
+    nested table, so nested tables are flattened back into dotted ids.
+    """
+    keys: dict[str, str] = {}
+    for binding_id, value in _flatten(table):
+        where = f"keys.{binding_id}"
+        if not _BINDING_ID.match(binding_id):
+            problems.add(where, "not a binding id", "F1 (help) lists every binding with its id")
+            continue
+        if not _type_ok(problems, where, value, str):
+            continue
+        parts = [p.strip() for p in value.split(",")]
+        if not value.strip() or not all(p and _KEY_NAME.match(p) for p in parts):
+            problems.add(where, f"{value!r} is not a key", 'write a key like "ctrl+p", "f2" or "ctrl+j,shift+enter"')
+            continue
+        keys[binding_id] = ",".join(parts)
+    return keys
+
+
+def _flatten(table: Mapping[str, Any], prefix: str = "") -> list[tuple[str, Any]]:
+    out: list[tuple[str, Any]] = []
+    for key, value in table.items():
+        if isinstance(value, dict):
+            out.extend(_flatten(value, f"{prefix}{key}."))
+        else:
+            out.append((f"{prefix}{key}", value))
+    return out
+
+
+def _context_table(problems: _Problems, table: Mapping[str, Any]) -> ContextSettings:
+    settings = ContextSettings()
+    for key, value in table.items():
+        where = f"context.{key}"
+        if key not in CONTEXT_KEYS:
+            _unknown_key(problems, where, key, CONTEXT_KEYS)
+            continue
+        if not _type_ok(problems, where, value, CONTEXT_KEYS[key]):
+            continue
+        if key == "max_file_kb" and value <= 0:
+            problems.add(where, "must be more than 0", "e.g. max_file_kb = 256")
+        elif key == "reserve_tokens" and value < 0:
+            problems.add(where, "must be 0 or more", "e.g. reserve_tokens = 4096")
+        else:
+            setattr(settings, key, value if key != "system_prompt" or value.strip() else None)
+    return settings
+
+
+def _read_toml(problems: _Problems, file: Path, explicit: bool) -> tuple[dict[str, Any], bool]:
+    if not file.is_file():
+        if explicit:
+            problems.add("", "no such file", "check the --config path (or $QWEN_TUI_CONFIG)")
+        return {}, False
+    try:
+        return tomllib.loads(file.read_text(encoding="utf-8")), True
+    except tomllib.TOMLDecodeError as exc:
+        problems.add("", f"not valid TOML ({exc})", "fix the syntax at that line")
+    except (OSError, UnicodeDecodeError) as exc:
+        problems.add("", f"cannot be read ({exc.__class__.__name__})", "check the file is UTF-8 text you can read")
+    return {}, True
+
+
+def _validate(
+    file: Path, explicit: bool, env: Mapping[str, str], known_kinds: set[str] | None
+) -> tuple[AppConfig, _Problems]:
+    problems = _Problems(file)
+    raw, exists = _read_toml(problems, file, explicit)
+    good: dict[str, Any] = {}
+    for key, value in raw.items():
+        if key not in TOP_KEYS:
+            _unknown_key(problems, key, key, TOP_KEYS)
+        elif _type_ok(problems, key, value, TOP_KEYS[key]):
+            good[key] = value
+    tables: dict[str, Any] = {name: {} for name in BUILTIN_KINDS}
+    for name, table in good.get("providers", {}).items():
+        if not isinstance(table, dict):
+            problems.add(f"providers.{name}", "expected a table", f"write [providers.{name}]")
+            continue
+        tables[name] = table
+    kinds = set(known_kinds or ()) | set(BUILTIN_KINDS) | {"openai"} if known_kinds else set()
+    providers: dict[str, ProviderSettings] = {}
+    for name, table in tables.items():
+        settings = _provider_settings(problems, name, table, env, kinds)
+        if settings is not None:
+            providers[name] = settings
+    config = AppConfig(path=file, exists=exists, raw=raw, providers=providers)
+    config.keys = _keys_table(problems, good.get("keys", {}))
+    config.context = _context_table(problems, good.get("context", {}))
+    config.theme = good.get("theme", "qwen-dark")
+    default = good.get("default_provider", "ollama")
+    if default in providers or "default_provider" not in good:
+        config.default_provider = default
+    elif default not in tables:  # a provider that failed its own checks is reported there
+        problems.add("default_provider", f"unknown provider {default!r}", f"choose one of: {', '.join(providers)}")
+    return config, problems
+
+
 def load_config(
     path: str | os.PathLike[str] | None = None,
     env: Mapping[str, str] | None = None,
@@ -176,39 +354,35 @@ def load_config(
 ) -> AppConfig:
     """Load and validate the configuration. A missing file means defaults.
 
-    Raises ``ConfigError`` naming the file, the key and the fix.
+    Raises ``ConfigError`` naming the file, the key and the fix (the first problem; ``.all`` holds
+    every problem found).
     """
     env = os.environ if env is None else env
     file = paths.config_file(path)
-    raw: dict[str, Any] = {}
-    exists = file.is_file()
-    if exists:
-        try:
-            raw = tomllib.loads(file.read_text(encoding="utf-8"))
-        except tomllib.TOMLDecodeError as exc:
-            raise ConfigError(file, "", f"not valid TOML ({exc})", "fix the syntax at that line") from None
-        except (OSError, UnicodeDecodeError) as exc:
-            raise ConfigError(file, "", f"cannot be read ({exc.__class__.__name__})", "check the file") from None
-    elif path is not None:
-        raise ConfigError(file, "", "no such file", "check the --config path")
-    for key, value in raw.items():
-        if key not in TOP_KEYS:
-            raise ConfigError(file, key, "unknown key", f"known keys: {', '.join(TOP_KEYS)}")
-        _check_type(file, key, value, TOP_KEYS[key])
-    tables: dict[str, Any] = {name: {} for name in BUILTIN_KINDS}
-    for name, table in raw.get("providers", {}).items():
-        if not isinstance(table, dict):
-            raise ConfigError(file, f"providers.{name}", "expected a table", f"write [providers.{name}]")
-        tables[name] = table
-    kinds = set(known_kinds or ()) | set(BUILTIN_KINDS) | {"openai"} if known_kinds else set()
-    providers = {
-        name: _provider_settings(file, name, table, env, kinds) for name, table in tables.items()
-    }
-    config = AppConfig(path=file, exists=exists, raw=raw, providers=providers)
-    config.default_provider = raw.get("default_provider", "ollama")
-    config.theme = raw.get("theme", "qwen-dark")
-    if config.default_provider not in providers:
-        raise ConfigError(
-            file, "default_provider", f"unknown provider {config.default_provider!r}", f"choose one of: {', '.join(providers)}"
-        )
+    config, problems = _validate(file, path is not None, env, known_kinds)
+    if problems:
+        first = problems[0]
+        first.all = list(problems)
+        raise first
     return config
+
+
+def default_config(env: Mapping[str, str] | None = None) -> AppConfig:
+    """The built-in defaults (what the TUI starts with when the config file is broken)."""
+    env = os.environ if env is None else env
+    problems = _Problems(Path("<defaults>"))
+    providers = {
+        name: s for name in BUILTIN_KINDS if (s := _provider_settings(problems, name, {}, env, set())) is not None
+    }
+    return AppConfig(path=paths.config_file(), exists=False, providers=providers)
+
+
+def check_config(
+    path: str | os.PathLike[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    known_kinds: set[str] | None = None,
+) -> list[str]:
+    """Every problem in the config file as ``file: key: problem — fix`` lines; [] when it is fine."""
+    env = os.environ if env is None else env
+    _config, problems = _validate(paths.config_file(path), path is not None, env, known_kinds)
+    return [str(p) for p in problems]
