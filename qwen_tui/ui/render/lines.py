@@ -54,7 +54,7 @@ class RenderedBlock:
 
     Rich Markdown puts one blank line before a top-level block when the element that closed
     just before it asks for one (every element but a horizontal rule or an image). A block
-    with nested elements (list, quote, table, a paragraph with an image) decides that itself,
+    with nested elements (list, quote, table) decides that itself,
     so its standalone render already has the right lead; any other block takes the blank line
     from its predecessor.
     """
@@ -75,10 +75,6 @@ def render_block(console: Console, source: str, width: int, code_theme: str) -> 
     strips = render_lines(console, markdown, width)
     first = top[0]
     nested = first.type in _CONTAINERS
-    if not nested and first.nesting == 1:
-        index = markdown.parsed.index(first) + 1
-        inline = markdown.parsed[index] if index < len(markdown.parsed) else None
-        nested = bool(inline and inline.children and any(c.type == "image" for c in inline.children))
     last = [t for t in markdown.parsed if t.level == 0][-1]
     return RenderedBlock(strips, not nested, last.type != "hr")
 

@@ -1,0 +1,726 @@
+"""The full-screen app: file tree and context panel (left), chat (centre), prompt (bottom),
+status bar. A thin shell over the core: it builds the prompt with ``ProjectContext``, streams
+``provider.stream(request)`` in a worker and renders the events.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import shutil
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.screen import ModalScreen
+from textual.widgets import Footer, OptionList, Static
+from textual.widgets.option_list import Option
+from textual.worker import Worker
+
+from qwen_tui import paths
+from qwen_tui.config import AppConfig
+from qwen_tui.providers.base import (
+    ChatRequest,
+    Finished,
+    Message,
+    MissingKey,
+    Phase,
+    Provider,
+    ProviderError,
+    TextDelta,
+    Unavailable,
+    Usage,
+    redact,
+)
+from qwen_tui.timing import RequestTiming, StatsBook, append_history, load_history
+from qwen_tui.ui import keys
+from qwen_tui.ui.chat_view import AssistantMessage, ChatView
+from qwen_tui.ui.commands import QwenCommands
+from qwen_tui.ui.context_panel import ContextList, ContextPanel, ContextEntry
+from qwen_tui.ui.file_tree import FileFinder, ProjectTree
+from qwen_tui.ui.help import HelpScreen, help_rows
+from qwen_tui.ui.project import DEFAULT_CONTEXT_WINDOW, ProjectContext, estimate_tokens
+from qwen_tui.ui.prompt import MENTION, PromptBar, PromptInput
+from qwen_tui.ui.provider_picker import Pick, ProviderPicker
+from qwen_tui.ui.safe_text import visible
+from qwen_tui.ui.status_bar import (
+    CHECKING, COLD, DEMO, DOWN, LOADING, NO_KEY, WARM, LiveRequest, ProviderStatus, StatusBar, fmt_ms,
+)
+
+NARROW_WIDTH = 100  # below this the side panels start hidden (Ctrl+B shows them)
+QUIT_WINDOW_S = 2.0
+
+
+@dataclass(slots=True)
+class Turn:
+    """One question and what came back (kept for the history sent with the next question)."""
+
+    question: str
+    answer: str = ""
+    outcome: str = "pending"
+
+
+def local_clipboard_commands() -> list[list[str]]:
+    """Local clipboard tools present on this machine, best first."""
+    candidates = [["wl-copy"], ["xclip", "-selection", "clipboard"], ["xsel", "--clipboard", "--input"], ["pbcopy"]]
+    return [cmd for cmd in candidates if shutil.which(cmd[0])]
+
+
+def copy_locally(text: str) -> bool:
+    """Copy with the first local tool that works (run in a thread); False when none did."""
+    for cmd in local_clipboard_commands():
+        try:
+            subprocess.run(cmd, input=text.encode("utf-8"), timeout=2, check=True,
+                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            return True
+        except (OSError, subprocess.SubprocessError):
+            continue
+    return False
+
+
+class CodeBlockPicker(ModalScreen[str | None]):
+    """Choose which code block of the last answer to copy."""
+
+    DEFAULT_CSS = """
+    CodeBlockPicker { align: center middle; }
+    CodeBlockPicker > OptionList { width: 80%; max-width: 100; height: auto; max-height: 20;
+                                   border: round $primary; background: $surface; }
+    """
+    BINDINGS = [Binding("escape", "close", "Close", id="codeblocks.close", group=keys.CHAT, show=False)]
+
+    def __init__(self, blocks: list[str]) -> None:
+        super().__init__()
+        self.blocks = blocks
+
+    def compose(self):
+        options = []
+        for index, block in enumerate(self.blocks):
+            first = next((line for line in block.splitlines() if line.strip()), "")
+            label = Text(f"{index + 1}. ", style="bold")
+            label.append(visible(first[:70], single_line=True))
+            label.append(f"  ({len(block.splitlines())} lines)", style="dim")
+            options.append(Option(label, id=str(index)))
+        yield OptionList(*options)
+
+    @on(OptionList.OptionSelected)
+    def _chosen(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(self.blocks[int(event.option.id or 0)])
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+
+class QwenApp(App[int]):
+    CSS_PATH = "app.tcss"
+    TITLE = "qwen-tui"
+    COMMANDS = App.COMMANDS | {QwenCommands}
+    BINDINGS = [
+        Binding("f1", "help", "Help", id="app.help", group=keys.GENERAL),
+        Binding("f2", "picker", "Providers", id="app.picker", group=keys.PROVIDERS),
+        Binding("f4", "cycle_provider", "Next provider", id="app.cycle_provider", group=keys.PROVIDERS),
+        Binding("ctrl+p", "command_palette", "Command palette", id="app.palette", group=keys.GENERAL,
+                show=False),
+        Binding("escape", "stop", "Stop the answer (keeps what came)", id="app.stop", group=keys.CHAT),
+        Binding("ctrl+r", "retry", "Retry the last question", id="app.retry", group=keys.CHAT),
+        Binding("f6", "copy_answer", "Copy the last answer", id="app.copy_answer", group=keys.CHAT),
+        Binding("f7", "copy_code", "Copy a code block", id="app.copy_code", group=keys.CHAT),
+        Binding("ctrl+g", "goto_file", "Go to file", id="app.goto_file", group=keys.FILES),
+        Binding("ctrl+l", "clear_context", "Clear the context", id="app.clear_context", group=keys.FILES),
+        Binding("ctrl+b", "toggle_sidebar", "Side panels", id="app.toggle_sidebar", group=keys.GENERAL),
+        Binding("tab", "focus_next", "Next pane", id="app.focus_next", group=keys.GENERAL, show=False),
+        Binding("shift+tab", "focus_previous", "Previous pane", id="app.focus_previous", group=keys.GENERAL,
+                show=False),
+        Binding("ctrl+c", "quit_request", "Quit (press twice within 2 s)", id="app.quit", group=keys.GENERAL,
+                priority=True, show=False),
+    ]
+    #: Every class whose bindings Help lists.
+    HELP_CLASSES: list[type] = []
+
+    def __init__(
+        self,
+        project_root: Path,
+        config: AppConfig,
+        providers: dict[str, Provider] | None = None,
+        *,
+        provider: str | None = None,
+        model: str | None = None,
+        demo: bool = False,
+        clock: Callable[[], float] | None = None,
+        config_problem: str | None = None,
+        state=None,
+        sessions=None,
+        check_health: bool = True,
+        load_metrics: bool = True,
+    ) -> None:
+        super().__init__()
+        self.project_root = Path(project_root).resolve()
+        self.config = config
+        self.demo = demo
+        self.clock = clock or time.perf_counter
+        self.config_problem = config_problem
+        self.check_health = check_health
+        self.load_metrics = load_metrics
+        self.providers: dict[str, Provider] = providers if providers is not None else _build_providers(config)
+        self.state = state if state is not None else _load_state()
+        self.sessions = sessions if sessions is not None else _session_store()
+        self.session = None
+        self.stats = StatsBook()
+        self.turns: list[Turn] = []
+        self.models: dict[str, str] = {}
+        for name, prov in self.providers.items():
+            saved = self.state.model_for(name) if self.state is not None else None
+            self.models[name] = saved or prov.settings.model
+        self.active = self._initial_provider(provider)
+        if model and self.active:
+            self.models[self.active] = model
+        self.statuses: dict[str, ProviderStatus] = {
+            name: ProviderStatus(
+                name=name,
+                model=self.models[name],
+                key_set=bool(prov.settings.api_key),
+                needs_key=bool(getattr(prov, "needs_key", True)),
+                state=NO_KEY if getattr(prov, "needs_key", True) and not prov.settings.api_key else CHECKING,
+            )
+            for name, prov in self.providers.items()
+        }
+        self.live: LiveRequest | None = None
+        self.request_worker: Worker | None = None
+        self.project = ProjectContext(self.project_root, **_context_options(config))
+        if self.state is not None:
+            for entry in self.state.context_for(self.project_root):
+                if (self.project_root / entry).exists():
+                    self.project.add(entry)
+        self._sidebar_forced: bool | None = None
+        self._last_ctrl_c = 0.0
+        self.last_result = ""
+        keymap = _keymap(config)
+        if keymap:
+            self.set_keymap(keymap)
+
+    # -- set-up -------------------------------------------------------------------------------
+    def _initial_provider(self, requested: str | None) -> str:
+        names = list(self.providers)
+        for candidate in (
+            requested,
+            self.state.last_provider if self.state is not None else None,
+            self.config.default_provider,
+        ):
+            if candidate and candidate in self.providers:
+                return candidate
+        return names[0] if names else ""
+
+    @property
+    def provider_names(self) -> list[str]:
+        return list(self.providers)
+
+    def compose(self):
+        yield Static(Text(visible(self.config_problem or "")), id="config-problem",
+                     classes="shown" if self.config_problem else "", markup=False)
+        with Horizontal(id="main"):
+            with Vertical(id="sidebar"):
+                yield ProjectTree(self.project_root, is_ignored=self.project.is_ignored,
+                                  in_context=self.project.contains, id="tree")
+                yield ContextPanel()
+            with Vertical(id="centre"):
+                yield ChatView(id="chat")
+                yield PromptBar(files=lambda: self.project.files)
+        yield StatusBar(clock=self.clock, id="status")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        if self.theme == "textual-dark" and self.config.theme in self.available_themes:
+            self.theme = self.config.theme
+        if self.console.color_system in ("standard", "windows"):
+            self.theme = "ansi-dark"  # 16 colours: let the terminal's palette decide
+        self.sub_title = "demo" if self.demo else str(self.project_root)
+        self._apply_width(self.size.width)
+        self.query_one(PromptInput).focus()
+        self.refresh_status()
+        self.refresh_context()
+        self._build_index()
+        if self.load_metrics:
+            self._load_metrics()
+        if self.check_health:
+            self._check_providers()
+
+    def on_resize(self, event) -> None:
+        self._apply_width(event.size.width)
+
+    def _apply_width(self, width: int) -> None:
+        show = self._sidebar_forced if self._sidebar_forced is not None else width >= NARROW_WIDTH
+        self.query_one("#sidebar").set_class(not show, "hidden")
+
+    @work(thread=True, group="index")
+    def _build_index(self) -> None:
+        try:
+            self.project.build()
+        except OSError as exc:
+            self.call_from_thread(self.notify, f"Could not index the project: {exc}", severity="error")
+
+    @work(thread=True, group="metrics")
+    def _load_metrics(self) -> None:
+        for record in load_history(paths.metrics_file()):
+            name = record.get("provider")
+            ttft = record.get("ttft_ms")
+            if name in self.providers and isinstance(ttft, (int, float)):
+                stats = self.stats[name]
+                stats.ttfts.append(float(ttft))
+                while len(stats.ttfts) > stats.window:
+                    stats.ttfts.popleft()
+        self.call_from_thread(self.refresh_status)
+
+    @work(group="health")
+    async def _check_providers(self) -> None:
+        async def one(name: str, prov: Provider) -> None:
+            status = self.statuses[name]
+            if status.state == NO_KEY:
+                return
+            try:
+                health = await asyncio.wait_for(prov.check(), timeout=10)
+            except Exception as exc:  # noqa: BLE001 - any failure means "down", told in words
+                status.state, status.error = DOWN, redact(getattr(exc, "message", "") or str(exc) or "no answer")
+            else:
+                if not health.reachable:
+                    status.state, status.error = DOWN, health.error
+                elif health.key_accepted is False:
+                    status.state, status.error = NO_KEY, health.error
+                elif status.state == CHECKING:
+                    status.state = DEMO if self.demo else COLD
+            self.refresh_status()
+
+        await asyncio.gather(*(one(name, prov) for name, prov in self.providers.items()))
+
+    # -- status -------------------------------------------------------------------------------
+    def status_list(self) -> list[ProviderStatus]:
+        for name, status in self.statuses.items():
+            stats = self.stats[name]
+            status.last_ttft_ms, status.median_ttft_ms = stats.last, stats.median
+            status.model = self.models.get(name, status.model)
+        return list(self.statuses.values())
+
+    def refresh_status(self) -> None:
+        try:
+            bar = self.query_one(StatusBar)
+        except Exception:  # noqa: BLE001 - not mounted yet
+            return
+        bar.show(active=self.active or "no provider", model=self.models.get(self.active, ""),
+                 statuses=self.status_list(), demo=self.demo, live=self.live, last_result=self.last_result)
+
+    # -- context ------------------------------------------------------------------------------
+    def context_window(self) -> int:
+        prov = self.providers.get(self.active)
+        window = getattr(prov.settings, "context_window", None) if prov else None
+        return window or DEFAULT_CONTEXT_WINDOW
+
+    def history_messages(self) -> list[Message]:
+        messages: list[Message] = []
+        for turn in self.turns:
+            messages.append(Message("user", turn.question))
+            if turn.answer:
+                messages.append(Message("assistant", turn.answer))
+        return messages
+
+    @work(exclusive=True, group="context")
+    async def refresh_context(self) -> None:
+        entries = await asyncio.to_thread(self.project.measure)
+        history = sum(estimate_tokens(m.content) for m in self.history_messages())
+        window = self.context_window()
+        budget = max(0, window - self.project.reserve_tokens)
+        self.query_one(ContextPanel).show(entries, window=window, budget=budget, history_tokens=history)
+        tree = self.query_one(ProjectTree)
+        tree._invalidate()
+        tree.refresh()
+        if self.state is not None:
+            self.state.set_context(self.project_root, list(self.project.entries))
+            self._save_state()
+
+    def toggle_context(self, rel: str) -> None:
+        added = self.project.toggle(rel)
+        self.notify(f"{'Added' if added else 'Removed'} {visible(rel, single_line=True)}", timeout=2,
+                    markup=False)
+        self.refresh_context()
+
+    @on(ProjectTree.ContextToggled)
+    def _tree_toggled(self, event: ProjectTree.ContextToggled) -> None:
+        self.toggle_context(event.rel)
+
+    @on(ContextList.RemoveRequested)
+    def _remove_entry(self, event: ContextList.RemoveRequested) -> None:
+        self.project.remove(event.rel)
+        self.refresh_context()
+
+    @on(PromptInput.Mentioned)
+    def _mentioned(self, event: PromptInput.Mentioned) -> None:
+        if self.project.add(event.path):
+            self.refresh_context()
+
+    def action_clear_context(self) -> None:
+        self.project.clear()
+        self.notify("Context cleared", timeout=2)
+        self.refresh_context()
+
+    def _add_mentions(self, text: str) -> None:
+        changed = False
+        for match in MENTION.finditer(text):
+            rel = match.group(1).rstrip(".,;:!?)")
+            path = self.project_root / rel
+            try:
+                path.resolve().relative_to(self.project_root)
+            except ValueError:
+                continue
+            if path.exists() and self.project.add(rel):
+                changed = True
+        if changed:
+            self.refresh_context()
+
+    # -- asking -------------------------------------------------------------------------------
+    @property
+    def streaming(self) -> bool:
+        return self.request_worker is not None and self.request_worker.is_running
+
+    @on(PromptInput.Submitted)
+    def _submitted(self, event: PromptInput.Submitted) -> None:
+        self.ask(event.text)
+
+    def ask(self, question: str, note: str = "") -> AssistantMessage | None:
+        if self.streaming:
+            self.notify("An answer is still streaming: Escape stops it.", severity="warning")
+            return None
+        if not self.active:
+            self.notify("No provider is configured.", severity="error")
+            return None
+        self._add_mentions(question)
+        chat = self.query_one(ChatView)
+        chat.add_user(question, note)
+        answer = chat.add_assistant(self.active, self.models[self.active])
+        chat.anchor()
+        self.request_worker = self._answer(question, answer, self.active)
+        return answer
+
+    @work(exclusive=True, group="llm")
+    async def _answer(self, question: str, answer: AssistantMessage, name: str) -> None:
+        provider = self.providers[name]
+        model = self.models[name]
+        history = self.history_messages()
+        turn = Turn(question)
+        plan = await asyncio.to_thread(self.project.plan, question, history, self.context_window())
+        if plan.over_budget:
+            answer.show_error("Not sent: it would not fit in the model's context window.", plan.held_message)
+            answer.finish("held")
+            return
+        self.turns.append(turn)
+        writer = await self._begin_session_answer(question, name, model)
+        status = self.statuses[name]
+        self.live = LiveRequest(provider=name, started=self.clock())
+        self.refresh_status()
+        timing: RequestTiming | None = None
+        outcome, error_text = "complete", None
+        try:
+            request = ChatRequest(messages=plan.messages, model=model)
+            async with contextlib.aclosing(provider.stream(request)) as events:
+                async for event in events:
+                    if isinstance(event, TextDelta):
+                        answer.append(event.text)
+                        turn.answer += event.text
+                        if writer is not None:
+                            writer.update(turn.answer)
+                    elif isinstance(event, Phase):
+                        self.live.phase = event.name
+                        if event.timing is not None:
+                            self.live.timing = timing = event.timing
+                        if event.name == "loading_model":
+                            status.state = LOADING
+                        self.refresh_status()
+                    elif isinstance(event, Finished):
+                        timing = event.timing
+                        self.live.timing = timing
+                    elif isinstance(event, Usage):
+                        pass
+            status.state = DEMO if self.demo else WARM
+            note = self._result_note(name, timing)
+            answer.finish("complete", note)
+        except asyncio.CancelledError:
+            outcome = "cancelled"
+            answer.finish("cancelled", "Stopped — kept what arrived. Ctrl+R asks again.")
+            raise
+        except ProviderError as err:
+            outcome, error_text = "error", err.message
+            timing = err.timing or timing
+            if err.partial_text and not turn.answer:
+                answer.append(err.partial_text)
+                turn.answer = err.partial_text
+            answer.show_error(f"{err.provider}: {err.what}", (err.fix + " " if err.fix else "") + "Ctrl+R retries, F2 switches provider.")
+            answer.finish("error")
+            if isinstance(err, MissingKey):
+                status.state = NO_KEY
+            elif isinstance(err, Unavailable) and not turn.answer:
+                status.state = DOWN
+        except Exception as exc:  # noqa: BLE001 - an unexpected failure still must not kill the app
+            outcome, error_text = "error", redact(f"{exc.__class__.__name__}: {exc}")
+            answer.show_error(f"{name}: unexpected error ({error_text})", "Ctrl+R retries; --debug shows details.")
+            answer.finish("error")
+        finally:
+            turn.outcome = outcome
+            if timing is not None:
+                timing.outcome = outcome
+                if timing.provider == "" or timing.provider is None:
+                    timing.provider = name
+                self.stats[name].add(timing)
+                self._save_metrics(timing)
+            self.live = None
+            self.last_result = self._result_note(name, timing) if timing is not None else ""
+            self.refresh_status()
+            self.refresh_context()
+            if writer is not None:
+                self._finish_session_answer(writer, outcome, timing, error_text, turn.answer)
+
+    def _result_note(self, name: str, timing: RequestTiming | None) -> str:
+        if timing is None:
+            return ""
+        rate = timing.tokens_per_s
+        parts = [f"{name}: TTFT {fmt_ms(timing.ttft_ms)}"]
+        if rate:
+            parts.append(f"{rate:.0f} tok/s")
+        parts.append(f"{timing.tokens} tokens")
+        return " · ".join(parts)
+
+    # -- persistence (threads) ----------------------------------------------------------------
+    async def _begin_session_answer(self, question: str, name: str, model: str):
+        if self.sessions is None:
+            return None
+
+        def begin():
+            if self.session is None:
+                self.session = self.sessions.create(self.project_root, title=question)
+            self.sessions.append_user(self.session, question, list(self.project.entries))
+            return self.sessions.begin_answer(self.session, name, model)
+
+        try:
+            return await asyncio.to_thread(begin)
+        except Exception as exc:  # noqa: BLE001 - saving must never stop the conversation
+            self.notify(f"Session not saved: {exc}", severity="warning", markup=False)
+            self.sessions = None
+            return None
+
+    @work(thread=True, group="session")
+    def _finish_session_answer(self, writer, outcome: str, timing, error: str | None, text: str) -> None:
+        try:
+            writer.update(text)
+            writer.finish(outcome, timing, error)
+        except Exception:  # noqa: BLE001
+            pass
+
+    @work(thread=True, group="metrics-save")
+    def _save_metrics(self, timing: RequestTiming) -> None:
+        if self.demo:
+            return
+        with contextlib.suppress(OSError):
+            append_history(paths.metrics_file(), timing)
+
+    @work(thread=True, exclusive=True, group="state")
+    def _save_state(self) -> None:
+        if self.state is None:
+            return
+        with contextlib.suppress(OSError):
+            self.state.save()
+
+    # -- actions ------------------------------------------------------------------------------
+    def action_stop(self) -> None:
+        if self.streaming and self.request_worker is not None:
+            self.request_worker.cancel()
+
+    def action_retry(self) -> None:
+        if self.streaming:
+            self.notify("An answer is still streaming: Escape stops it first.", severity="warning")
+            return
+        if not self.turns:
+            self.notify("Nothing to retry yet.")
+            return
+        last = self.turns.pop()
+        self.ask(last.question, note=f"retry on {self.active}")
+
+    def switch_provider(self, name: str, model: str | None = None) -> None:
+        if name not in self.providers:
+            return
+        changed = name != self.active or (model and model != self.models.get(name))
+        self.active = name
+        if model:
+            self.models[name] = model
+        if self.state is not None:
+            self.state.last_provider = name
+            if model:
+                self.state.set_model(name, model)
+            self._save_state()
+        self.refresh_status()
+        self.refresh_context()
+        if changed:
+            self.query_one(ChatView).add_note(
+                f"Now on {name} · {self.models[name]}: the next question goes there with the whole conversation."
+            )
+
+    def action_cycle_provider(self) -> None:
+        names = self.provider_names
+        if not names:
+            return
+        index = names.index(self.active) if self.active in names else -1
+        self.switch_provider(names[(index + 1) % len(names)])
+
+    def action_picker(self) -> None:
+        async def list_models(name: str) -> list[str]:
+            return [m.id for m in await self.providers[name].list_models()]
+
+        def chosen(pick: Pick | None) -> None:
+            if pick is not None:
+                self.switch_provider(pick.provider, pick.model)
+
+        self.push_screen(ProviderPicker(self.status_list(), self.active, list_models), chosen)
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen(help_rows(self.help_classes(), getattr(self, "_keymap", {}))))
+
+    def help_classes(self) -> list[type]:
+        return [type(self), PromptInput, ProjectTree, ContextList, ProviderPicker, *self.HELP_CLASSES]
+
+    def action_toggle_sidebar(self) -> None:
+        sidebar = self.query_one("#sidebar")
+        self._sidebar_forced = sidebar.has_class("hidden")
+        self._apply_width(self.size.width)
+
+    def action_goto_file(self) -> None:
+        async def reveal(rel: str | None) -> None:
+            if rel is None:
+                return
+            if self.query_one("#sidebar").has_class("hidden"):
+                self._sidebar_forced = True
+                self._apply_width(self.size.width)
+            tree = self.query_one(ProjectTree)
+            if await tree.reveal(rel):
+                tree.focus()
+
+        self.push_screen(FileFinder(self.project.files), reveal)
+
+    def action_copy_answer(self) -> None:
+        answer = self.query_one(ChatView).last_answer
+        if answer is None or not answer.text:
+            self.notify("No answer to copy yet.")
+            return
+        self.copy_text(answer.text, "the last answer")
+
+    def action_copy_code(self) -> None:
+        answer = self.query_one(ChatView).last_answer
+        blocks = answer.code_blocks if answer is not None else []
+        if not blocks:
+            self.notify("The last answer has no code block.")
+            return
+        if len(blocks) == 1:
+            self.copy_text(blocks[0], "the code block")
+            return
+
+        def chosen(block: str | None) -> None:
+            if block is not None:
+                self.copy_text(block, "the code block")
+
+        self.push_screen(CodeBlockPicker(blocks), chosen)
+
+    def copy_text(self, text: str, what: str) -> None:
+        """OSC 52 (works over SSH) and the local clipboard when a tool for it is installed."""
+        self.copied = text
+        self.copy_to_clipboard(text)
+        self._copy_locally(text)
+        self.notify(f"Copied {what} ({len(text)} characters)", timeout=2)
+
+    @work(thread=True, group="clipboard")
+    def _copy_locally(self, text: str) -> None:
+        copy_locally(text)
+
+    def action_quit_request(self) -> None:
+        now = time.monotonic()
+        if now - self._last_ctrl_c <= QUIT_WINDOW_S:
+            self.exit(0)
+            return
+        self._last_ctrl_c = now
+        self.notify("Press Ctrl+C again within 2 s to quit.", title="Quit?", timeout=QUIT_WINDOW_S)
+
+    async def action_quit(self) -> None:
+        self.exit(0)
+
+    async def on_unmount(self) -> None:
+        for prov in self.providers.values():
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(prov.aclose(), timeout=2)
+
+
+# ---- helpers that reach the core ------------------------------------------------------------
+
+
+def _build_providers(config: AppConfig) -> dict[str, Provider]:
+    try:
+        from qwen_tui.providers.registry import build_providers
+    except ImportError:
+        return {}
+    return build_providers(config)
+
+
+def _load_state():
+    try:
+        from qwen_tui.state import State
+    except ImportError:
+        return None
+    return State.load()
+
+
+def _session_store():
+    try:
+        from qwen_tui.session import SessionStore
+    except ImportError:
+        return None
+    return SessionStore()
+
+
+def _context_options(config: AppConfig) -> dict:
+    table = getattr(config, "context", None)
+    if table is None:
+        table = config.raw.get("context", {}) if isinstance(config.raw, dict) else {}
+    get = (lambda k: getattr(table, k, None)) if not isinstance(table, dict) else table.get
+    return {"system_prompt": get("system_prompt"), "reserve_tokens": get("reserve_tokens"),
+            "max_file_kb": get("max_file_kb")}
+
+
+def _keymap(config: AppConfig) -> dict[str, str]:
+    table = getattr(config, "keys", None)
+    if table is None and isinstance(config.raw, dict):
+        table = config.raw.get("keys")
+    return {str(k): str(v) for k, v in (table or {}).items()}
+
+
+def run_app(
+    project_root: Path,
+    config: AppConfig,
+    *,
+    provider: str | None,
+    model: str | None,
+    demo: bool,
+    config_problem: str | None = None,
+) -> int:
+    """Run the TUI until the user quits; returns the exit code. ``demo`` starts the simulator
+    in-process and points every provider at it."""
+    simulator = None
+    if demo:
+        from qwen_tui.demo import start_demo
+
+        simulator, config = start_demo(config)
+    try:
+        app = QwenApp(project_root, config, provider=provider, model=model, demo=demo,
+                      config_problem=config_problem)
+        result = app.run(mouse=False)
+        return int(result or 0)
+    finally:
+        if simulator is not None:
+            simulator.stop()

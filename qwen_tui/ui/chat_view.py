@@ -1,0 +1,192 @@
+"""The chat view: one widget per message; the assistant's answer streams into a
+``StreamingMarkdown`` (the fast renderer lives in ``markdown_stream.py``, owned by its own issue).
+
+The view stays anchored to the bottom while an answer streams, unless the user scrolls up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+
+from rich.text import Text
+from textual.containers import Vertical, VerticalScroll
+from textual.widget import Widget
+from textual.widgets import Markdown, Static
+
+from qwen_tui.ui.safe_text import visible
+
+_FENCE = re.compile(r"^(```|~~~)[^\n]*\n(.*?)^\1[ \t]*$", re.MULTILINE | re.DOTALL)
+
+
+def code_blocks_of(text: str) -> list[str]:
+    """The contents of every closed fenced code block in ``text``."""
+    return [match.group(2) for match in _FENCE.finditer(text)]
+
+
+class _StandInStreamingMarkdown(Widget):
+    """Stand-in with the API of ``markdown_stream.StreamingMarkdown`` until that lands:
+    appends are coalesced by a timer and the whole text is re-rendered (slow on long answers)."""
+
+    DEFAULT_CSS = "_StandInStreamingMarkdown { height: auto; }"
+
+    def __init__(self, text: str = "", **kwargs) -> None:
+        super().__init__(**kwargs)
+        self._text = text
+        self._dirty = bool(text)
+        self._rendered = asyncio.Event()
+        self._markdown = Markdown("")
+
+    def compose(self):
+        yield self._markdown
+
+    def on_mount(self) -> None:
+        self.set_interval(1 / 20, self._flush)
+        if self._dirty:
+            self.call_later(self._flush)
+
+    @property
+    def text(self) -> str:
+        return self._text
+
+    @property
+    def code_blocks(self) -> list[str]:
+        return code_blocks_of(self._text)
+
+    def append(self, text: str) -> None:
+        self._text += text
+        self._dirty = True
+        self._rendered.clear()
+
+    async def _flush(self) -> None:
+        if not self._dirty:
+            self._rendered.set()
+            return
+        self._dirty = False
+        await self._markdown.update(visible(self._text))
+        if not self._dirty:
+            self._rendered.set()
+
+    def finish(self) -> None:
+        if self.is_mounted:
+            self.call_later(self._flush)
+
+    async def wait_rendered(self) -> None:
+        await self._flush()
+
+
+try:  # the real renderer, built in its own issue
+    from qwen_tui.ui.markdown_stream import StreamingMarkdown  # type: ignore[attr-defined]
+except ImportError:  # pragma: no cover - until it lands
+    StreamingMarkdown = _StandInStreamingMarkdown  # type: ignore[misc,assignment]
+
+
+class UserMessage(Static):
+    """What the user asked; plain text, never markup."""
+
+    def __init__(self, text: str, note: str = "") -> None:
+        body = Text()
+        body.append("You", style="bold")
+        if note:
+            body.append(f"  {note}", style="dim")
+        body.append("\n")
+        body.append(visible(text))
+        super().__init__(body, markup=False, classes="user-message")
+        self.text = text
+
+
+class AssistantMessage(Vertical):
+    """One answer: a header naming provider and model, the streamed body, then a footer with
+    the outcome (timing, "stopped", or the error in plain words)."""
+
+    DEFAULT_CSS = """
+    AssistantMessage { height: auto; }
+    AssistantMessage > .answer-header { color: $text-muted; }
+    AssistantMessage > .answer-footer { color: $text-muted; display: none; }
+    AssistantMessage > .answer-footer.shown { display: block; }
+    AssistantMessage > .answer-error { display: none; color: $error; border-left: thick $error; padding: 0 1; }
+    AssistantMessage > .answer-error.shown { display: block; }
+    """
+
+    def __init__(self, provider: str, model: str, text: str = "") -> None:
+        super().__init__(classes="assistant-message")
+        self.provider, self.model = provider, model
+        header = Text()
+        header.append(visible(provider, single_line=True), style="bold")
+        header.append(" · " + visible(model, single_line=True))
+        self._header = Static(header, markup=False, classes="answer-header")
+        self.body = StreamingMarkdown(text)
+        self._error = Static("", markup=False, classes="answer-error")
+        self._footer = Static("", markup=False, classes="answer-footer")
+        self.outcome = "pending"
+        self.error_message = ""
+
+    def compose(self):
+        yield self._header
+        yield self.body
+        yield self._error
+        yield self._footer
+
+    @property
+    def text(self) -> str:
+        return self.body.text
+
+    @property
+    def code_blocks(self) -> list[str]:
+        return self.body.code_blocks
+
+    def append(self, text: str) -> None:
+        self.body.append(text)
+
+    def finish(self, outcome: str, note: str = "") -> None:
+        """Flush what came and show how the answer ended."""
+        self.outcome = outcome
+        self.body.finish()
+        if note:
+            self._footer.update(Text(visible(note), style="dim"))
+            self._footer.add_class("shown")
+
+    def show_error(self, what: str, fix: str = "") -> None:
+        """The error inline, under the partial text: what happened, what to do."""
+        self.error_message = what
+        text = Text()
+        text.append("⚠ ", style="bold")
+        text.append(visible(what))
+        if fix:
+            text.append("\n")
+            text.append(visible(fix), style="italic")
+        self._error.update(text)
+        self._error.add_class("shown")
+
+
+class ChatView(VerticalScroll):
+    """The conversation, anchored to the bottom while an answer streams."""
+
+    can_focus = True
+
+    def on_mount(self) -> None:
+        self.anchor()
+
+    def add_user(self, text: str, note: str = "") -> UserMessage:
+        message = UserMessage(text, note)
+        self.mount(message)
+        return message
+
+    def add_assistant(self, provider: str, model: str) -> AssistantMessage:
+        message = AssistantMessage(provider, model)
+        self.mount(message)
+        return message
+
+    def add_note(self, text: str) -> Static:
+        note = Static(Text(visible(text), style="dim italic"), markup=False, classes="chat-note")
+        self.mount(note)
+        return note
+
+    @property
+    def assistant_messages(self) -> list[AssistantMessage]:
+        return list(self.query(AssistantMessage))
+
+    @property
+    def last_answer(self) -> AssistantMessage | None:
+        messages = self.assistant_messages
+        return messages[-1] if messages else None

@@ -1,0 +1,42 @@
+"""Command palette (Ctrl+P) entries: one per provider, plus the app's main actions."""
+
+from __future__ import annotations
+
+from functools import partial
+
+from textual.command import DiscoveryHit, Hit, Hits, Provider
+
+
+class QwenCommands(Provider):
+    """Switch provider, open the picker or help, retry, copy, clear the context."""
+
+    def _commands(self) -> list[tuple[str, object, str]]:
+        app = self.app
+        items: list[tuple[str, object, str]] = []
+        for name in getattr(app, "provider_names", []):
+            items.append((f"Provider: switch to {name}", partial(app.switch_provider, name),
+                          f"Send the next question to {name}, with the whole conversation"))
+        for title, action, help_text in [
+            ("Providers: open picker", "app.picker", "Health, model and TTFT of every provider"),
+            ("Providers: next provider", "app.cycle_provider", "Cycle to the next provider"),
+            ("Help: keys", "app.help", "Every binding, grouped"),
+            ("Chat: retry last question", "app.retry", "Ask the last question again on the current provider"),
+            ("Chat: copy last answer", "app.copy_answer", "OSC 52 and the local clipboard"),
+            ("Chat: copy a code block", "app.copy_code", "Copy the last answer's last code block"),
+            ("Context: clear", "app.clear_context", "Remove every file from the context"),
+            ("Files: go to file", "app.goto_file", "Fuzzy-find a project file"),
+            ("View: toggle side panels", "app.toggle_sidebar", "Show or hide the file tree and context"),
+        ]:
+            items.append((title, partial(app.run_action, action), help_text))
+        return items
+
+    async def discover(self) -> Hits:
+        for title, callback, help_text in self._commands():
+            yield DiscoveryHit(title, callback, help=help_text)
+
+    async def search(self, query: str) -> Hits:
+        matcher = self.matcher(query)
+        for title, callback, help_text in self._commands():
+            score = matcher.match(title)
+            if score > 0:
+                yield Hit(score, matcher.highlight(title), callback, help=help_text)

@@ -1,0 +1,90 @@
+"""The context panel: the selected files and folders with their token estimates, the total
+against the model's context window, and a warning when the next send would not fit."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import OptionList, Static
+from textual.widgets.option_list import Option
+
+from qwen_tui.ui import keys
+from qwen_tui.ui.project import ContextEntry
+from qwen_tui.ui.safe_text import visible
+
+
+def fmt_tokens(tokens: int | None) -> str:
+    if tokens is None:
+        return "…"
+    if tokens >= 10_000:
+        return f"{tokens / 1000:.0f}k"
+    if tokens >= 1000:
+        return f"{tokens / 1000:.1f}k"
+    return str(tokens)
+
+
+class ContextList(OptionList):
+    BINDINGS = [
+        Binding("delete,backspace", "remove_entry", "Remove the entry from the context",
+                id="context.remove", group=keys.FILES, key_display="delete"),
+    ]
+
+    @dataclass
+    class RemoveRequested(Message):
+        rel: str
+
+    def action_remove_entry(self) -> None:
+        if self.highlighted is None or self.option_count == 0:
+            return
+        option = self.get_option_at_index(self.highlighted)
+        if option.id:
+            self.post_message(self.RemoveRequested(option.id))
+
+
+class ContextPanel(Vertical):
+    DEFAULT_CSS = """
+    ContextPanel { height: auto; max-height: 40%; border-top: solid $primary-darken-2; }
+    ContextPanel > ContextList { height: auto; max-height: 12; border: none; }
+    ContextPanel > .context-total { height: auto; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__(id="context-panel")
+        self.title = Static(Text("Context", style="bold"), classes="context-title")
+        self.list = ContextList(id="context-list")
+        self.total = Static("", markup=False, classes="context-total")
+        self.entries: list[ContextEntry] = []
+
+    def compose(self):
+        yield self.title
+        yield self.list
+        yield self.total
+
+    def show(self, entries: list[ContextEntry], *, window: int, budget: int, history_tokens: int = 0) -> None:
+        self.entries = entries
+        highlighted = self.list.highlighted
+        self.list.clear_options()
+        for entry in entries:
+            row = Text(no_wrap=True, overflow="ellipsis")
+            row.append(f"{fmt_tokens(entry.tokens):>6} ", style="cyan")
+            row.append(visible(entry.path, single_line=True))
+            if entry.problem:
+                row.append(f"  ({visible(entry.problem, single_line=True)})", style="red")
+            self.list.add_option(Option(row, id=entry.path))
+        if entries:
+            self.list.highlighted = min(highlighted or 0, len(entries) - 1)
+        total = sum(e.tokens or 0 for e in entries) + history_tokens
+        text = Text()
+        if not entries:
+            text.append("Space in the tree or @path in the prompt adds files.", style="dim")
+            text.append("\n")
+        style = "red bold" if total > budget else ("yellow" if total > budget * 0.8 else "green")
+        text.append(f"{fmt_tokens(total)} / {fmt_tokens(window)} tokens", style=style)
+        if total > budget:
+            text.append("\n⚠ Too big for the model's window: the next send would not fit. "
+                        "Remove entries (Delete) or clear (Ctrl+L).", style="red")
+        self.total.update(text)

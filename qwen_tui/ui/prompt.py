@@ -1,0 +1,237 @@
+"""The prompt: a multi-line editor. Enter sends, Ctrl+J (or Shift+Enter) inserts a newline,
+Up/Down at the first/last line walk the history, and ``@path`` offers fuzzy completion of project
+files; accepting one adds the file to the context.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual import on
+from textual.binding import Binding
+from textual.containers import Vertical
+from textual.message import Message
+from textual.widgets import OptionList, TextArea
+from textual.widgets.option_list import Option
+
+from qwen_tui.ui import keys
+from qwen_tui.ui.safe_text import visible
+
+_MENTION_AT_CURSOR = re.compile(r"(?:^|(?<=\s))@([^\s@]*)$")
+MENTION = re.compile(r"(?:^|(?<=\s))@([^\s@]+)")
+
+
+def simple_fuzzy(query: str, paths: list[str], limit: int = 8) -> list[str]:
+    """Subsequence match, shorter spans and basename hits first (used when the core's
+    ``fuzzy_find`` is not there)."""
+    q = query.lower()
+    scored: list[tuple[float, str]] = []
+    for path in paths:
+        low = path.lower()
+        pos, start, ok = -1, None, True
+        for ch in q:
+            pos = low.find(ch, pos + 1)
+            if pos < 0:
+                ok = False
+                break
+            start = pos if start is None else start
+        if not ok:
+            continue
+        span = (pos - (start or 0)) if q else 0
+        base = low.rsplit("/", 1)[-1]
+        score = span + len(path) * 0.01 - (5 if q and q in base else 0)
+        scored.append((score, path))
+    scored.sort()
+    return [path for _, path in scored[:limit]]
+
+
+def fuzzy(query: str, paths: list[str], limit: int = 8) -> list[str]:
+    try:
+        from qwen_tui.context import fuzzy_find  # type: ignore[attr-defined]
+    except ImportError:
+        return simple_fuzzy(query, paths, limit)
+    found = fuzzy_find(query, paths)
+    return [getattr(item, "path", item) for item in list(found)[:limit]]
+
+
+class MentionList(OptionList):
+    """Completion choices for an ``@`` mention, shown above the prompt."""
+
+    DEFAULT_CSS = """
+    MentionList { display: none; max-height: 8; height: auto; border: none; }
+    MentionList.shown { display: block; }
+    """
+    can_focus = False
+
+
+class PromptInput(TextArea):
+    """The editor itself. Its bindings are priority bindings so they win over TextArea's keys."""
+
+    BINDINGS = [
+        Binding("enter", "send", "Send", id="prompt.send", group=keys.PROMPT, priority=True),
+        Binding("ctrl+j,shift+enter", "newline", "New line", id="prompt.newline", group=keys.PROMPT,
+                priority=True, key_display="ctrl+j"),
+        Binding("up", "history_previous", "Previous prompt (at the first line)", id="prompt.history_previous",
+                group=keys.PROMPT, priority=True, show=False),
+        Binding("down", "history_next", "Next prompt (at the last line)", id="prompt.history_next",
+                group=keys.PROMPT, priority=True, show=False),
+        Binding("escape", "close_completion", "Close @ completion", id="prompt.close_completion",
+                group=keys.PROMPT, priority=True, show=False),
+        Binding("tab", "complete", "Accept @ completion", id="prompt.complete", group=keys.PROMPT,
+                priority=True, show=False),
+    ]
+
+    @dataclass
+    class Submitted(Message):
+        text: str
+
+    @dataclass
+    class Mentioned(Message):
+        """A file chosen from the ``@`` completion."""
+
+        path: str
+
+    def __init__(self, *, files: Callable[[], list[str]], id: str | None = None) -> None:
+        super().__init__("", id=id, soft_wrap=True, tab_behavior="focus", show_line_numbers=False)
+        self._files = files
+        self.prompt_history: list[str] = []
+        self._history_index: int | None = None
+        self._draft = ""
+        self.mention_list: MentionList | None = None
+
+    # -- sending and newlines -----------------------------------------------------------------
+    def action_send(self) -> None:
+        if self._completion_open():
+            self.action_complete()
+            return
+        text = self.text
+        if not text.strip():
+            return
+        if not self.prompt_history or self.prompt_history[-1] != text:
+            self.prompt_history.append(text)
+        self._history_index = None
+        self._draft = ""
+        self.clear()
+        self.post_message(self.Submitted(text))
+
+    def action_newline(self) -> None:
+        self.insert("\n")
+
+    # -- history ------------------------------------------------------------------------------
+    def action_history_previous(self) -> None:
+        if self._completion_open():
+            self.mention_list.action_cursor_up()
+            return
+        row, _ = self.cursor_location
+        if row > 0 or not self.prompt_history:
+            self.action_cursor_up()
+            return
+        if self._history_index is None:
+            self._draft = self.text
+            self._history_index = len(self.prompt_history) - 1
+        elif self._history_index > 0:
+            self._history_index -= 1
+        else:
+            return
+        self._show(self.prompt_history[self._history_index])
+
+    def action_history_next(self) -> None:
+        if self._completion_open():
+            self.mention_list.action_cursor_down()
+            return
+        row, _ = self.cursor_location
+        if row < self.document.line_count - 1 or self._history_index is None:
+            self.action_cursor_down()
+            return
+        if self._history_index < len(self.prompt_history) - 1:
+            self._history_index += 1
+            self._show(self.prompt_history[self._history_index])
+        else:
+            self._history_index = None
+            self._show(self._draft)
+
+    def _show(self, text: str) -> None:
+        self.load_text(text)
+        self.move_cursor(self.document.end)
+
+    # -- @ mentions ---------------------------------------------------------------------------
+    def _mention_query(self) -> str | None:
+        row, col = self.cursor_location
+        before = self.document.get_line(row)[:col]
+        match = _MENTION_AT_CURSOR.search(before)
+        return match.group(1) if match else None
+
+    def _completion_open(self) -> bool:
+        return self.mention_list is not None and self.mention_list.has_class("shown")
+
+    def action_close_completion(self) -> None:
+        self.close_completion()
+
+    def close_completion(self) -> None:
+        if self.mention_list is not None:
+            self.mention_list.remove_class("shown")
+
+    @on(TextArea.Changed)
+    def _update_completion(self) -> None:
+        if self.mention_list is None:
+            return
+        query = self._mention_query()
+        if query is None:
+            self.close_completion()
+            return
+        matches = fuzzy(query, self._files())
+        self.mention_list.clear_options()
+        if not matches:
+            self.close_completion()
+            return
+        self.mention_list.add_options(
+            [Option(Text(visible(path, single_line=True)), id=path) for path in matches]
+        )
+        self.mention_list.highlighted = 0
+        self.mention_list.add_class("shown")
+
+    def action_complete(self) -> None:
+        if not self._completion_open():
+            self.app.action_focus_next()
+            return
+        option_list = self.mention_list
+        index = option_list.highlighted or 0
+        path = option_list.get_option_at_index(index).id
+        query = self._mention_query() or ""
+        row, col = self.cursor_location
+        self.replace(f"@{path} ", (row, col - len(query) - 1), (row, col))
+        self.close_completion()
+        self.post_message(self.Mentioned(path))
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        if action in ("complete", "close_completion") and not self._completion_open():
+            return False  # let Tab move focus as usual
+        return True
+
+
+class PromptBar(Vertical):
+    """The completion list and the editor, docked at the bottom of the chat column."""
+
+    DEFAULT_CSS = """
+    PromptBar { height: auto; }
+    PromptBar > PromptInput { height: auto; min-height: 3; max-height: 10; }
+    """
+
+    def __init__(self, *, files: Callable[[], list[str]]) -> None:
+        super().__init__(id="prompt-bar")
+        self.mention_list = MentionList(id="mentions")
+        self.input = PromptInput(files=files, id="prompt")
+        self.input.mention_list = self.mention_list
+
+    def compose(self):
+        yield self.mention_list
+        yield self.input
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        event.stop()
+        self.mention_list.highlighted = event.option_index
+        self.input.action_complete()
+        self.input.focus()

@@ -1,0 +1,162 @@
+"""The status bar: active provider and model, every provider's TTFT figures and state, and the
+live figures of the request in flight (elapsed time until the first token, then TTFT and tokens/s).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from rich.text import Text
+from textual.widgets import Static
+
+from qwen_tui.timing import RequestTiming
+from qwen_tui.ui.safe_text import visible
+
+# States a provider can be in, as the status bar and the picker name them.
+WARM, COLD, LOADING, DOWN, NO_KEY, DEMO, CHECKING = (
+    "warm", "cold", "loading model", "down", "no key", "demo", "checking",
+)
+STATE_STYLE = {
+    WARM: "green",
+    COLD: "cyan",
+    LOADING: "yellow",
+    DOWN: "red",
+    NO_KEY: "red",
+    DEMO: "magenta",
+    CHECKING: "dim",
+}
+
+
+@dataclass(slots=True)
+class ProviderStatus:
+    """What the UI knows about one configured provider."""
+
+    name: str
+    model: str
+    state: str = CHECKING
+    last_ttft_ms: float | None = None
+    median_ttft_ms: float | None = None
+    key_set: bool = False
+    needs_key: bool = True
+    error: str | None = None
+
+
+@dataclass(slots=True)
+class LiveRequest:
+    """The request in flight: its phase and its live timing (None until the provider sends one)."""
+
+    provider: str
+    started: float
+    phase: str = "connecting"
+    timing: RequestTiming | None = None
+
+
+def speed_style(ttft_ms: float | None) -> str:
+    """Green under 0.6 s, yellow under 2 s, red beyond: plain colour names work in 16 colours."""
+    if ttft_ms is None:
+        return "dim"
+    if ttft_ms < 600:
+        return "green"
+    if ttft_ms < 2000:
+        return "yellow"
+    return "red"
+
+
+def fmt_ms(ms: float | None) -> str:
+    if ms is None:
+        return "–"
+    if ms < 1000:
+        return f"{ms:.0f}ms"
+    return f"{ms / 1000:.1f}s"
+
+
+class StatusBar(Static):
+    """Two lines: what is active and what is happening now; then each provider's figures."""
+
+    DEFAULT_CSS = """
+    StatusBar { height: 2; padding: 0 1; background: $panel; }
+    """
+
+    def __init__(self, *, clock: Callable[[], float], id: str | None = None) -> None:
+        super().__init__("", id=id, markup=False)
+        self._clock = clock
+        self.active = ""
+        self.model = ""
+        self.demo = False
+        self.statuses: list[ProviderStatus] = []
+        self.live: LiveRequest | None = None
+        self.last_result: str = ""
+        self._ticker = None
+
+    def show(
+        self,
+        *,
+        active: str,
+        model: str,
+        statuses: list[ProviderStatus],
+        demo: bool,
+        live: LiveRequest | None = None,
+        last_result: str | None = None,
+    ) -> None:
+        self.active, self.model, self.statuses, self.demo = active, model, statuses, demo
+        self.live = live
+        if last_result is not None:
+            self.last_result = last_result
+        if live is not None and self._ticker is None and self.is_mounted:
+            self._ticker = self.set_interval(0.1, self._tick)
+        if live is None and self._ticker is not None:
+            self._ticker.stop()
+            self._ticker = None
+        self.update(self.render_status())
+
+    def _tick(self) -> None:
+        self.update(self.render_status())
+
+    def live_text(self) -> Text:
+        live = self.live
+        text = Text()
+        if live is None:
+            if self.last_result:
+                text.append(self.last_result, style="dim")
+            return text
+        timing = live.timing
+        if timing is None or timing.first_token_at is None:
+            elapsed = (self._clock() - (timing.started if timing else live.started)) * 1000
+            label = {"loading_model": "loading model", "waiting": "waiting"}.get(live.phase, live.phase)
+            text.append(f"⏱ {fmt_ms(elapsed)} ", style="bold")
+            text.append(label, style="yellow" if live.phase == "loading_model" else "dim")
+        else:
+            text.append("TTFT ", style="dim")
+            text.append(fmt_ms(timing.ttft_ms), style=speed_style(timing.ttft_ms) + " bold")
+            rate = timing.tokens_per_s
+            text.append("  ")
+            text.append(f"{rate:.0f} tok/s" if rate else "– tok/s", style="bold")
+        return text
+
+    def render_status(self) -> Text:
+        top = Text(no_wrap=True, overflow="ellipsis")
+        if self.demo:
+            top.append(" DEMO ", style="bold reverse magenta")
+            top.append(" ")
+        top.append(visible(self.active, single_line=True), style="bold")
+        top.append(" · ")
+        top.append(visible(self.model, single_line=True))
+        live = self.live_text()
+        if live.plain:
+            top.append("  │ ")
+            top.append_text(live)
+        line = Text(no_wrap=True, overflow="ellipsis")
+        for index, status in enumerate(self.statuses):
+            if index:
+                line.append("  ")
+            name_style = "bold underline" if status.name == self.active else "bold"
+            line.append(visible(status.name, single_line=True), style=name_style)
+            line.append(" ")
+            if status.last_ttft_ms is not None:
+                line.append(fmt_ms(status.last_ttft_ms), style=speed_style(status.last_ttft_ms))
+                line.append("/")
+                line.append(fmt_ms(status.median_ttft_ms), style=speed_style(status.median_ttft_ms))
+                line.append(" ")
+            line.append(status.state, style=STATE_STYLE.get(status.state, ""))
+        return Text("\n").join([top, line])
