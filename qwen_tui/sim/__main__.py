@@ -1,0 +1,3 @@
+from qwen_tui.sim.foreground import main
+
+raise SystemExit(main())

@@ -1,0 +1,403 @@
+"""The providers' HTTP endpoints: auth, model checks and listings, then the chat wire formats.
+
+Checks run in the order the real services apply them: credentials (401), then the model (400/404),
+then Blaxel's sandbox rule (403). Only a chat request that passes them all takes a queued fault.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+
+from qwen_tui.sim import catalog
+from qwen_tui.sim.chat import ChatJob
+from qwen_tui.sim.errors import error_response
+from qwen_tui.sim.knobs import SimState
+from qwen_tui.sim.ollama_wire import ollama_chat
+from qwen_tui.sim.openai_wire import openai_chat
+
+BLAXEL_VERSION_HEADER = "Blaxel-Version"
+BLAXEL_DEFAULT_LIMIT = 20
+BLAXEL_MAX_LIMIT = 100
+
+Wire = Callable[[web.Request, ChatJob], Awaitable[web.StreamResponse]]
+
+
+def json_response(data: Any, status: int = 200) -> web.Response:
+    return web.Response(
+        status=status,
+        text=json.dumps(data, ensure_ascii=False),
+        content_type="application/json",
+    )
+
+
+def root_url(request: web.Request) -> str:
+    """The simulator's base URL as this client reached it."""
+    return f"{request.scheme}://{request.host}"
+
+
+@dataclass
+class Endpoints:
+    state: SimState
+    keys: dict[str, str]
+    workspace: str
+    ollama_loaded: list[str] = field(default_factory=list)
+
+    def routes(self) -> list[web.RouteDef]:
+        return [
+            # Hugging Face router
+            web.post("/hf/v1/chat/completions", self.hf_chat),
+            web.get("/hf/v1/models", self.hf_models),
+            # SambaNova
+            web.post("/sambanova/v1/chat/completions", self.sambanova_chat),
+            web.get("/sambanova/v1/models", self.sambanova_models),
+            web.get("/sambanova/v1/models/{model_id}", self.sambanova_model),
+            # Ollama, native and /v1
+            web.get("/ollama", self.ollama_root),
+            web.get("/ollama/", self.ollama_root),
+            web.post("/ollama/api/chat", self.ollama_chat),
+            web.get("/ollama/api/tags", self.ollama_tags),
+            web.post("/ollama/api/show", self.ollama_show),
+            web.get("/ollama/api/ps", self.ollama_ps),
+            web.get("/ollama/api/version", self.ollama_version),
+            web.post("/ollama/v1/chat/completions", self.ollama_openai_chat),
+            web.get("/ollama/v1/models", self.ollama_openai_models),
+            # Blaxel control plane and run plane
+            web.get("/blaxel/api/v0/models", self.blaxel_models),
+            web.get("/blaxel/api/v0/models/{name}", self.blaxel_model),
+            web.get("/blaxel/api/v0/agents", self.blaxel_agents),
+            web.get("/blaxel/api/v0/agents/{name}", self.blaxel_agent),
+            web.get("/blaxel/api/v0/workspaces", self.blaxel_workspaces),
+            web.post(
+                "/blaxel/run/{workspace}/models/{model}/v1/chat/completions", self.blaxel_chat
+            ),
+            # any OpenAI-compatible server
+            web.post("/openai/v1/chat/completions", self.openai_chat),
+            web.get("/openai/v1/models", self.openai_models),
+            web.get("/openai/v1/models/{model_id}", self.openai_model),
+        ]
+
+    # ------------------------------------------------------------ shared
+
+    def _bearer_ok(self, request: web.Request, provider: str) -> bool:
+        return request.headers.get("Authorization", "") == f"Bearer {self.keys[provider]}"
+
+    def _chat_body(self, request: web.Request, style: str) -> dict[str, Any] | web.Response:
+        body = request.get("sim_body")
+        if not isinstance(body, dict):
+            return error_response(style, 400, "The request body must be a JSON object.")
+        if not isinstance(body.get("messages"), list):
+            return error_response(style, 400, "'messages' is required and must be a list.")
+        return body
+
+    async def _run_chat(
+        self, request: web.Request, provider: str, style: str, model: str, wire: Wire
+    ) -> web.StreamResponse:
+        job = ChatJob(
+            provider=provider,
+            style=style,
+            model=model,
+            body=request["sim_body"],
+            knobs=self.state.knobs[provider].snapshot(),
+            fault=self.state.take_fault(provider),
+            t0=request["sim_t0"],
+        )
+        return await wire(request, job)
+
+    # ------------------------------------------------------------ Hugging Face
+
+    async def hf_chat(self, request: web.Request) -> web.StreamResponse:
+        if not self._bearer_ok(request, "huggingface"):
+            return error_response("huggingface", 401)
+        body = self._chat_body(request, "huggingface")
+        if isinstance(body, web.Response):
+            return body
+        requested = str(body.get("model") or "")
+        model = catalog.hf_model_id(requested)
+        if model not in catalog.HF_MODELS:
+            return error_response(
+                "huggingface",
+                400,
+                f"The requested model '{requested}' is not supported by any provider you have "
+                "enabled.",
+            )
+        return await self._run_chat(request, "huggingface", "huggingface", model, openai_chat)
+
+    async def hf_models(self, request: web.Request) -> web.Response:
+        # the router lists models without a token, but a wrong token is still refused
+        if "Authorization" in request.headers and not self._bearer_ok(request, "huggingface"):
+            return error_response("huggingface", 401)
+        return json_response(catalog.hf_models())
+
+    # ------------------------------------------------------------ SambaNova
+
+    async def sambanova_chat(self, request: web.Request) -> web.StreamResponse:
+        if not self._bearer_ok(request, "sambanova"):
+            return error_response("sambanova", 401)
+        body = self._chat_body(request, "sambanova")
+        if isinstance(body, web.Response):
+            return body
+        model = str(body.get("model") or "")
+        if model not in catalog.SAMBANOVA_MODELS:
+            return self._sambanova_unknown(model)
+        return await self._run_chat(request, "sambanova", "sambanova", model, openai_chat)
+
+    def _sambanova_unknown(self, model: str) -> web.Response:
+        return error_response(
+            "sambanova", 404, f"Model not found: {model!r} does not exist.", code="model_not_found"
+        )
+
+    async def sambanova_models(self, request: web.Request) -> web.Response:
+        if not self._bearer_ok(request, "sambanova"):
+            return error_response("sambanova", 401)
+        return json_response(catalog.sambanova_models())
+
+    async def sambanova_model(self, request: web.Request) -> web.Response:
+        if not self._bearer_ok(request, "sambanova"):
+            return error_response("sambanova", 401)
+        model = request.match_info["model_id"]
+        if model not in catalog.SAMBANOVA_MODELS:
+            return self._sambanova_unknown(model)
+        return json_response(catalog.sambanova_model(model))
+
+    # ------------------------------------------------------------ Ollama
+
+    async def ollama_root(self, request: web.Request) -> web.Response:
+        return web.Response(text="Ollama is running")
+
+    async def ollama_chat(self, request: web.Request) -> web.StreamResponse:
+        body = request.get("sim_body")
+        if not isinstance(body, dict):
+            return error_response("ollama", 400, "invalid request: body must be a JSON object")
+        requested = str(body.get("model") or "")
+        if not requested:
+            return error_response("ollama", 400, "model is required")
+        name = catalog.ollama_model_name(requested)
+        if name is None:
+            return error_response("ollama", 404, f"model '{requested}' not found")
+        if not isinstance(body.get("messages", []), list):
+            return error_response("ollama", 400, "invalid messages: must be a list")
+        self._mark_loaded(name)
+        return await self._run_chat(request, "ollama", "ollama", requested, ollama_chat)
+
+    def _mark_loaded(self, name: str) -> None:
+        if name not in self.ollama_loaded:
+            self.ollama_loaded.append(name)
+
+    async def ollama_tags(self, request: web.Request) -> web.Response:
+        return json_response(catalog.ollama_tags())
+
+    async def ollama_show(self, request: web.Request) -> web.Response:
+        body = request.get("sim_body")
+        requested = ""
+        if isinstance(body, dict):
+            requested = str(body.get("model") or body.get("name") or "")
+        name = catalog.ollama_model_name(requested) if requested else None
+        if name is None:
+            return error_response("ollama", 404, f"model '{requested}' not found")
+        return json_response(catalog.ollama_show(name))
+
+    async def ollama_ps(self, request: web.Request) -> web.Response:
+        return json_response(catalog.ollama_ps(self.ollama_loaded))
+
+    async def ollama_version(self, request: web.Request) -> web.Response:
+        return json_response({"version": "0.5.1"})
+
+    async def ollama_openai_chat(self, request: web.Request) -> web.StreamResponse:
+        body = self._chat_body(request, "ollama_openai")
+        if isinstance(body, web.Response):
+            return body
+        requested = str(body.get("model") or "")
+        name = catalog.ollama_model_name(requested)
+        if name is None:
+            return error_response("ollama_openai", 404, f"model '{requested}' not found")
+        self._mark_loaded(name)
+        return await self._run_chat(request, "ollama", "ollama_openai", requested, openai_chat)
+
+    async def ollama_openai_models(self, request: web.Request) -> web.Response:
+        return json_response(catalog.ollama_openai_models())
+
+    # ------------------------------------------------------------ Blaxel
+
+    def _blaxel_auth(self, request: web.Request) -> web.Response | str:
+        """The workspace the request may act on, or the error to send."""
+        if request.headers.get("X-Blaxel-Authorization", "") != f"Bearer {self.keys['blaxel']}":
+            return error_response("blaxel", 401)
+        workspace = request.headers.get("X-Blaxel-Workspace", "")
+        if not workspace:
+            return error_response(
+                "blaxel", 401, "Authentication failed: the X-Blaxel-Workspace header is missing."
+            )
+        if workspace not in (self.workspace, catalog.OTHER_WORKSPACE):
+            return error_response(
+                "blaxel", 403, f"You do not have access to workspace '{workspace}'."
+            )
+        return workspace
+
+    def _blaxel_model_names(self, workspace: str) -> list[str]:
+        return list(catalog.BLAXEL_MODELS) if workspace == self.workspace else []
+
+    def _blaxel_agent_names(self, workspace: str) -> list[str]:
+        return list(catalog.BLAXEL_AGENTS) if workspace == self.workspace else []
+
+    def _blaxel_run_url(self, request: web.Request) -> str:
+        return f"{root_url(request)}/blaxel/run"
+
+    def _blaxel_not_found(self, kind: str, name: str) -> web.Response:
+        return error_response(
+            "blaxel", 404, f"{kind} '{name}' not found in this workspace.", code="WORKLOAD_NOT_FOUND"
+        )
+
+    async def blaxel_models(self, request: web.Request) -> web.Response:
+        workspace = self._blaxel_auth(request)
+        if isinstance(workspace, web.Response):
+            return workspace
+        run_url = self._blaxel_run_url(request)
+        items = [
+            catalog.blaxel_model(name, workspace, run_url)
+            for name in self._blaxel_model_names(workspace)
+        ]
+        return blaxel_listing(request, items)
+
+    async def blaxel_model(self, request: web.Request) -> web.Response:
+        workspace = self._blaxel_auth(request)
+        if isinstance(workspace, web.Response):
+            return workspace
+        name = request.match_info["name"]
+        if name not in self._blaxel_model_names(workspace):
+            return self._blaxel_not_found("Model", name)
+        return json_response(catalog.blaxel_model(name, workspace, self._blaxel_run_url(request)))
+
+    async def blaxel_agents(self, request: web.Request) -> web.Response:
+        workspace = self._blaxel_auth(request)
+        if isinstance(workspace, web.Response):
+            return workspace
+        run_url = self._blaxel_run_url(request)
+        items = [
+            catalog.blaxel_agent(name, workspace, run_url)
+            for name in self._blaxel_agent_names(workspace)
+        ]
+        return blaxel_listing(request, items)
+
+    async def blaxel_agent(self, request: web.Request) -> web.Response:
+        workspace = self._blaxel_auth(request)
+        if isinstance(workspace, web.Response):
+            return workspace
+        name = request.match_info["name"]
+        if name not in self._blaxel_agent_names(workspace):
+            return self._blaxel_not_found("Agent", name)
+        return json_response(catalog.blaxel_agent(name, workspace, self._blaxel_run_url(request)))
+
+    async def blaxel_workspaces(self, request: web.Request) -> web.Response:
+        workspace = self._blaxel_auth(request)
+        if isinstance(workspace, web.Response):
+            return workspace
+        return blaxel_listing(request, catalog.blaxel_workspaces(self.workspace))
+
+    async def blaxel_chat(self, request: web.Request) -> web.StreamResponse:
+        workspace = self._blaxel_auth(request)
+        if isinstance(workspace, web.Response):
+            return workspace
+        if request.match_info["workspace"] != workspace:
+            return error_response(
+                "blaxel",
+                403,
+                f"The URL's workspace '{request.match_info['workspace']}' does not match the "
+                f"X-Blaxel-Workspace header '{workspace}'.",
+            )
+        name = request.match_info["model"]
+        if name not in self._blaxel_model_names(workspace):
+            return self._blaxel_not_found("Model", name)
+        runtime_model, sandbox = catalog.BLAXEL_MODELS[name]
+        if sandbox:
+            return error_response("blaxel", 403, "Endpoint not allowed on sandbox model")
+        body = self._chat_body(request, "blaxel")
+        if isinstance(body, web.Response):
+            return body
+        # The run plane proxies to the runtime; the request's model is expected to be
+        # spec.runtime.model but is not enforced (recorded for tests to check).
+        return await self._run_chat(request, "blaxel", "blaxel", runtime_model, openai_chat)
+
+    # ------------------------------------------------------------ generic OpenAI-compatible
+
+    def _openai_unknown(self, model: str) -> web.Response:
+        return error_response(
+            "openai",
+            404,
+            f"The model `{model}` does not exist or you do not have access to it.",
+            code="model_not_found",
+        )
+
+    async def openai_chat(self, request: web.Request) -> web.StreamResponse:
+        if not self._bearer_ok(request, "openai"):
+            return error_response("openai", 401)
+        body = self._chat_body(request, "openai")
+        if isinstance(body, web.Response):
+            return body
+        model = str(body.get("model") or "")
+        if model not in catalog.OPENAI_MODELS:
+            return self._openai_unknown(model)
+        return await self._run_chat(request, "openai", "openai", model, openai_chat)
+
+    async def openai_models(self, request: web.Request) -> web.Response:
+        if not self._bearer_ok(request, "openai"):
+            return error_response("openai", 401)
+        return json_response(catalog.openai_models())
+
+    async def openai_model(self, request: web.Request) -> web.Response:
+        if not self._bearer_ok(request, "openai"):
+            return error_response("openai", 401)
+        model = request.match_info["model_id"]
+        if model not in catalog.OPENAI_MODELS:
+            return self._openai_unknown(model)
+        return json_response(
+            {"id": model, "object": "model", "created": catalog.CREATED, "owned_by": "simulator"}
+        )
+
+
+def _encode_cursor(offset: int) -> str:
+    return base64.urlsafe_b64encode(json.dumps({"offset": offset}).encode()).decode().rstrip("=")
+
+
+def _decode_cursor(cursor: str) -> int:
+    padded = cursor + "=" * (-len(cursor) % 4)
+    data = json.loads(base64.urlsafe_b64decode(padded.encode()))
+    offset = data["offset"]
+    if not isinstance(offset, int) or offset < 0:
+        raise ValueError("bad offset")
+    return offset
+
+
+def blaxel_listing(request: web.Request, items: list[dict[str, Any]]) -> web.Response:
+    """A bare array, or with ``Blaxel-Version`` one page: ``{"data", "meta"}`` (cursor, limit)."""
+    if not request.headers.get(BLAXEL_VERSION_HEADER):
+        return json_response(items)
+    try:
+        limit = int(request.query.get("limit", BLAXEL_DEFAULT_LIMIT))
+        if not 1 <= limit <= BLAXEL_MAX_LIMIT:
+            raise ValueError
+    except ValueError:
+        return error_response(
+            "blaxel", 400, f"'limit' must be an integer from 1 to {BLAXEL_MAX_LIMIT}."
+        )
+    cursor = request.query.get("cursor")
+    offset = 0
+    if cursor:
+        try:
+            offset = _decode_cursor(cursor)
+        except (ValueError, KeyError, TypeError, binascii.Error, UnicodeDecodeError):
+            return error_response("blaxel", 400, "'cursor' is not a valid cursor.")
+    page = items[offset : offset + limit]
+    has_more = offset + limit < len(items)
+    meta = {
+        "has_more": has_more,
+        "next_cursor": _encode_cursor(offset + limit) if has_more else None,
+        "total": len(items),
+    }
+    return json_response({"data": page, "meta": meta})

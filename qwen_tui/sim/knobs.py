@@ -1,0 +1,197 @@
+"""What the simulator can be told to do: per-provider knobs, queued faults, recorded requests.
+
+The HTTP handlers run on the simulator's own thread while tests change knobs and push faults from
+theirs, so every shared list is guarded by one lock. Knob objects are read once per request
+(a snapshot), so changing one mid-stream affects only the next request.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from qwen_tui.sim.reply import DEFAULT_REPLY
+
+PROVIDERS: tuple[str, ...] = ("huggingface", "sambanova", "ollama", "blaxel", "openai")
+
+DEFAULT_KEYS: dict[str, str] = {
+    "huggingface": "hf_simulatortoken0001",
+    "sambanova": "sim-sambanova-key-0001",
+    "blaxel": "bl_simulatorkey0001",
+    "openai": "sim-openai-key-0001",
+}
+DEFAULT_WORKSPACE = "sim-workspace"
+
+FAULT_KINDS: frozenset[str] = frozenset(
+    {
+        "status",  # an HTTP error in the provider's own body shape
+        "loading",  # HF legacy 503 "currently loading"; Ollama: a cold load of `seconds`
+        "drop",  # close the connection after N tokens, no end marker
+        "error_event",  # an in-stream error after N tokens (status stays 200)
+        "garbage",  # a non-JSON line after N tokens, then the stream goes on
+        "split_utf8",  # every chunk written in pieces cut inside multi-byte characters
+        "hang",  # accept the request and never send headers
+        "stall",  # after N tokens pause `seconds`, then continue
+        "empty",  # a well-formed stream with no content at all
+        "no_done",  # content and finish chunk, but no [DONE] / done line, then close
+    }
+)
+
+
+class SimError(ValueError):
+    """A bad knob, fault or provider name given to the simulator."""
+
+
+@dataclass
+class Knobs:
+    """How one provider answers. ``tps`` 0 or None: as fast as possible."""
+
+    ttft_ms: float = 50.0
+    tps: float | None = 200.0
+    reply: str = DEFAULT_REPLY
+    chunk_chars: int = 4
+    load_ms: float = 0.0  # Ollama cold model load: no response headers until it has elapsed
+
+    def snapshot(self) -> Knobs:
+        return dataclasses.replace(self)
+
+    def update(self, **fields: Any) -> None:
+        names = {f.name for f in dataclasses.fields(self)}
+        unknown = sorted(set(fields) - names)
+        if unknown:
+            raise SimError(f"unknown knob(s) {unknown}; known: {sorted(names)}")
+        for name, value in fields.items():
+            setattr(self, name, _checked_knob(name, value))
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def _checked_knob(name: str, value: Any) -> Any:
+    if name == "reply":
+        if not isinstance(value, str):
+            raise SimError("knob 'reply' must be a string")
+        return value
+    if name == "chunk_chars":
+        if not isinstance(value, int) or isinstance(value, bool) or value < 1:
+            raise SimError("knob 'chunk_chars' must be an integer >= 1")
+        return value
+    if name == "tps" and value is None:
+        return None
+    if not isinstance(value, (int, float)) or isinstance(value, bool) or value < 0:
+        raise SimError(f"knob {name!r} must be a number >= 0")
+    return float(value)
+
+
+@dataclass(frozen=True)
+class Fault:
+    """One misbehaviour, consumed by the next chat request that passes auth and model checks."""
+
+    kind: str
+    after_tokens: int = 0
+    status: int | None = None
+    retry_after: float | None = None
+    seconds: float | None = None
+    message: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.kind not in FAULT_KINDS:
+            raise SimError(f"unknown fault kind {self.kind!r}; known: {sorted(FAULT_KINDS)}")
+        if self.after_tokens < 0:
+            raise SimError("after_tokens must be >= 0")
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Fault:
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(data) - names)
+        if unknown:
+            raise SimError(f"unknown fault field(s) {unknown}; known: {sorted(names)}")
+        if "kind" not in data:
+            raise SimError("a fault needs a 'kind'")
+        return cls(**data)
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request as the simulator received it (header names lower-case)."""
+
+    provider: str | None
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: Any
+    received_at: float  # time.perf_counter() on the simulator's clock
+    is_chat: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return dataclasses.asdict(self)
+
+
+def check_provider(provider: str | None) -> str | None:
+    if provider is not None and provider not in PROVIDERS:
+        raise SimError(f"unknown provider {provider!r}; known: {list(PROVIDERS)}")
+    return provider
+
+
+@dataclass
+class SimState:
+    """Everything mutable the handlers share with the thread that owns the Simulator."""
+
+    default_knobs: Knobs
+    knobs: dict[str, Knobs] = field(default_factory=dict)
+    faults: list[tuple[str | None, Fault]] = field(default_factory=list)
+    requests: list[RecordedRequest] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __post_init__(self) -> None:
+        self.reset_knobs()
+
+    def reset_knobs(self) -> None:
+        for name in PROVIDERS:
+            if name in self.knobs:  # keep the object identity: callers may hold it
+                self.knobs[name].update(**self.default_knobs.to_json())
+            else:
+                self.knobs[name] = self.default_knobs.snapshot()
+
+    def reset(self) -> None:
+        with self.lock:
+            self.faults.clear()
+            self.requests.clear()
+        self.reset_knobs()
+
+    def set_knobs(self, provider: str | None, **fields: Any) -> None:
+        check_provider(provider)
+        Knobs().update(**fields)  # validate everything before changing anything
+        for name in [provider] if provider else PROVIDERS:
+            self.knobs[name].update(**fields)
+
+    def push_fault(self, fault: Fault, provider: str | None) -> None:
+        check_provider(provider)
+        with self.lock:
+            self.faults.append((provider, fault))
+
+    def take_fault(self, provider: str) -> Fault | None:
+        with self.lock:
+            for index, (wanted, fault) in enumerate(self.faults):
+                if wanted is None or wanted == provider:
+                    del self.faults[index]
+                    return fault
+        return None
+
+    def record(self, request: RecordedRequest) -> None:
+        with self.lock:
+            self.requests.append(request)
+
+    def recorded(self) -> list[RecordedRequest]:
+        with self.lock:
+            return list(self.requests)
+
+    def clear_requests(self) -> None:
+        with self.lock:
+            self.requests.clear()

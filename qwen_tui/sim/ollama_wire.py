@@ -1,0 +1,113 @@
+"""Ollama's native ``/api/chat``: NDJSON, one object a line (ollama docs/api.md).
+
+Content lines carry ``message.content`` and ``done: false``; the last line has ``done: true``,
+``done_reason`` and durations in nanoseconds (``load_duration`` includes the simulated cold load).
+A mid-stream error keeps status 200 and ends with a ``{"error": ...}`` line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from aiohttp import web
+
+from qwen_tui.sim.chat import ChatJob, before_headers
+from qwen_tui.sim.pacing import Pacer, Wire, drop_connection
+
+DEFAULT_STREAM_ERROR = "an error was encountered while running the model: unexpected EOF"
+NS = 1_000_000_000
+
+
+def _line(obj: Any) -> bytes:
+    return (json.dumps(obj, ensure_ascii=False, separators=(",", ":")) + "\n").encode()
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
+
+
+def _content_line(job: ChatJob, content: str) -> dict[str, Any]:
+    return {
+        "model": job.model,
+        "created_at": _now(),
+        "message": {"role": "assistant", "content": content},
+        "done": False,
+    }
+
+
+def _final_line(
+    job: ChatJob, pacer: Pacer, count: int, finish_reason: str, content: str = ""
+) -> dict[str, Any]:
+    end = asyncio.get_running_loop().time()
+    first = pacer.first_sent if pacer.first_sent is not None else end
+    last = pacer.last_sent if pacer.last_sent is not None else end
+    loaded_at = job.t0 + job.load_s
+    # eval_count / eval_duration should give the generation rate: n tokens over n intervals
+    eval_s = (last - first) * count / (count - 1) if count > 1 else (pacer.interval * count)
+    return {
+        "model": job.model,
+        "created_at": _now(),
+        "message": {"role": "assistant", "content": content},
+        "done": True,
+        "done_reason": finish_reason,
+        "total_duration": int((end - job.t0) * NS),
+        "load_duration": int(job.load_s * NS),
+        "prompt_eval_count": job.prompt_tokens(),
+        "prompt_eval_duration": int(max(0.0, first - loaded_at) * NS),
+        "eval_count": count,
+        "eval_duration": int(max(eval_s, 0.0) * NS),
+    }
+
+
+async def ollama_chat(request: web.Request, job: ChatJob) -> web.StreamResponse:
+    early = await before_headers(request, job)
+    if early is not None:
+        return early
+    tokens, finish_reason = job.tokens()
+    finish_reason = "length" if finish_reason == "length" else "stop"
+    pacer = job.pacer()
+    if not job.stream:
+        if tokens:
+            await pacer.until_token(len(tokens) - 1)
+            pacer.first_sent = pacer.first_due
+            pacer.mark_sent()
+        body = _final_line(job, pacer, len(tokens), finish_reason, "".join(tokens))
+        return web.Response(body=_line(body), content_type="application/json")
+
+    fault = job.fault
+    response = web.StreamResponse(headers={"Content-Type": "application/x-ndjson"})
+    if fault is not None and fault.kind in ("drop", "no_done"):
+        response.force_close()
+    await response.prepare(request)
+    wire = Wire(response, split=job.fault_is("split_utf8"))
+
+    midstream = fault is not None and fault.kind in ("drop", "error_event", "garbage", "stall")
+    at = min(fault.after_tokens, len(tokens)) if fault is not None else -1
+    for index in range(len(tokens) + 1):
+        if midstream and index == at:
+            assert fault is not None
+            if fault.kind == "drop":
+                drop_connection(request)
+                return response
+            if fault.kind == "error_event":
+                await wire.send(_line({"error": fault.message or DEFAULT_STREAM_ERROR}))
+                await response.write_eof()
+                return response
+            if fault.kind == "garbage":
+                text = fault.message or "<html><body>502 Bad Gateway</body></html>"
+                await wire.send(f"{text}\n".encode())
+            elif fault.kind == "stall":
+                pacer.shift(fault.seconds if fault.seconds is not None else 5.0)
+        if index == len(tokens):
+            break
+        await pacer.until_token(index)
+        await wire.send(_line(_content_line(job, tokens[index])))
+        pacer.mark_sent()
+
+    if not job.fault_is("no_done"):
+        await wire.send(_line(_final_line(job, pacer, len(tokens), finish_reason)))
+    await response.write_eof()
+    return response

@@ -1,0 +1,198 @@
+"""OpenAI-style chat completions: SSE stream or one JSON body.
+
+Chunk order follows Ollama's middleware/openai.go: a role chunk at once, content chunks on the
+token schedule, a finish chunk with an empty delta, a usage chunk with ``choices: []`` when
+``stream_options.include_usage`` is set (SambaNova's carries its timing fields), then
+``data: [DONE]``. Mid-stream faults (drop, error_event, garbage, stall, no_done) act here.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import time
+from typing import Any
+
+from aiohttp import web
+
+from qwen_tui.sim.chat import ChatJob, before_headers
+from qwen_tui.sim.pacing import Pacer, Wire, drop_connection
+
+DEFAULT_STREAM_ERROR = "Model is overloaded, please try again later."
+
+
+def _dumps(obj: Any) -> str:
+    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+
+
+def sse(obj: Any, event: str | None = None) -> bytes:
+    head = f"event: {event}\n" if event else ""
+    return f"{head}data: {_dumps(obj)}\n\n".encode()
+
+
+def _chunk(job: ChatJob, delta: dict[str, Any], finish_reason: str | None) -> dict[str, Any]:
+    chunk: dict[str, Any] = {
+        "id": job.id,
+        "object": "chat.completion.chunk",
+        "created": job.created,
+        "model": job.model,
+        "choices": [
+            {"index": 0, "delta": delta, "logprobs": None, "finish_reason": finish_reason}
+        ],
+    }
+    if job.style == "ollama_openai":
+        chunk["system_fingerprint"] = "fp_ollama"
+    return chunk
+
+
+def usage_block(
+    job: ChatJob, pacer: Pacer, completion_tokens: int, finish_reason: str
+) -> dict[str, Any]:
+    prompt_tokens = job.prompt_tokens()
+    usage: dict[str, Any] = {
+        "prompt_tokens": prompt_tokens,
+        "completion_tokens": completion_tokens,
+        "total_tokens": prompt_tokens + completion_tokens,
+    }
+    if job.style == "sambanova":  # sambanova-python chat_completion_stream_response.py
+        end = asyncio.get_running_loop().time()
+        first = pacer.first_sent if pacer.first_sent is not None else end
+        total = max(end - job.t0, 1e-6)
+        after_first = end - first
+        usage.update(
+            {
+                "time_to_first_token": first - job.t0,
+                "total_latency": total,
+                "completion_tokens_per_sec": completion_tokens / total,
+                "completion_tokens_after_first_per_sec": (
+                    (completion_tokens - 1) / after_first
+                    if completion_tokens > 1 and after_first > 0
+                    else 0.0
+                ),
+                "total_tokens_per_sec": (prompt_tokens + completion_tokens) / total,
+                "start_time": job.wall_start,
+                "end_time": time.time(),
+                "is_last_response": True,
+                "stop_reason": finish_reason,
+            }
+        )
+    return usage
+
+
+def stream_error_frame(job: ChatJob) -> bytes:
+    """An error inside a 200 stream, as each server sends it."""
+    message = (job.fault.message if job.fault else None) or DEFAULT_STREAM_ERROR
+    if job.style == "huggingface":  # TGI: error + error_type, no event name
+        return sse({"error": message, "error_type": "overloaded"})
+    if job.style == "sambanova":  # an SSE event named "error" (sambanova-python _streaming.py)
+        return sse(
+            {
+                "error": {
+                    "message": message,
+                    "type": "server_error",
+                    "param": None,
+                    "code": "overloaded",
+                }
+            },
+            event="error",
+        )
+    return sse({"error": {"message": message, "type": "server_error", "param": None, "code": None}})
+
+
+def garbage_frame(job: ChatJob) -> bytes:
+    text = (job.fault.message if job.fault else None) or "<html><body>502 Bad Gateway</body></html>"
+    return f"data: {text}\n\n".encode()
+
+
+async def openai_chat(request: web.Request, job: ChatJob) -> web.StreamResponse:
+    early = await before_headers(request, job)
+    if early is not None:
+        return early
+    if not job.stream:
+        return await _complete(request, job)
+    return await _stream(request, job)
+
+
+async def _complete(request: web.Request, job: ChatJob) -> web.StreamResponse:
+    tokens, finish_reason = job.tokens()
+    pacer = job.pacer()
+    if job.fault_is("drop"):
+        await pacer.until_token(0)
+        drop_connection(request)
+        return web.Response(status=499)
+    if tokens:
+        await pacer.until_token(len(tokens) - 1)
+        pacer.first_sent = pacer.first_due
+        pacer.mark_sent()
+    body = {
+        "id": job.id,
+        "object": "chat.completion",
+        "created": job.created,
+        "model": job.model,
+        "choices": [
+            {
+                "index": 0,
+                "message": {"role": "assistant", "content": "".join(tokens)},
+                "logprobs": None,
+                "finish_reason": finish_reason,
+            }
+        ],
+        "usage": usage_block(job, pacer, len(tokens), finish_reason),
+    }
+    return web.Response(text=_dumps(body), content_type="application/json")
+
+
+async def _stream(request: web.Request, job: ChatJob) -> web.StreamResponse:
+    fault = job.fault
+    tokens, finish_reason = job.tokens()
+    pacer = job.pacer()
+    response = web.StreamResponse(
+        headers={
+            "Content-Type": "text/event-stream; charset=utf-8",
+            "Cache-Control": "no-cache",
+            "X-Request-Id": job.id,
+        }
+    )
+    if fault is not None and fault.kind in ("drop", "no_done"):
+        response.force_close()
+    await response.prepare(request)
+    wire = Wire(response, split=job.fault_is("split_utf8"))
+    await wire.send(sse(_chunk(job, {"role": "assistant", "content": ""}, None)))
+
+    midstream = fault is not None and fault.kind in ("drop", "error_event", "garbage", "stall")
+    at = min(fault.after_tokens, len(tokens)) if fault is not None else -1
+    for index in range(len(tokens) + 1):
+        if midstream and index == at:
+            assert fault is not None
+            if fault.kind == "drop":
+                drop_connection(request)
+                return response
+            if fault.kind == "error_event":
+                await wire.send(stream_error_frame(job))
+                await response.write_eof()
+                return response
+            if fault.kind == "garbage":
+                await wire.send(garbage_frame(job))
+            elif fault.kind == "stall":
+                pacer.shift(fault.seconds if fault.seconds is not None else 5.0)
+        if index == len(tokens):
+            break
+        await pacer.until_token(index)
+        await wire.send(sse(_chunk(job, {"content": tokens[index]}, None)))
+        pacer.mark_sent()
+
+    await wire.send(sse(_chunk(job, {}, finish_reason)))
+    if job.include_usage:
+        usage_chunk = {
+            "id": job.id,
+            "object": "chat.completion.chunk",
+            "created": job.created,
+            "model": job.model,
+            "choices": [],
+            "usage": usage_block(job, pacer, len(tokens), finish_reason),
+        }
+        await wire.send(sse(usage_chunk))
+    if not job.fault_is("no_done"):
+        await wire.send(b"data: [DONE]\n\n")
+    await response.write_eof()
+    return response
