@@ -20,6 +20,7 @@ import json
 import os
 import re
 import secrets
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -169,6 +170,7 @@ class AnswerWriter:
         self._written = 0  # characters of _text already on disk
         self._last_flush = time.monotonic()
         self._timer: asyncio.TimerHandle | None = None
+        self._lock = threading.Lock()  # finish() may run in a thread while the loop's timer flushes
         self.finished = False
 
     @property
@@ -204,33 +206,39 @@ class AnswerWriter:
 
     def flush(self) -> None:
         """Write whatever text is not on disk yet, now."""
+        with self._lock:
+            self._flush_locked()
+
+    def _flush_locked(self) -> None:
         self._last_flush = time.monotonic()
-        if self._written >= len(self._text):
+        text = self._text
+        if self.finished or self._written >= len(text):
             return
-        delta = self._text[self._written :]
-        self._written = len(self._text)
+        delta = text[self._written :]
+        self._written = len(text)
         _append_record(self.session.path, {"type": "answer_delta", "text": redact(delta)})  # type: ignore[arg-type]
         self.session.updated = time.time()
 
     def finish(self, outcome: str = "complete", timing: Any = None, error: str | None = None) -> Turn:
         """Close the answer: ``outcome`` is complete, error or cancelled; ``timing`` a dict or a
         ``RequestTiming``; ``error`` a message (redacted before it is stored)."""
-        if self.finished:
+        with self._lock:
+            if self.finished:
+                return self.turn
+            timer, self._timer = self._timer, None
+            if timer is not None:
+                timer.cancel()  # harmless if it already ran; a late run finds finished=True
+            self._flush_locked()
+            self.finished = True
+            self.turn.outcome = outcome
+            self.turn.timing = _timing_dict(timing)
+            self.turn.error = redact(error) if error else None
+            record: dict[str, Any] = {"type": "answer_end", "outcome": outcome, "timing": self.turn.timing, "at": time.time()}
+            if self.turn.error:
+                record["error"] = self.turn.error
+            _append_record(self.session.path, record, sync=True)  # type: ignore[arg-type]
+            self.session.updated = record["at"]
             return self.turn
-        if self._timer is not None:
-            self._timer.cancel()
-            self._timer = None
-        self.flush()
-        self.finished = True
-        self.turn.outcome = outcome
-        self.turn.timing = _timing_dict(timing)
-        self.turn.error = redact(error) if error else None
-        record: dict[str, Any] = {"type": "answer_end", "outcome": outcome, "timing": self.turn.timing, "at": time.time()}
-        if self.turn.error:
-            record["error"] = self.turn.error
-        _append_record(self.session.path, record, sync=True)  # type: ignore[arg-type]
-        self.session.updated = record["at"]
-        return self.turn
 
 
 # ---- reading -----------------------------------------------------------------------------

@@ -260,3 +260,14 @@ def test_sigkill_mid_answer_loses_at_most_the_last_interval(tmp_path: Path) -> N
     assert answer.content.startswith("word0 word1 ")
     words = answer.content.split()
     assert words == [f"word{i}" for i in range(len(words))]  # whole, in order, nothing garbled
+
+
+async def test_finish_from_a_thread_while_timer_pending_writes_each_text_once(store: SessionStore) -> None:
+    s = store.create("/p")
+    w = store.begin_answer(s, "ollama", "m", interval=0.05)
+    w.update("abc")  # a timer is now pending on the loop
+    await asyncio.to_thread(w.finish, "complete", None)
+    await asyncio.sleep(0.1)  # the cancelled timer must not write again
+    deltas = [r["text"] for r in records(s.path) if r["type"] == "answer_delta"]
+    assert deltas == ["abc"]
+    assert [r["type"] for r in records(s.path)][-1] == "answer_end"
