@@ -40,6 +40,7 @@ from qwen_tui.providers.base import (
     redact,
 )
 from qwen_tui.timing import RequestTiming, StatsBook, append_history, load_history
+from qwen_tui.context import ContextError
 from qwen_tui.ui import keys
 from qwen_tui.ui.chat_view import AssistantMessage, ChatView
 from qwen_tui.ui.commands import QwenCommands
@@ -194,9 +195,7 @@ class QwenApp(App[int]):
         self.request_worker: Worker | None = None
         self.project = ProjectContext(self.project_root, **_context_options(config))
         if self.state is not None:
-            for entry in self.state.context_for(self.project_root):
-                if (self.project_root / entry).exists():
-                    self.project.add(entry)
+            self.project.restore(self.state.context_for(self.project_root))
         self._sidebar_forced: bool | None = None
         self._last_ctrl_c = 0.0
         self.last_result = ""
@@ -342,7 +341,11 @@ class QwenApp(App[int]):
             self._save_state()
 
     def toggle_context(self, rel: str) -> None:
-        added = self.project.toggle(rel)
+        try:
+            added = self.project.toggle(rel)
+        except ContextError as exc:
+            self.notify(visible(str(exc)), severity="warning", markup=False)
+            return
         self.notify(f"{'Added' if added else 'Removed'} {visible(rel, single_line=True)}", timeout=2,
                     markup=False)
         self.refresh_context()
@@ -358,7 +361,12 @@ class QwenApp(App[int]):
 
     @on(PromptInput.Mentioned)
     def _mentioned(self, event: PromptInput.Mentioned) -> None:
-        if self.project.add(event.path):
+        try:
+            added = self.project.add(event.path)
+        except ContextError as exc:
+            self.notify(visible(str(exc)), severity="warning", markup=False)
+            return
+        if added:
             self.refresh_context()
 
     def action_clear_context(self) -> None:
@@ -369,14 +377,11 @@ class QwenApp(App[int]):
     def _add_mentions(self, text: str) -> None:
         changed = False
         for match in MENTION.finditer(text):
-            rel = match.group(1).rstrip(".,;:!?)")
-            path = self.project_root / rel
+            spec = match.group(1).rstrip(".,;:!?)")
             try:
-                path.resolve().relative_to(self.project_root)
-            except ValueError:
-                continue
-            if path.exists() and self.project.add(rel):
-                changed = True
+                changed = self.project.add(spec) or changed
+            except ContextError:
+                continue  # "@someone" in prose is not a file
         if changed:
             self.refresh_context()
 
@@ -412,7 +417,7 @@ class QwenApp(App[int]):
         turn = Turn(question)
         plan = await asyncio.to_thread(self.project.plan, question, history, self.context_window())
         if plan.over_budget:
-            answer.show_error("Not sent: it would not fit in the model's context window.", plan.held_message)
+            answer.show_error("Not sent: it would not fit in the model's context window.", plan.held_message or "")
             answer.finish("held")
             return
         self.turns.append(turn)

@@ -1,84 +1,17 @@
 """The chat view: one widget per message; the assistant's answer streams into a
-``StreamingMarkdown`` (the fast renderer lives in ``markdown_stream.py``, owned by its own issue).
+``StreamingMarkdown`` (the incremental renderer in ``markdown_stream.py``).
 
 The view stays anchored to the bottom while an answer streams, unless the user scrolls up.
 """
 
 from __future__ import annotations
 
-import asyncio
-import re
-
 from rich.text import Text
 from textual.containers import Vertical, VerticalScroll
-from textual.widget import Widget
-from textual.widgets import Markdown, Static
+from textual.widgets import Static
 
+from qwen_tui.ui.markdown_stream import StreamingMarkdown
 from qwen_tui.ui.safe_text import visible
-
-_FENCE = re.compile(r"^(```|~~~)[^\n]*\n(.*?)^\1[ \t]*$", re.MULTILINE | re.DOTALL)
-
-
-def code_blocks_of(text: str) -> list[str]:
-    """The contents of every closed fenced code block in ``text``."""
-    return [match.group(2) for match in _FENCE.finditer(text)]
-
-
-class _StandInStreamingMarkdown(Widget):
-    """Stand-in with the API of ``markdown_stream.StreamingMarkdown`` until that lands:
-    appends are coalesced by a timer and the whole text is re-rendered (slow on long answers)."""
-
-    DEFAULT_CSS = "_StandInStreamingMarkdown { height: auto; }"
-
-    def __init__(self, text: str = "", **kwargs) -> None:
-        super().__init__(**kwargs)
-        self._text = text
-        self._dirty = bool(text)
-        self._rendered = asyncio.Event()
-        self._markdown = Markdown("")
-
-    def compose(self):
-        yield self._markdown
-
-    def on_mount(self) -> None:
-        self.set_interval(1 / 20, self._flush)
-        if self._dirty:
-            self.call_later(self._flush)
-
-    @property
-    def text(self) -> str:
-        return self._text
-
-    @property
-    def code_blocks(self) -> list[str]:
-        return code_blocks_of(self._text)
-
-    def append(self, text: str) -> None:
-        self._text += text
-        self._dirty = True
-        self._rendered.clear()
-
-    async def _flush(self) -> None:
-        if not self._dirty:
-            self._rendered.set()
-            return
-        self._dirty = False
-        await self._markdown.update(visible(self._text))
-        if not self._dirty:
-            self._rendered.set()
-
-    def finish(self) -> None:
-        if self.is_mounted:
-            self.call_later(self._flush)
-
-    async def wait_rendered(self) -> None:
-        await self._flush()
-
-
-try:  # the real renderer, built in its own issue
-    from qwen_tui.ui.markdown_stream import StreamingMarkdown  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - until it lands
-    StreamingMarkdown = _StandInStreamingMarkdown  # type: ignore[misc,assignment]
 
 
 class UserMessage(Static):

@@ -17,6 +17,7 @@ from textual.message import Message
 from textual.widgets import OptionList, TextArea
 from textual.widgets.option_list import Option
 
+from qwen_tui.context import fuzzy_find
 from qwen_tui.ui import keys
 from qwen_tui.ui.safe_text import visible
 
@@ -24,37 +25,9 @@ _MENTION_AT_CURSOR = re.compile(r"(?:^|(?<=\s))@([^\s@]*)$")
 MENTION = re.compile(r"(?:^|(?<=\s))@([^\s@]+)")
 
 
-def simple_fuzzy(query: str, paths: list[str], limit: int = 8) -> list[str]:
-    """Subsequence match, shorter spans and basename hits first (used when the core's
-    ``fuzzy_find`` is not there)."""
-    q = query.lower()
-    scored: list[tuple[float, str]] = []
-    for path in paths:
-        low = path.lower()
-        pos, start, ok = -1, None, True
-        for ch in q:
-            pos = low.find(ch, pos + 1)
-            if pos < 0:
-                ok = False
-                break
-            start = pos if start is None else start
-        if not ok:
-            continue
-        span = (pos - (start or 0)) if q else 0
-        base = low.rsplit("/", 1)[-1]
-        score = span + len(path) * 0.01 - (5 if q and q in base else 0)
-        scored.append((score, path))
-    scored.sort()
-    return [path for _, path in scored[:limit]]
-
-
 def fuzzy(query: str, paths: list[str], limit: int = 8) -> list[str]:
-    try:
-        from qwen_tui.context import fuzzy_find  # type: ignore[attr-defined]
-    except ImportError:
-        return simple_fuzzy(query, paths, limit)
-    found = fuzzy_find(query, paths)
-    return [getattr(item, "path", item) for item in list(found)[:limit]]
+    """Best matches first (fzf-like ranking from the context core)."""
+    return [match.path for match in fuzzy_find(query, paths, limit=limit)]
 
 
 class MentionList(OptionList):

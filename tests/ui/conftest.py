@@ -28,3 +28,47 @@ def project(tmp_path: Path) -> Path:
 @pytest.fixture
 def empty_config(tmp_path: Path) -> AppConfig:
     return AppConfig(path=tmp_path / "config.toml", exists=False, default_provider="alpha", providers={})
+
+
+@pytest.fixture(scope="module")
+def simulator():
+    """One simulator per test module (a real HTTP server on 127.0.0.1); reset per test."""
+    from qwen_tui.sim import Simulator
+
+    sim = Simulator(port=0)
+    sim.start()
+    yield sim
+    sim.stop()
+
+
+@pytest.fixture
+def sim(simulator):
+    simulator.reset()
+    simulator.set_knobs(ttft_ms=5.0, tps=None, reply="Hello from the simulator.\n")
+    return simulator
+
+
+@pytest.fixture
+def sim_config(sim, tmp_path: Path) -> AppConfig:
+    """The four built-in providers, pointed at the simulator with its demo keys."""
+    from qwen_tui.config import load_config
+    from qwen_tui.demo import start_demo
+
+    base = load_config(env={})
+    base.default_provider = "sambanova"
+    _sim, config = start_demo(base, sim, paced=False)
+    return config
+
+
+@pytest.fixture
+def make_app(project: Path, sim_config: AppConfig):
+    """``make_app(**kwargs)``: a QwenApp on the test project, talking to the simulator."""
+    from qwen_tui.state import State
+    from qwen_tui.ui.app import QwenApp
+
+    def factory(**kwargs):
+        kwargs.setdefault("state", State.load())
+        kwargs.setdefault("demo", True)
+        return QwenApp(project, sim_config, **kwargs)
+
+    return factory

@@ -1,0 +1,287 @@
+"""Pilot tests of the app's behaviour against the simulator (real HTTP on 127.0.0.1)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+
+from textual.worker import WorkerCancelled
+
+from qwen_tui.sim import Fault
+from qwen_tui.ui.app import QwenApp
+from qwen_tui.ui.chat_view import ChatView
+from qwen_tui.ui.context_panel import ContextPanel
+from qwen_tui.ui.file_tree import ProjectTree
+from qwen_tui.ui.prompt import PromptInput
+from qwen_tui.ui.provider_picker import ProviderPicker
+from qwen_tui.ui.status_bar import StatusBar
+
+SIZE = (120, 40)
+
+
+async def settle(app: QwenApp) -> None:
+    """Wait for the request in flight and for the answer to be on screen."""
+    if app.request_worker is not None:
+        try:
+            await app.request_worker.wait()
+        except WorkerCancelled:
+            pass
+    answer = app.query_one(ChatView).last_answer
+    if answer is not None:
+        await answer.body.wait_rendered()
+
+
+async def type_and_send(pilot, text: str) -> None:
+    prompt = pilot.app.query_one(PromptInput)
+    prompt.focus()
+    prompt.insert(text)
+    await pilot.press("enter")
+
+
+def chat_messages(sim, provider: str) -> list[dict]:
+    return sim.last_chat(provider).body["messages"]
+
+
+async def test_send_streams_the_answer(make_app, sim):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await type_and_send(pilot, "What does this project do?")
+        await settle(app)
+        answer = app.query_one(ChatView).last_answer
+        assert answer.text == "Hello from the simulator.\n"
+        assert answer.outcome == "complete"
+        sent = chat_messages(sim, "sambanova")
+        assert sent[-1] == {"role": "user", "content": "What does this project do?"}
+        status = app.query_one(StatusBar).render_status().plain
+        assert "sambanova" in status and "TTFT" in status and "warm" not in status.split("\n")[0]
+        assert app.stats["sambanova"].last is not None
+
+
+async def test_escape_stops_and_keeps_what_came(make_app, sim):
+    sim.set_knobs(reply="one two three four five six seven eight nine ten " * 20, tps=40.0, chunk_chars=4)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await type_and_send(pilot, "count")
+        answer = app.query_one(ChatView).last_answer
+        for _ in range(100):
+            await asyncio.sleep(0.02)
+            if len(answer.text) >= 12:
+                break
+        assert answer.text, "no token arrived"
+        await pilot.press("escape")
+        await settle(app)
+        kept = answer.text
+        assert answer.outcome == "cancelled"
+        assert 0 < len(kept) < len("one two three four five six seven eight nine ten " * 20)
+        assert app.turns[-1].answer == kept
+        footer = str(answer.query_one(".answer-footer").render())
+        assert "Stopped" in footer
+
+
+async def test_error_shows_inline_under_partial_text(make_app, sim):
+    sim.push_fault(Fault(kind="drop", after_tokens=3), provider="sambanova")
+    sim.set_knobs(reply="partial answer that will be cut off somewhere", chunk_chars=4)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await type_and_send(pilot, "hello")
+        await settle(app)
+        answer = app.query_one(ChatView).last_answer
+        assert answer.outcome == "error"
+        assert answer.text.startswith("part")
+        error = answer.query_one(".answer-error")
+        assert error.has_class("shown")
+        shown = str(error.render())
+        assert "sambanova" in shown and "Ctrl+R" in shown
+
+
+async def test_server_error_inline_then_retry_on_current_provider(make_app, sim):
+    sim.push_fault(Fault(kind="status", status=500), provider="sambanova")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await type_and_send(pilot, "first try")
+        await settle(app)
+        first = app.query_one(ChatView).last_answer
+        assert first.outcome == "error" and "500" in first.error_message
+        await pilot.press("ctrl+r")
+        await settle(app)
+        second = app.query_one(ChatView).last_answer
+        assert second is not first and second.outcome == "complete"
+        assert [t.question for t in app.turns] == ["first try"]
+        assert chat_messages(sim, "sambanova")[-1]["content"] == "first try"
+
+
+async def test_switch_provider_sends_the_whole_history(make_app, sim):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await type_and_send(pilot, "question one")
+        await settle(app)
+        app.switch_provider("huggingface")
+        await type_and_send(pilot, "question two")
+        await settle(app)
+        sent = [(m["role"], m["content"]) for m in chat_messages(sim, "huggingface") if m["role"] != "system"]
+        assert sent == [
+            ("user", "question one"),
+            ("assistant", "Hello from the simulator.\n"),
+            ("user", "question two"),
+        ]
+        assert app.query_one(ChatView).last_answer.provider == "huggingface"
+
+
+async def test_picker_switches_provider_and_persists(make_app, sim):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2")
+        picker = app.screen
+        assert isinstance(picker, ProviderPicker)
+        names = [s.name for s in picker.statuses]
+        assert names == ["huggingface", "sambanova", "ollama", "blaxel"]
+        await pilot.press("up", "enter")  # from sambanova up to huggingface
+        assert not isinstance(app.screen, ProviderPicker)
+        assert app.active == "huggingface"
+        await asyncio.sleep(0.2)
+        from qwen_tui.state import State
+
+        assert State.load().last_provider == "huggingface"
+
+
+async def test_picker_second_step_lists_models(make_app, sim):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f2", "m")
+        picker = app.screen
+        assert picker.step == "models" and picker.models_of == "sambanova"
+        for _ in range(50):
+            await pilot.pause(0.02)
+            option_list = picker.query_one("OptionList")
+            if option_list.option_count and option_list.get_option_at_index(0).id:
+                break
+        ids = [option_list.get_option_at_index(i).id for i in range(option_list.option_count)]
+        assert ids and all(ids)
+        target = ids[-1]
+        option_list.highlighted = len(ids) - 1
+        await pilot.press("enter")
+        assert app.active == "sambanova" and app.models["sambanova"] == target
+
+
+async def test_space_in_tree_adds_file_and_request_holds_its_content(make_app, sim):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        tree = app.query_one(ProjectTree)
+        tree.focus()
+        assert await tree.reveal("src/app.py")
+        await pilot.press("space")
+        await pilot.pause(0.1)
+        assert app.project.entries == ["src/app.py"]
+        panel = app.query_one(ContextPanel)
+        for _ in range(50):
+            if panel.entries:
+                break
+            await pilot.pause(0.02)
+        assert panel.entries[0].path == "src/app.py" and panel.entries[0].tokens
+        await type_and_send(pilot, "explain")
+        await settle(app)
+        body = json.dumps(sim.last_chat("sambanova").body)
+        assert "MARKER_APP" in body and "src/app.py" in body
+
+
+async def test_tree_hides_git_and_ignored_until_asked(make_app, sim):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        tree = app.query_one(ProjectTree)
+        await pilot.pause(0.2)
+        names = {child.data.path.name for child in tree.root.children}
+        assert {"src", "README.md", ".gitignore"} <= names
+        assert not names & {".git", "build", "debug.log"}
+        tree.focus()
+        await pilot.press("full_stop")
+        await pilot.pause(0.3)
+        names = {child.data.path.name for child in tree.root.children}
+        assert {".git", "build", "debug.log"} <= names
+
+
+async def test_at_mention_completes_and_adds_to_context(make_app, sim):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(50):
+            if app.project.files:
+                break
+            await pilot.pause(0.02)
+        await pilot.press("@", "u", "t", "i", "l")
+        mentions = app.query_one("#mentions")
+        assert mentions.has_class("shown")
+        assert mentions.get_option_at_index(0).id == "src/util.py"
+        await pilot.press("tab")
+        prompt = app.query_one(PromptInput)
+        assert prompt.text == "@src/util.py "
+        assert "src/util.py" in app.project.entries
+
+
+async def test_prompt_newline_and_history(make_app, sim):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        prompt = app.query_one(PromptInput)
+        await pilot.press("a", "ctrl+j", "b")
+        assert prompt.text == "a\nb"
+        await pilot.press("enter")
+        await settle(app)
+        assert prompt.text == ""
+        await pilot.press("up")
+        assert prompt.text == "a\nb"
+        await pilot.press("down")
+        assert prompt.text == ""
+
+
+async def test_help_lists_every_binding_grouped(make_app, sim):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f1")
+        from qwen_tui.ui.help import HelpScreen
+
+        assert isinstance(app.screen, HelpScreen)
+        groups = app.screen.rows
+        assert {"General", "Chat", "Prompt", "Providers", "Files and context"} <= set(groups)
+        described = {d for rows in groups.values() for _, d in rows}
+        for binding in QwenApp.BINDINGS:
+            assert binding.description in described
+
+
+async def test_ctrl_c_once_explains_twice_quits(make_app, sim):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+c")
+        assert app.is_running
+        assert any("Ctrl+C again" in str(n.message) for n in app._notifications)
+        await pilot.press("ctrl+c")
+    assert app.return_value == 0
+
+
+async def test_copy_last_answer_and_code_block(make_app, sim):
+    sim.set_knobs(reply="Here:\n\n```python\nprint('hi')\n```\n")
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await type_and_send(pilot, "code please")
+        await settle(app)
+        await pilot.press("f6")
+        assert app.copied.startswith("Here:")
+        await pilot.press("f7")
+        assert app.copied == "print('hi')\n"
+
+
+async def test_cycle_and_palette_switch_provider(make_app, sim):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f4")
+        assert app.active == "ollama"
+        from qwen_tui.ui.commands import QwenCommands
+
+        titles = [t for t, _, _ in QwenCommands(app.screen)._commands()]
+        assert "Provider: switch to blaxel" in titles
+
+
+async def test_narrow_terminal_hides_side_panels(make_app, sim):
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        sidebar = app.query_one("#sidebar")
+        assert sidebar.has_class("hidden")
+        await pilot.press("ctrl+b")
+        assert not sidebar.has_class("hidden")
