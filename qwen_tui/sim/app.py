@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
-from qwen_tui.sim.endpoints import Endpoints, json_response
+from qwen_tui.sim.endpoints import ARRIVED, BODY, Endpoints, json_response
 from qwen_tui.sim.knobs import PROVIDERS, Fault, RecordedRequest, SimError, SimState
 
 CONTROL_PREFIX = "/_sim"
@@ -51,12 +51,12 @@ def _parse_body(raw: bytes) -> Any:
 def build_app(state: SimState, keys: dict[str, str], workspace: str) -> web.Application:
     @web.middleware
     async def record(request: web.Request, handler: Handler) -> web.StreamResponse:
-        request["sim_t0"] = asyncio.get_running_loop().time()
+        request[ARRIVED] = asyncio.get_running_loop().time()
         received_at = time.perf_counter()
         if request.path.startswith(CONTROL_PREFIX):
             return await handler(request)
         raw = await request.read()
-        request["sim_body"] = _parse_body(raw)
+        request[BODY] = _parse_body(raw)
         state.record(
             RecordedRequest(
                 provider=provider_for_path(request.path),
@@ -64,7 +64,7 @@ def build_app(state: SimState, keys: dict[str, str], workspace: str) -> web.Appl
                 path=request.path,
                 query=dict(request.query),
                 headers={name.lower(): value for name, value in request.headers.items()},
-                body=request["sim_body"],
+                body=request[BODY],
                 received_at=received_at,
                 is_chat=is_chat_path(request.path),
             )
@@ -118,7 +118,6 @@ def _control_routes(state: SimState, endpoints: Endpoints) -> list[web.RouteDef]
 
     async def reset(request: web.Request) -> web.Response:
         state.reset()
-        endpoints.ollama_loaded.clear()
         return json_response({"reset": True})
 
     return [

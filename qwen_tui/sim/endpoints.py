@@ -10,7 +10,7 @@ import base64
 import binascii
 import json
 from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from aiohttp import web
@@ -25,6 +25,10 @@ from qwen_tui.sim.openai_wire import openai_chat
 BLAXEL_VERSION_HEADER = "Blaxel-Version"
 BLAXEL_DEFAULT_LIMIT = 20
 BLAXEL_MAX_LIMIT = 100
+
+# Set by the recording middleware on every request.
+ARRIVED = web.RequestKey("sim_arrived", float)  # event-loop time when the request arrived
+BODY = web.RequestKey("sim_body", object)  # the parsed JSON body, or None
 
 Wire = Callable[[web.Request, ChatJob], Awaitable[web.StreamResponse]]
 
@@ -47,7 +51,6 @@ class Endpoints:
     state: SimState
     keys: dict[str, str]
     workspace: str
-    ollama_loaded: list[str] = field(default_factory=list)
 
     def routes(self) -> list[web.RouteDef]:
         return [
@@ -89,7 +92,7 @@ class Endpoints:
         return request.headers.get("Authorization", "") == f"Bearer {self.keys[provider]}"
 
     def _chat_body(self, request: web.Request, style: str) -> dict[str, Any] | web.Response:
-        body = request.get("sim_body")
+        body = request[BODY]
         if not isinstance(body, dict):
             return error_response(style, 400, "The request body must be a JSON object.")
         if not isinstance(body.get("messages"), list):
@@ -103,10 +106,10 @@ class Endpoints:
             provider=provider,
             style=style,
             model=model,
-            body=request["sim_body"],
+            body=request[BODY],
             knobs=self.state.knobs[provider].snapshot(),
             fault=self.state.take_fault(provider),
-            t0=request["sim_t0"],
+            t0=request[ARRIVED],
         )
         return await wire(request, job)
 
@@ -172,7 +175,7 @@ class Endpoints:
         return web.Response(text="Ollama is running")
 
     async def ollama_chat(self, request: web.Request) -> web.StreamResponse:
-        body = request.get("sim_body")
+        body = request[BODY]
         if not isinstance(body, dict):
             return error_response("ollama", 400, "invalid request: body must be a JSON object")
         requested = str(body.get("model") or "")
@@ -183,18 +186,14 @@ class Endpoints:
             return error_response("ollama", 404, f"model '{requested}' not found")
         if not isinstance(body.get("messages", []), list):
             return error_response("ollama", 400, "invalid messages: must be a list")
-        self._mark_loaded(name)
+        self.state.mark_loaded(name)
         return await self._run_chat(request, "ollama", "ollama", requested, ollama_chat)
-
-    def _mark_loaded(self, name: str) -> None:
-        if name not in self.ollama_loaded:
-            self.ollama_loaded.append(name)
 
     async def ollama_tags(self, request: web.Request) -> web.Response:
         return json_response(catalog.ollama_tags())
 
     async def ollama_show(self, request: web.Request) -> web.Response:
-        body = request.get("sim_body")
+        body = request[BODY]
         requested = ""
         if isinstance(body, dict):
             requested = str(body.get("model") or body.get("name") or "")
@@ -204,7 +203,7 @@ class Endpoints:
         return json_response(catalog.ollama_show(name))
 
     async def ollama_ps(self, request: web.Request) -> web.Response:
-        return json_response(catalog.ollama_ps(self.ollama_loaded))
+        return json_response(catalog.ollama_ps(list(self.state.ollama_loaded)))
 
     async def ollama_version(self, request: web.Request) -> web.Response:
         return json_response({"version": "0.5.1"})
@@ -217,7 +216,7 @@ class Endpoints:
         name = catalog.ollama_model_name(requested)
         if name is None:
             return error_response("ollama_openai", 404, f"model '{requested}' not found")
-        self._mark_loaded(name)
+        self.state.mark_loaded(name)
         return await self._run_chat(request, "ollama", "ollama_openai", requested, openai_chat)
 
     async def ollama_openai_models(self, request: web.Request) -> web.Response:

@@ -147,6 +147,7 @@ class SimState:
     knobs: dict[str, Knobs] = field(default_factory=dict)
     faults: list[tuple[str | None, Fault]] = field(default_factory=list)
     requests: list[RecordedRequest] = field(default_factory=list)
+    ollama_loaded: list[str] = field(default_factory=list)  # what /api/ps reports
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -163,6 +164,7 @@ class SimState:
         with self.lock:
             self.faults.clear()
             self.requests.clear()
+            self.ollama_loaded.clear()
         self.reset_knobs()
 
     def set_knobs(self, provider: str | None, **fields: Any) -> None:
@@ -183,6 +185,11 @@ class SimState:
                     del self.faults[index]
                     return fault
         return None
+
+    def mark_loaded(self, model: str) -> None:
+        with self.lock:
+            if model not in self.ollama_loaded:
+                self.ollama_loaded.append(model)
 
     def record(self, request: RecordedRequest) -> None:
         with self.lock:
