@@ -11,7 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from qwen_tui.context import ProjectIndex
+from qwen_tui.context import ProjectIndex, Selection, build_prompt
 from qwen_tui.context.ignore import IgnoreLayer
 
 from .helpers import write
@@ -155,6 +155,16 @@ def test_folder_of_10000_files(tmp_path: Path) -> None:
     started = time.perf_counter()
     assert not idx.refresh()
     assert time.perf_counter() - started < 2
+    # selecting the folder: refused by the per-folder limit with a note, or held by the budget
+    sel = Selection()
+    sel.add("many/", idx)
+    files, notes = sel.expand(idx)
+    assert files == [] and "9,000 files" in notes[0]
+    files, notes = sel.expand(idx, max_folder_files=None)
+    assert len(files) == 9_000 and notes == []
+    built = build_prompt("what is in here?", [], files, context_window=32_768)
+    assert built.over_budget and len(built.file_tokens) == 9_000
+    assert built.held_message is not None and "many/f" in built.held_message
 
 
 _SEGMENTS = st.sampled_from(["a", "b", "src", "build", "x.py", "y.log", "keep.log", "doc", "z.tmp", "deep"])
