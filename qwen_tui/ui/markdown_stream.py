@@ -34,6 +34,10 @@ from qwen_tui.ui.render.lines import (
 )
 
 FRAME_SECONDS = 1 / 60
+#: While streaming, the widget's height grows in steps of this many lines. A height change means
+#: a relayout and a repaint of the whole visible screen; growing in steps makes most frames
+#: repaint only the changed lines (a few bytes per token over SSH). Exact again at ``finish``.
+GROW_STEP = 8
 
 
 class _Layout:
@@ -254,7 +258,7 @@ class StreamingMarkdown(Widget):
             layout = self._layout
             old_height = self._height
             first = layout.sync(self._splitter, self._final, self.code_theme)
-            height = layout.height
+            height = self._shown_height(layout)
             self._height = height
             if height != old_height:
                 self.refresh(layout=True)
@@ -286,11 +290,17 @@ class StreamingMarkdown(Widget):
             layout = _Layout(self, max(width, 1))
             layout.sync(self._splitter, self._final, self.code_theme)
             self._layout = layout
-            self._height = layout.height
+            self._height = self._shown_height(layout)
         return layout
 
+    def _shown_height(self, layout: _Layout) -> int:
+        height = layout.height
+        if self._final or height == 0:
+            return height
+        return -(-height // GROW_STEP) * GROW_STEP
+
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
-        return self._layout_for(width).height
+        return self._shown_height(self._layout_for(width))
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width

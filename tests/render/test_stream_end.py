@@ -1,0 +1,57 @@
+"""Every way a stream can end flushes the buffered tail; nothing appended is ever dropped."""
+
+from __future__ import annotations
+
+import pytest
+
+from qwen_tui.ui.markdown_stream import StreamingMarkdown
+from qwen_tui.ui.render.lines import render_answer
+
+from .conftest import WIDTH, StreamApp
+
+
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "Done.\n\n```python\nprint('cut off mid-line",  # stopped / length cut-off inside a fence
+        "Some text with no newline at the end",  # complete answer, no trailing newline
+        "- a\n- b\n| x | y |\n|---|---|\n| 1 | 2",  # error mid-table
+    ],
+)
+async def test_finish_without_a_frame_shows_the_buffered_tail(answer: str) -> None:
+    app = StreamApp()
+    async with app.run_test(size=(WIDTH, 30)):
+        widget = app.query_one(StreamingMarkdown)
+        for piece in answer:
+            widget.append(piece)
+        widget.finish()  # no frame has run: all of it is still buffered
+        await widget.wait_rendered()
+        shown = [widget.render_line(y) for y in range(widget.size.height)]
+        assert shown == render_answer(app.console, answer, widget.size.width)
+        assert answer.split("\n")[-1].split("(")[-1].strip("'|") in "\n".join(s.text for s in shown)
+
+
+async def test_text_before_mount_and_code_blocks() -> None:
+    app = StreamApp("intro\n\n```sh\nls -la\n```\n\n```py\nx = [1]\n")
+    async with app.run_test(size=(WIDTH, 30)):
+        widget = app.query_one(StreamingMarkdown)
+        widget.append("y = 2")
+        await widget.wait_rendered()
+        assert widget.code_blocks == ["ls -la\n", "x = [1]\ny = 2"]
+        text = "\n".join(widget.render_line(y).text for y in range(widget.size.height))
+        assert "ls -la" in text and "y = 2" in text
+        widget.finish()
+        assert widget.text.endswith("y = 2")
+
+
+async def test_append_after_finish_continues_the_answer() -> None:
+    app = StreamApp()
+    async with app.run_test(size=(WIDTH, 30)):
+        widget = app.query_one(StreamingMarkdown)
+        widget.append("```py\nx = 1\n")
+        widget.finish()
+        widget.append("y = 2\n```\nafter")
+        widget.finish()
+        await widget.wait_rendered()
+        shown = [widget.render_line(y) for y in range(widget.size.height)]
+        assert shown == render_answer(app.console, widget.text, WIDTH)
