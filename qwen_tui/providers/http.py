@@ -256,24 +256,32 @@ class HTTPProvider:
             await resp.aclose()
 
     async def iter_raw(self, resp: httpx.Response, timing: RequestTiming, partial: list[str]) -> AsyncIterator[bytes]:
-        """Raw body chunks, with the between-chunks timeout and drops mapped to Truncated."""
+        """Raw body chunks, with the between-chunks timeout and drops mapped to Truncated.
+
+        Once the caller has seen its end marker it sets ``timing.outcome = "ending"``; the rest of
+        the body (the chunked terminator) is then read with a short timeout and no errors, so the
+        connection goes back to the pool for reuse instead of being closed.
+        """
         gap = self.settings.timeouts.between_chunks
         it = resp.aiter_raw().__aiter__()
         while True:
+            ending = timing.outcome == "ending"
             try:
-                async with asyncio.timeout(gap):
+                async with asyncio.timeout(0.5 if ending else gap):
                     chunk = await it.__anext__()
             except StopAsyncIteration:
                 return
-            except TimeoutError:
-                raise ProviderTimeout(
-                    self.name,
-                    f"the stream stalled: no data for {gap:g} s",
-                    "the partial answer is kept; ask again, or raise read_timeout in the config",
-                    partial_text="".join(partial),
-                    timing=timing,
-                ) from None
-            except httpx.HTTPError as exc:
+            except (TimeoutError, httpx.HTTPError) as exc:
+                if ending:
+                    return
+                if isinstance(exc, TimeoutError):
+                    raise ProviderTimeout(
+                        self.name,
+                        f"the stream stalled: no data for {gap:g} s",
+                        "the partial answer is kept; ask again, or raise read_timeout in the config",
+                        partial_text="".join(partial),
+                        timing=timing,
+                    ) from None
                 raise Truncated(
                     self.name,
                     f"the connection dropped mid-answer ({type(exc).__name__})",
@@ -281,7 +289,8 @@ class HTTPProvider:
                     partial_text="".join(partial),
                     timing=timing,
                 ) from None
-            yield chunk
+            if not ending:
+                yield chunk
 
     # -- error mapping --------------------------------------------------------------------------
     def timeout_fix(self) -> str:

@@ -149,9 +149,8 @@ class OllamaProvider(HTTPProvider):
                         yield TextDelta(content)
                 if item.get("done"):
                     last = item
+                    timing.outcome = "ending"  # iter_raw drains the rest for connection reuse
                     break
-            if last is not None:
-                break
         if last is None:
             raise Truncated(self.name, "the stream ended before its last line (done: true)",
                             "the partial answer is kept; ask again to get the rest",

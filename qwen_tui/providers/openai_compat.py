@@ -148,6 +148,7 @@ class OpenAICompatProvider(HTTPProvider):
             for sse in events:
                 if sse.data == "[DONE]":
                     done = True
+                    timing.outcome = "ending"  # iter_raw drains the rest for connection reuse
                     break
                 if sse.event == "error":
                     raise self._stream_error(sse.data, partial)
@@ -179,8 +180,6 @@ class OpenAICompatProvider(HTTPProvider):
                 usage = obj.get("usage")
                 if isinstance(usage, dict):
                     yield self._usage(usage, timing)
-            if done:
-                break
         if not done:
             try:
                 for sse in decoder.flush():

@@ -1,0 +1,191 @@
+"""The scriptable CLI end to end: real subprocesses against the simulator on loopback."""
+
+from __future__ import annotations
+
+import json
+import os
+import pty
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from qwen_tui.sim import DEFAULT_KEYS, DEFAULT_WORKSPACE, Fault, Simulator
+
+REPLY = "Hello 漢字 🚀\n```python\nprint('hi')\n```\n"
+
+
+def write_config(sim: Simulator, folder: Path) -> Path:
+    urls = sim.base_urls()
+    path = folder / "config.toml"
+    path.write_text(f"""
+default_provider = "sambanova"
+[providers.huggingface]
+base_url = "{urls['huggingface']}"
+[providers.sambanova]
+base_url = "{urls['sambanova']}"
+[providers.ollama]
+base_url = "{urls['ollama']}"
+[providers.blaxel]
+base_url = "{urls['blaxel']}"
+api_url = "{urls['blaxel_api']}"
+model = "sim-model"
+[providers.local]
+kind = "openai"
+base_url = "{urls['openai']}"
+model = "sim-openai-model"
+api_key_env = "LOCAL_KEY"
+""")
+    return path
+
+
+@pytest.fixture(scope="module")
+def cli_sim():
+    with Simulator(port=0, ttft_ms=5.0, tps=0) as sim:
+        yield sim
+
+
+@pytest.fixture
+def cli(cli_sim: Simulator, tmp_path: Path):
+    cli_sim.set_knobs(ttft_ms=5.0, tps=0, reply=REPLY, chunk_chars=4)
+    cli_sim.clear_requests()
+    config = write_config(cli_sim, tmp_path)
+    env = {
+        **os.environ,
+        "QWEN_TUI_CONFIG": str(config),
+        "HF_TOKEN": DEFAULT_KEYS["huggingface"],
+        "SAMBANOVA_API_KEY": DEFAULT_KEYS["sambanova"],
+        "BL_API_KEY": DEFAULT_KEYS["blaxel"],
+        "BL_WORKSPACE": DEFAULT_WORKSPACE,
+        "LOCAL_KEY": DEFAULT_KEYS["openai"],
+    }
+
+    def run(*args: str, env_changes: dict[str, str | None] | None = None, stdin: str | None = None,
+            stdout: int | None = None):
+        e = dict(env)
+        for k, v in (env_changes or {}).items():
+            if v is None:
+                e.pop(k, None)
+            else:
+                e[k] = v
+        return subprocess.run([sys.executable, "-m", "qwen_tui", *args], text=True, env=e, cwd=tmp_path,
+                              input=stdin, timeout=60, stdout=stdout if stdout is not None else subprocess.PIPE,
+                              stderr=subprocess.PIPE)
+
+    return run
+
+
+@pytest.mark.parametrize("provider", ["huggingface", "sambanova", "ollama", "blaxel", "local"])
+def test_ask_streams_the_answer_and_reports_timing(cli, provider: str) -> None:
+    result = cli("ask", "--provider", provider, "hello")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == REPLY
+    assert f"{provider} · " in result.stderr and "TTFT" in result.stderr and "tok/s" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_ask_json_lines(cli) -> None:
+    result = cli("ask", "--json", "hello")
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert "".join(x["text"] for x in lines if x["type"] == "delta") == REPLY
+    summary = lines[-1]
+    assert summary["type"] == "summary"
+    assert set(summary) >= {"provider", "model", "ttft_ms", "connect_ms", "reused_connection", "tokens",
+                            "tokens_per_s", "outcome"}
+    assert summary["provider"] == "sambanova" and summary["outcome"] == "complete"
+    assert isinstance(summary["ttft_ms"], float)
+
+
+def test_ask_reads_the_prompt_from_stdin(cli, cli_sim: Simulator) -> None:
+    result = cli("ask", "-", stdin="from stdin")
+    assert result.returncode == 0, result.stderr
+    assert cli_sim.last_chat("sambanova").body["messages"][-1] == {"role": "user", "content": "from stdin"}
+
+
+def test_ask_drop_exits_1_keeping_partial_without_traceback(cli, cli_sim: Simulator) -> None:
+    cli_sim.push_fault(Fault(kind="drop", after_tokens=3), provider="sambanova")
+    result = cli("ask", "hello")
+    assert result.returncode == 1
+    assert result.stdout.startswith(REPLY[:12])
+    assert "sambanova: the connection dropped mid-answer" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_ask_json_error_line(cli, cli_sim: Simulator) -> None:
+    cli_sim.push_fault(Fault(kind="status", status=429, retry_after=9), provider="sambanova")
+    result = cli("ask", "--json", "hello")
+    assert result.returncode == 1
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    assert lines[0]["type"] == "error" and lines[0]["error"] == "rate_limited" and lines[0]["retry_after"] == 9
+    assert lines[-1]["outcome"] == "error"
+
+
+def test_missing_key_exits_2_naming_the_env_var(cli) -> None:
+    result = cli("ask", "hello", env_changes={"SAMBANOVA_API_KEY": None})
+    assert result.returncode == 2
+    assert "SAMBANOVA_API_KEY" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_bad_key_never_printed(cli) -> None:
+    secret = "sk-thisisaverysecretkey123"
+    for args in (("ask", "hello"), ("ask", "--debug", "hello"), ("providers",), ("models", "sambanova")):
+        result = cli(*args, env_changes={"SAMBANOVA_API_KEY": secret})
+        assert secret not in result.stdout + result.stderr
+        assert result.returncode != 0 or args[0] == "providers"
+
+
+def test_unknown_provider_is_usage_error(cli) -> None:
+    result = cli("ask", "--provider", "nope", "hello")
+    assert result.returncode == 2 and "unknown provider 'nope'" in result.stderr
+
+
+def test_escape_sequences_are_visible_on_a_terminal(cli, cli_sim: Simulator) -> None:
+    cli_sim.set_knobs(provider="sambanova", reply="safe\x1b]52;c;cHduZWQ=\x07 \x1b[2J done\u202e\n")
+    master, slave = pty.openpty()
+    try:
+        result = cli("ask", "hello", stdout=slave)
+        os.close(slave)
+        out = b""
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:
+                break
+            if not chunk:
+                break
+            out += chunk
+    finally:
+        os.close(master)
+    assert result.returncode == 0, result.stderr
+    text = out.decode()
+    assert "\x1b" not in text and "\x07" not in text and "\u202e" not in text
+    assert "safe␛]52;c;cHduZWQ=␇ ␛[2J done<U+202E>" in text
+    piped = cli("ask", "hello")
+    assert piped.stdout == "safe\x1b]52;c;cHduZWQ=\x07 \x1b[2J done\u202e\n"  # a pipe gets the data as is
+
+
+def test_providers_and_models_commands(cli) -> None:
+    result = cli("providers", "--json")
+    assert result.returncode == 0, result.stderr
+    rows = {r["name"]: r for r in json.loads(result.stdout)["providers"]}
+    assert set(rows) == {"huggingface", "sambanova", "ollama", "blaxel", "local"}
+    assert all(r["reachable"] for r in rows.values()), rows
+    assert rows["sambanova"]["key_set"] is True and rows["ollama"]["api_key_env"] is None
+    assert all("key" not in k or k in ("key_set", "key_accepted", "api_key_env") for k in rows["sambanova"])
+    models = cli("models", "blaxel", "--json")
+    assert models.returncode == 0, models.stderr
+    ids = {m["id"]: m for m in json.loads(models.stdout)["models"]}
+    assert ids["sandbox-model"]["sandbox"] is True
+    plain = cli("models", "ollama")
+    assert "qwen2.5-coder:7b" in plain.stdout
+
+
+def test_providers_reports_unreachable_in_plain_words(cli, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[providers.ollama]\nbase_url = "http://127.0.0.1:9"\n')
+    result = cli("--config", str(bad), "providers", "--json")
+    rows = {r["name"]: r for r in json.loads(result.stdout)["providers"]}
+    assert rows["ollama"]["reachable"] is False
+    assert "Ollama is not running at http://127.0.0.1:9" in rows["ollama"]["error"]
