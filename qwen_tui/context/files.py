@@ -117,46 +117,48 @@ class ProjectIndex:
                 return before != self._files
             touched = False
             errors: list[str] = []
+            folders = dict(self._folders)  # copy on write: readers keep a consistent view
             stack = [""]
             while stack:
                 folder = stack.pop()
-                entry = self._folders.get(folder)
+                entry = folders.get(folder)
                 if entry is None:
                     continue
                 abs_dir = self._abs(folder)
                 try:
                     mtime = os.stat(abs_dir).st_mtime_ns
                 except OSError:
-                    self._drop_tree(folder)
+                    _drop_tree(folders, folder)
                     touched = True
                     continue
                 gitignore_mtime = _mtime(abs_dir / ".gitignore")
                 if gitignore_mtime != entry.gitignore_mtime:
-                    self._drop_tree(folder)
+                    _drop_tree(folders, folder)
                     self._rules.forget_below(folder)
-                    self._scan_tree(folder, self._folders, errors)
+                    self._scan_tree(folder, folders, errors)
                     touched = True
                     continue
                 if mtime != entry.mtime_ns or entry.racy:
                     old_files, old_folders = entry.files, set(entry.folders)
                     fresh = self._scan_one(folder, errors)
                     if fresh is None:
-                        self._drop_tree(folder)
+                        _drop_tree(folders, folder)
                         touched = True
                         continue
-                    self._folders[folder] = fresh
+                    folders[folder] = fresh
                     if fresh.files != old_files or set(fresh.folders) != old_folders:
                         touched = True
                     for name in old_folders - set(fresh.folders):
-                        self._drop_tree(_join(folder, name))
+                        _drop_tree(folders, _join(folder, name))
                     for name in fresh.folders:
                         child = _join(folder, name)
                         if name in old_folders:
                             stack.append(child)
                         else:
-                            self._scan_tree(child, self._folders, errors)
+                            self._scan_tree(child, folders, errors)
                     continue
                 stack.extend(_join(folder, name) for name in entry.folders)
+            self._folders = folders
             if touched:
                 before = self._files
                 self._publish()
@@ -173,7 +175,7 @@ class ProjectIndex:
 
     def _publish(self) -> None:
         files: list[str] = []
-        for folder, entry in self._folders.items():
+        for folder, entry in list(self._folders.items()):
             if folder:
                 prefix = folder + "/"
                 files.extend(prefix + name for name in entry.files)
@@ -182,11 +184,6 @@ class ProjectIndex:
         files.sort()
         self._files = files
         self.version += 1
-
-    def _drop_tree(self, folder: str) -> None:
-        prefix = folder + "/" if folder else ""
-        for key in [k for k in self._folders if k == folder or k.startswith(prefix)]:
-            del self._folders[key]
 
     def _scan_tree(self, top: str, folders: dict[str, _Folder], errors: list[str]) -> None:
         stack = [top]
@@ -326,6 +323,12 @@ class ProjectIndex:
 
     def _abs(self, folder: str) -> Path:
         return self.root / folder if folder else self.root
+
+
+def _drop_tree(folders: dict[str, _Folder], folder: str) -> None:
+    prefix = folder + "/" if folder else ""
+    for key in [k for k in folders if k == folder or k.startswith(prefix)]:
+        del folders[key]
 
 
 def _join(folder: str, name: str) -> str:
