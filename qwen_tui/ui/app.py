@@ -41,6 +41,7 @@ from qwen_tui.providers.base import (
 )
 from qwen_tui.timing import RequestTiming, StatsBook, append_history, load_history
 from qwen_tui.context import ContextError
+from qwen_tui.themes.loader import pick_theme, register_themes
 from qwen_tui.ui import keys
 from qwen_tui.ui.chat_view import AssistantMessage, ChatView
 from qwen_tui.ui.commands import QwenCommands
@@ -130,8 +131,8 @@ class QwenApp(App[int]):
                 show=False),
         Binding("escape", "stop", "Stop the answer (keeps what came)", id="app.stop", group=keys.CHAT),
         Binding("ctrl+r", "retry", "Retry the last question", id="app.retry", group=keys.CHAT),
-        Binding("f6", "copy_answer", "Copy the last answer", id="app.copy_answer", group=keys.CHAT),
-        Binding("f7", "copy_code", "Copy a code block", id="app.copy_code", group=keys.CHAT),
+        Binding("f8", "copy_answer", "Copy the last answer", id="app.copy_answer", group=keys.CHAT),
+        Binding("f9", "copy_code", "Copy a code block", id="app.copy_code", group=keys.CHAT),
         Binding("ctrl+g", "goto_file", "Go to file", id="app.goto_file", group=keys.FILES),
         Binding("ctrl+l", "clear_context", "Clear the context", id="app.clear_context", group=keys.FILES),
         Binding("ctrl+b", "toggle_sidebar", "Side panels", id="app.toggle_sidebar", group=keys.GENERAL),
@@ -159,6 +160,7 @@ class QwenApp(App[int]):
         sessions=None,
         check_health: bool = True,
         load_metrics: bool = True,
+        theme: str | None = None,
     ) -> None:
         super().__init__()
         self.project_root = Path(project_root).resolve()
@@ -168,6 +170,7 @@ class QwenApp(App[int]):
         self.config_problem = config_problem
         self.check_health = check_health
         self.load_metrics = load_metrics
+        self.theme_override = theme
         self.providers: dict[str, Provider] = providers if providers is not None else _build_providers(config)
         self.state = state if state is not None else _load_state()
         self.sessions = sessions if sessions is not None else _session_store()
@@ -199,6 +202,7 @@ class QwenApp(App[int]):
         self._sidebar_forced: bool | None = None
         self._last_ctrl_c = 0.0
         self.last_result = ""
+        self.copied = ""  # the last text copied (tests read it; the clipboard cannot be read back)
         keymap = _keymap(config)
         if keymap:
             self.set_keymap(keymap)
@@ -233,11 +237,22 @@ class QwenApp(App[int]):
         yield StatusBar(clock=self.clock, id="status")
         yield Footer()
 
+    def _apply_theme(self) -> None:
+        """Shipped and user themes; 16-colour terminals get the ANSI theme (their own palette)."""
+        problems = register_themes(self)
+        if not self.is_headless and self.console.color_system in ("standard", "windows") and "qwen-ansi" in self.available_themes:
+            self.theme = "qwen-ansi"
+        else:
+            saved = self.state.theme if self.state is not None else None
+            name, problem = pick_theme(self, self.theme_override, saved, self.config.theme)
+            self.theme = name
+            if problem:
+                problems.append(problem)
+        for problem in problems:
+            self.notify(visible(problem), severity="warning", markup=False, timeout=8)
+
     def on_mount(self) -> None:
-        if self.theme == "textual-dark" and self.config.theme in self.available_themes:
-            self.theme = self.config.theme
-        if self.console.color_system in ("standard", "windows"):
-            self.theme = "ansi-dark"  # 16 colours: let the terminal's palette decide
+        self._apply_theme()
         self.sub_title = "demo" if self.demo else str(self.project_root)
         self._apply_width(self.size.width)
         self.query_one(PromptInput).focus()
@@ -468,6 +483,7 @@ class QwenApp(App[int]):
             elif isinstance(err, Unavailable) and not turn.answer:
                 status.state = DOWN
         except Exception as exc:  # noqa: BLE001 - an unexpected failure still must not kill the app
+            self.log.error(f"unexpected error in the request: {exc!r}")
             outcome, error_text = "error", redact(f"{exc.__class__.__name__}: {exc}")
             answer.show_error(f"{name}: unexpected error ({error_text})", "Ctrl+R retries; --debug shows details.")
             answer.finish("error")

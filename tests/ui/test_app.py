@@ -48,8 +48,8 @@ async def test_send_streams_the_answer(make_app, sim):
         await type_and_send(pilot, "What does this project do?")
         await settle(app)
         answer = app.query_one(ChatView).last_answer
+        assert answer.outcome == "complete", answer.error_message
         assert answer.text == "Hello from the simulator.\n"
-        assert answer.outcome == "complete"
         sent = chat_messages(sim, "sambanova")
         assert sent[-1] == {"role": "user", "content": "What does this project do?"}
         status = app.query_one(StatusBar).render_status().plain
@@ -261,9 +261,9 @@ async def test_copy_last_answer_and_code_block(make_app, sim):
     async with app.run_test(size=SIZE) as pilot:
         await type_and_send(pilot, "code please")
         await settle(app)
-        await pilot.press("f6")
+        await pilot.press("f8")
         assert app.copied.startswith("Here:")
-        await pilot.press("f7")
+        await pilot.press("f9")
         assert app.copied == "print('hi')\n"
 
 
