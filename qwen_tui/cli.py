@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from qwen_tui import __version__
-from qwen_tui.config import AppConfig, ConfigError, load_config
+from qwen_tui.config import AppConfig, ConfigError, default_config, load_config
 from qwen_tui.providers.base import Provider, ProviderError, redact
 from qwen_tui.subcommands.output import (
     EXIT_INTERRUPTED,
@@ -194,8 +194,15 @@ def cmd_config(args: argparse.Namespace) -> int:
     if args.path:
         sys.stdout.write(f"{path}\n")
         return EXIT_OK
-    _load(args)
-    state = "no file (defaults in use)" if not path.exists() else "ok"
+    from qwen_tui.config import check_config
+    from qwen_tui.providers.registry import kinds
+
+    problems = check_config(args.config, known_kinds=kinds())
+    for problem in problems:
+        err(problem)
+    if problems:
+        return EXIT_USAGE
+    state = "ok" if path.exists() else "no file (built-in defaults in use)"
     sys.stdout.write(f"{path}: {state}\n")
     return EXIT_OK
 
@@ -210,22 +217,12 @@ def cmd_tui(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         if args.config:  # an explicitly named file that is wrong: say so and stop
             raise
-        problem = str(exc)
-        config = _defaults()
+        problem = "\n".join(str(p) for p in getattr(exc, "all", [exc]))
+        config = default_config()
     from qwen_tui.ui.app import run_app
 
     return run_app(root.resolve(), config, provider=args.provider, model=args.model, demo=args.demo,
                    config_problem=problem, resume=args.resume)
-
-
-def _defaults() -> AppConfig:
-    """Built-in defaults, used by the TUI when the config file is broken (it says so on screen)."""
-    import tempfile
-
-    with tempfile.TemporaryDirectory() as tmp:
-        empty = Path(tmp) / "empty.toml"
-        empty.write_text("")
-        return load_config(empty)
 
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
@@ -269,7 +266,12 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         err("interrupted")
         return EXIT_INTERRUPTED
-    except (ConfigError, UsageError) as exc:
+    except ConfigError as exc:
+        _debug(args)
+        for problem in getattr(exc, "all", [exc]):
+            err(f"error: {problem}")
+        return EXIT_USAGE
+    except UsageError as exc:
         _debug(args)
         err(f"error: {exc}")
         return EXIT_USAGE

@@ -258,39 +258,62 @@ class HTTPProvider:
     async def iter_raw(self, resp: httpx.Response, timing: RequestTiming, partial: list[str]) -> AsyncIterator[bytes]:
         """Raw body chunks, with the between-chunks timeout and drops mapped to Truncated.
 
+        The timeout is a watchdog that re-arms itself from the time of the last chunk, so a chunk
+        costs one float store instead of a timer per read (a timer per read was 15% of decoding).
         Once the caller has seen its end marker it sets ``timing.outcome = "ending"``; the rest of
-        the body (the chunked terminator) is then read with a short timeout and no errors, so the
-        connection goes back to the pool for reuse instead of being closed.
+        the body (the chunked terminator) is then read quietly, so the connection goes back to
+        the pool for reuse instead of being closed.
         """
         gap = self.settings.timeouts.between_chunks
-        it = resp.aiter_raw().__aiter__()
-        while True:
-            ending = timing.outcome == "ending"
-            try:
-                async with asyncio.timeout(0.5 if ending else gap):
-                    chunk = await it.__anext__()
-            except StopAsyncIteration:
+        loop = asyncio.get_running_loop()
+        since = loop.time()  # when the current wait for data began
+        reading = False
+        handle: asyncio.TimerHandle | None = None
+        chunks = resp.aiter_raw().__aiter__()
+        try:
+            async with asyncio.timeout(None) as deadline:
+
+                def watchdog() -> None:
+                    nonlocal handle
+                    limit = 0.5 if timing.outcome == "ending" else gap
+                    now = loop.time()
+                    if reading and now - since >= limit:
+                        deadline.reschedule(now)  # TimeoutError in this generator's await
+                    else:
+                        handle = loop.call_at((since if reading else now) + limit, watchdog)
+
+                handle = loop.call_at(since + gap, watchdog)
+                while True:
+                    since, reading = loop.time(), True
+                    try:
+                        chunk = await chunks.__anext__()
+                    except StopAsyncIteration:
+                        return
+                    finally:
+                        reading = False
+                    if timing.outcome != "ending":
+                        yield chunk
+        except (TimeoutError, httpx.HTTPError) as exc:
+            if timing.outcome == "ending":
                 return
-            except (TimeoutError, httpx.HTTPError) as exc:
-                if ending:
-                    return
-                if isinstance(exc, TimeoutError):
-                    raise ProviderTimeout(
-                        self.name,
-                        f"the stream stalled: no data for {gap:g} s",
-                        "the partial answer is kept; ask again, or raise read_timeout in the config",
-                        partial_text="".join(partial),
-                        timing=timing,
-                    ) from None
-                raise Truncated(
+            if isinstance(exc, TimeoutError):
+                raise ProviderTimeout(
                     self.name,
-                    f"the connection dropped mid-answer ({type(exc).__name__})",
-                    "the partial answer is kept; ask again to get the rest",
+                    f"the stream stalled: no data for {gap:g} s",
+                    "the partial answer is kept; ask again, or raise read_timeout in the config",
                     partial_text="".join(partial),
                     timing=timing,
                 ) from None
-            if not ending:
-                yield chunk
+            raise Truncated(
+                self.name,
+                f"the connection dropped mid-answer ({type(exc).__name__})",
+                "the partial answer is kept; ask again to get the rest",
+                partial_text="".join(partial),
+                timing=timing,
+            ) from None
+        finally:
+            if handle is not None:
+                handle.cancel()
 
     # -- error mapping --------------------------------------------------------------------------
     def timeout_fix(self) -> str:

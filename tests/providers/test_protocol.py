@@ -314,3 +314,16 @@ async def test_list_models_and_check(kind, make_provider) -> None:
     assert provider.settings.model in {m.id for m in models}
     health = await provider.check()
     assert health.reachable and health.error is None
+
+
+async def test_a_slow_consumer_is_not_a_stalled_stream(make_provider, fresh_sim) -> None:
+    """The between-chunks timeout measures the server, not how long the app takes per event."""
+    fresh_sim.set_knobs(provider="sambanova", reply="abcdefgh", chunk_chars=2, tps=0)
+    provider = make_provider("sambanova", timeouts=Timeouts(connect=1, first_byte=2, between_chunks=0.2))
+    text = []
+    async with aclosing(provider.stream(ChatRequest(QUESTION))) as stream:
+        async for event in stream:
+            if isinstance(event, TextDelta):
+                text.append(event.text)
+                await asyncio.sleep(0.3)
+    assert "".join(text) == "abcdefgh"

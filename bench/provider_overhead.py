@@ -1,0 +1,234 @@
+"""What the provider layer adds on top of the wire.
+
+1. TTFT overhead: the same simulator response read by a raw httpx stream (the floor: send, then the
+   first body chunk holding non-empty content) and by our provider (its TTFT as the app reports it),
+   alternating, warm connections, in the same run. Target: at most 2 ms median added.
+2. Decoding speed: a long answer streamed as fast as the simulator can write, end to end through
+   ``provider.stream`` (SSE and NDJSON), and the SSE decoder alone on bytes in memory. Target: at
+   least 50,000 tokens/s on one core.
+
+The simulator runs in its own process, so it does not share the client's core or GIL.
+
+    uv run python bench/provider_overhead.py            # full run, writes docs/benchmarks.md
+    uv run python bench/provider_overhead.py --quick    # smaller, prints only
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import re
+import socket
+import statistics
+import subprocess
+import sys
+import time
+from contextlib import aclosing
+from pathlib import Path
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from docs_section import write_section  # noqa: E402
+
+from qwen_tui.config import default_config  # noqa: E402
+from qwen_tui.demo import demo_settings  # noqa: E402
+from qwen_tui.providers.base import ChatRequest, Message, TextDelta  # noqa: E402
+from qwen_tui.providers.registry import build_provider  # noqa: E402
+from qwen_tui.providers.streams import SSEDecoder  # noqa: E402
+
+CONTENT = re.compile(rb'"content":\s*"[^"]')
+
+
+class SimProcess:
+    """``python -m qwen_tui.sim`` on a free loopback port, with its control API."""
+
+    def __init__(self, ttft_ms: float, tps: float) -> None:
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "qwen_tui.sim", "--port", str(self.port), "--ttft-ms", str(ttft_ms),
+             "--tps", str(tps)],
+            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        )
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            if "listening" in line:
+                break
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                httpx.get(self.url + "/_sim/requests", timeout=1)
+                break
+            except httpx.HTTPError:
+                time.sleep(0.05)
+
+    def knobs(self, **fields: object) -> None:
+        httpx.post(self.url + "/_sim/knobs", json=fields, timeout=5).raise_for_status()
+
+    def close(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(5)
+
+
+class _Urls:
+    def __init__(self, url: str) -> None:
+        self.url = url
+
+    def base_urls(self) -> dict[str, str]:
+        u = self.url
+        return {"huggingface": f"{u}/hf/v1", "sambanova": f"{u}/sambanova/v1", "ollama": f"{u}/ollama",
+                "blaxel": f"{u}/blaxel/run", "blaxel_api": f"{u}/blaxel/api/v0", "openai": f"{u}/openai/v1"}
+
+
+def provider_for(sim: SimProcess, kind: str):
+    settings = default_config(env={}).providers[kind]
+    return build_provider(demo_settings(settings, _Urls(sim.url)))  # type: ignore[arg-type]
+
+
+REQUEST = ChatRequest([Message("user", "hello")])
+
+
+async def raw_ttft(client: httpx.AsyncClient, url: str, body: dict, headers: dict) -> float:
+    content = json.dumps(body).encode()
+    req = client.build_request("POST", url, content=content, headers=headers)
+    start = time.perf_counter()
+    resp = await client.send(req, stream=True)
+    try:
+        async for chunk in resp.aiter_raw():
+            if CONTENT.search(chunk):
+                return (time.perf_counter() - start) * 1000
+    finally:
+        await resp.aclose()
+    raise RuntimeError("no content")
+
+
+async def ours_ttft(provider) -> float:
+    async with aclosing(provider.stream(REQUEST)) as stream:
+        async for event in stream:
+            if isinstance(event, TextDelta):
+                ttft = event and None
+            last = event
+    ttft = last.timing.ttft_ms
+    return ttft
+
+
+async def ttft_overhead(sim: SimProcess, runs: int) -> dict:
+    sim.knobs(ttft_ms=20.0, tps=2000.0, reply="x" * 400, chunk_chars=4)
+    provider = provider_for(sim, "sambanova")
+    body = provider.chat_body(REQUEST, provider.settings.model)
+    headers = {**provider.auth_headers(), "Content-Type": "application/json", "Accept": "text/event-stream"}
+    raw, ours = [], []
+    async with httpx.AsyncClient(timeout=30) as client:
+        for _ in range(3):  # warm both connections
+            await raw_ttft(client, provider.chat_url(), body, headers)
+            await ours_ttft(provider)
+        for _ in range(runs):
+            raw.append(await raw_ttft(client, provider.chat_url(), body, headers))
+            ours.append(await ours_ttft(provider))
+    await provider.aclose()
+    diffs = [o - r for o, r in zip(ours, raw, strict=True)]
+    return {"raw": statistics.median(raw), "ours": statistics.median(ours), "added": statistics.median(diffs),
+            "runs": runs}
+
+
+async def decode_rate(sim: SimProcess, kind: str, tokens: int) -> float:
+    sim.knobs(provider=kind, ttft_ms=0.0, tps=0, reply="abcd" * tokens, chunk_chars=4)
+    provider = provider_for(sim, kind)
+    best = 0.0
+    for _ in range(3):
+        n = 0
+        start = time.perf_counter()
+        async with aclosing(provider.stream(REQUEST)) as stream:
+            async for event in stream:
+                if isinstance(event, TextDelta):
+                    n += 1
+        best = max(best, n / (time.perf_counter() - start))
+    await provider.aclose()
+    return best
+
+
+async def raw_rate(sim: SimProcess, kind: str, tokens: int) -> float:
+    """The floor: the same stream read by bare httpx, counting frames, no decoding."""
+    sim.knobs(provider=kind, ttft_ms=0.0, tps=0, reply="abcd" * tokens, chunk_chars=4)
+    provider = provider_for(sim, kind)
+    url = provider.chat_url() if kind != "ollama" else f"{provider.settings.base_url}/api/chat"
+    body = json.dumps(provider.chat_body(REQUEST, provider.settings.model)).encode()
+    headers = {**provider.auth_headers(), "Content-Type": "application/json"}
+    best = 0.0
+    async with httpx.AsyncClient(timeout=30) as client:
+        for _ in range(3):
+            start = time.perf_counter()
+            async with client.stream("POST", url, content=body, headers=headers) as resp:
+                n = 0
+                async for chunk in resp.aiter_raw():
+                    n += chunk.count(b"\n")
+            best = max(best, (tokens) / (time.perf_counter() - start))
+    await provider.aclose()
+    return best
+
+
+def decoder_alone(tokens: int) -> float:
+    line = b'data: {"id":"x","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"abcd"},"finish_reason":null}]}\n\n'
+    data = line * tokens
+    pieces = [data[i : i + 4096] for i in range(0, len(data), 4096)]
+    start = time.perf_counter()
+    dec = SSEDecoder()
+    n = 0
+    for piece in pieces:
+        for ev in dec.feed(piece):
+            json.loads(ev.data)
+            n += 1
+    return n / (time.perf_counter() - start)
+
+
+async def main(quick: bool) -> str:
+    runs = 20 if quick else 100
+    tokens = 5_000 if quick else 50_000
+    sim = SimProcess(ttft_ms=20.0, tps=2000.0)
+    try:
+        over = await ttft_overhead(sim, runs)
+        sse = await decode_rate(sim, "sambanova", tokens)
+        ndjson = await decode_rate(sim, "ollama", tokens)
+        raw_sse = await raw_rate(sim, "sambanova", tokens)
+        raw_ndjson = await raw_rate(sim, "ollama", tokens)
+    finally:
+        sim.close()
+    alone = decoder_alone(tokens)
+    verdict_ttft = "met" if over["added"] <= 2.0 else "missed"
+    verdict_rate = "met" if min(sse, ndjson) >= 50_000 else "missed"
+    return f"""## Provider overhead
+
+`uv run python bench/provider_overhead.py` — the simulator in its own process on loopback
+(`python -m qwen_tui.sim`); the client on this machine ({platform.machine()}, {os.cpu_count()} shared
+cores, Python {platform.python_version()}). Medians of {over['runs']} alternating runs on warm connections.
+
+| figure | measured | target | |
+| --- | --- | --- | --- |
+| TTFT, raw httpx floor (send → first body chunk with content) | {over['raw']:.2f} ms | | |
+| TTFT, our provider (as the app reports it) | {over['ours']:.2f} ms | | |
+| added by the provider layer (median of paired differences) | {over['added']:.2f} ms | at most 2 ms | {verdict_ttft} |
+| raw httpx floor: the same SSE stream read without decoding | {raw_sse:,.0f} tokens/s | | |
+| decoding end to end, OpenAI-style SSE ({tokens:,} chunks through `provider.stream`) | {sse:,.0f} tokens/s | at least 50,000 | {verdict_rate} |
+| raw httpx floor: the same NDJSON stream | {raw_ndjson:,.0f} tokens/s | | |
+| decoding end to end, Ollama NDJSON | {ndjson:,.0f} tokens/s | at least 50,000 | |
+| SSE decoder + JSON alone, bytes in memory | {alone:,.0f} tokens/s | | |
+
+The simulator's configured TTFT is 20 ms; both clients see it plus loopback and scheduling time.
+The end-to-end rates include the simulator writing each chunk on its own (best of 3).
+"""
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="fewer runs; do not update docs")
+    args = parser.parse_args()
+    section = asyncio.run(main(args.quick))
+    print(section)
+    if not args.quick:
+        write_section(section)
