@@ -1,4 +1,4 @@
-"""The models, agents and workspaces each simulated provider lists, in that provider's JSON shape."""
+"""The models, agents and workspaces each simulated provider lists, in its own JSON shape."""
 
 from __future__ import annotations
 

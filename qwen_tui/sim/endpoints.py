@@ -250,7 +250,10 @@ class Endpoints:
 
     def _blaxel_not_found(self, kind: str, name: str) -> web.Response:
         return error_response(
-            "blaxel", 404, f"{kind} '{name}' not found in this workspace.", code="WORKLOAD_NOT_FOUND"
+            "blaxel",
+            404,
+            f"{kind} '{name}' not found in this workspace.",
+            code="WORKLOAD_NOT_FOUND",
         )
 
     async def blaxel_models(self, request: web.Request) -> web.Response:

@@ -1,4 +1,4 @@
-"""``qwen-tui sim`` / ``python -m qwen_tui.sim``: serve in the foreground until Ctrl+C or SIGTERM."""
+"""``qwen-tui sim`` and ``python -m qwen_tui.sim``: serve in the foreground until Ctrl+C/SIGTERM."""
 
 from __future__ import annotations
 

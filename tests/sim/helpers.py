@@ -51,7 +51,9 @@ class RawStream:
         return [json.loads(line) for line in self.data.decode().splitlines() if line]
 
 
-def chat_request(sim: Simulator, provider: str, **extra: Any) -> tuple[str, dict[str, str], dict[str, Any]]:
+def chat_request(
+    sim: Simulator, provider: str, **extra: Any
+) -> tuple[str, dict[str, str], dict[str, Any]]:
     """URL, headers and body of a streaming chat request for ``provider``."""
     urls = sim.base_urls()
     body: dict[str, Any] = {"messages": MESSAGES, "stream": True, **extra}

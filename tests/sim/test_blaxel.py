@@ -1,4 +1,4 @@
-"""Blaxel: control-plane listings (bare or paginated), required headers, run-plane URLs, sandbox 403."""
+"""Blaxel: control-plane listings (bare or paged), required headers, run-plane URLs, sandbox 403."""
 
 from __future__ import annotations
 
@@ -93,7 +93,11 @@ def test_sandbox_chat_is_403_with_the_real_text(sim: Simulator) -> None:
         ({}, 401),
         ({"X-Blaxel-Authorization": "Bearer bl_simulatorkey0001"}, 401),  # no workspace
         ({"X-Blaxel-Workspace": "sim-workspace"}, 401),  # no key
-        ({"Authorization": "Bearer bl_simulatorkey0001", "X-Blaxel-Workspace": "sim-workspace"}, 401),
+        # the plain Authorization header is not Blaxel's
+        (
+            {"Authorization": "Bearer bl_simulatorkey0001", "X-Blaxel-Workspace": "sim-workspace"},
+            401,
+        ),
         ({**blaxel_headers(), "X-Blaxel-Authorization": "Bearer nope"}, 401),
         (blaxel_headers("someone-elses"), 403),
     ],

@@ -113,7 +113,8 @@ def test_bad_json_body_gets_the_providers_400(sim: Simulator) -> None:
     response = httpx.post(
         f"{urls['sambanova']}/chat/completions", headers=bearer("sambanova"), content=b"{nope"
     )
-    assert response.status_code == 400 and response.json()["error"]["type"] == "invalid_request_error"
+    assert response.status_code == 400
+    assert response.json()["error"]["type"] == "invalid_request_error"
     assert sim.requests[-1].body is None
 
 
@@ -121,8 +122,13 @@ def test_simulator_does_not_import_the_providers_package() -> None:
     for path in (ROOT / "qwen_tui" / "sim").glob("*.py"):
         imports = re.findall(r"^\s*(?:from|import)\s+(\S+)", path.read_text(), re.MULTILINE)
         assert not [name for name in imports if "providers" in name], path
-    code = "import sys, qwen_tui.sim; print(any(m.startswith('qwen_tui.providers') for m in sys.modules))"
-    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    code = (
+        "import sys, qwen_tui.sim; "
+        "print(any(m.startswith('qwen_tui.providers') for m in sys.modules))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "False"
 
 
@@ -148,7 +154,7 @@ def test_run_foreground_prints_urls_and_config_then_serves_until_interrupted() -
             if "Press Ctrl+C" in out.getvalue():
                 break
             time.sleep(0.01)
-        port = re.search(r"listening on http://127\.0\.0\.1:(\d+)", out.getvalue()).group(1)  # type: ignore[union-attr]
+        port = re.search(r"listening on http://127\.0\.0\.1:(\d+)", out.getvalue()).group(1)
         assert httpx.get(f"http://127.0.0.1:{port}/ollama/").text == "Ollama is running"
         done.set()
         os.kill(os.getpid(), signal.SIGTERM)
@@ -179,7 +185,7 @@ def test_python_dash_m_runs_in_the_foreground_and_stops_on_sigterm() -> None:
     try:
         assert process.stdout is not None
         first = process.stdout.readline()
-        url = re.search(r"(http://127\.0\.0\.1:\d+)", first).group(1)  # type: ignore[union-attr]
+        url = re.search(r"(http://127\.0\.0\.1:\d+)", first).group(1)
         assert httpx.get(f"{url}/ollama/api/version").status_code == 200
         process.send_signal(signal.SIGTERM)
         assert process.wait(timeout=10) == 0

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
+from typing import Any
 
 import httpx
 import pytest
@@ -193,7 +195,9 @@ def test_no_done_sends_everything_but_the_end_marker(sim: Simulator, style: str)
         ("openai", 503, lambda b: b["error"]["type"] == "server_error"),
     ],
 )
-def test_status_fault_uses_the_providers_body(sim: Simulator, style: str, status: int, check) -> None:  # type: ignore[no-untyped-def]
+def test_status_fault_uses_the_providers_body(
+    sim: Simulator, style: str, status: int, check: Callable[[Any], bool]
+) -> None:
     sim.push_fault(Fault("status", status=status), provider=_owner(style))
     raw = stream_raw(sim, style)
     assert raw.status == status

@@ -1,4 +1,4 @@
-"""The providers' official client libraries talk to the simulator as they would to the real service."""
+"""The providers' official client libraries talk to the simulator as to the real services."""
 
 from __future__ import annotations
 
@@ -48,7 +48,7 @@ IDS = [t.provider for t in TARGETS]
 
 
 def _client(sim: Simulator, target: Target) -> openai.OpenAI:
-    return openai.OpenAI(max_retries=0, timeout=10.0, **target.client_kwargs(sim))  # type: ignore[arg-type]
+    return openai.OpenAI(max_retries=0, timeout=10.0, **target.client_kwargs(sim))
 
 
 @pytest.mark.parametrize("target", TARGETS, ids=IDS)
@@ -56,7 +56,7 @@ def test_openai_sdk_streams_the_exact_reply_and_reads_usage(sim: Simulator, targ
     with _client(sim, target) as client:
         stream = client.chat.completions.create(
             model=target.model,
-            messages=MESSAGES,  # type: ignore[arg-type]
+            messages=MESSAGES,
             stream=True,
             stream_options={"include_usage": True},
         )
@@ -65,7 +65,8 @@ def test_openai_sdk_streams_the_exact_reply_and_reads_usage(sim: Simulator, targ
     assert text == DEFAULT_REPLY
     assert chunks[0].choices[0].delta.role == "assistant"
     assert chunks[0].choices[0].delta.content == ""
-    finish = [c.choices[0].finish_reason for c in chunks if c.choices and c.choices[0].finish_reason]
+    finish = [c.choices[0].finish_reason for c in chunks if c.choices]
+    finish = [reason for reason in finish if reason]
     assert finish == ["stop"]
     usage_chunk = chunks[-1]
     assert usage_chunk.choices == []
@@ -86,12 +87,12 @@ def test_sambanova_usage_carries_its_timing_fields(sim: Simulator) -> None:
         chunks = list(
             client.chat.completions.create(
                 model="DeepSeek-V3.1",
-                messages=MESSAGES,  # type: ignore[arg-type]
+                messages=MESSAGES,
                 stream=True,
                 stream_options={"include_usage": True},
             )
         )
-    usage = chunks[-1].usage.model_dump()  # type: ignore[union-attr]
+    usage = chunks[-1].usage.model_dump()
     for name in (
         "time_to_first_token",
         "total_latency",
@@ -112,7 +113,7 @@ def test_sambanova_usage_carries_its_timing_fields(sim: Simulator) -> None:
 @pytest.mark.parametrize("target", TARGETS, ids=IDS)
 def test_openai_sdk_non_streaming(sim: Simulator, target: Target) -> None:
     with _client(sim, target) as client:
-        completion = client.chat.completions.create(model=target.model, messages=MESSAGES)  # type: ignore[arg-type]
+        completion = client.chat.completions.create(model=target.model, messages=MESSAGES)
     assert completion.choices[0].message.content == DEFAULT_REPLY
     assert completion.choices[0].finish_reason == "stop"
     assert completion.usage is not None and completion.usage.completion_tokens > 0
@@ -138,9 +139,9 @@ def test_wrong_key_is_an_authentication_error(sim: Simulator, target: Target) ->
         }
     else:
         kwargs["api_key"] = "wrong-key"
-    with openai.OpenAI(max_retries=0, **kwargs) as client:  # type: ignore[arg-type]
+    with openai.OpenAI(max_retries=0, **kwargs) as client:
         with pytest.raises(openai.AuthenticationError) as caught:
-            client.chat.completions.create(model=target.model, messages=MESSAGES)  # type: ignore[arg-type]
+            client.chat.completions.create(model=target.model, messages=MESSAGES)
     assert caught.value.status_code == 401
     assert "wrong" not in str(caught.value.body)  # the key is never echoed
 
@@ -170,45 +171,48 @@ def test_auth_error_bodies_are_each_providers_own(sim: Simulator) -> None:
 
 def test_unknown_models_fail_in_each_providers_shape(sim: Simulator) -> None:
     with _client(sim, TARGETS[0]) as client, pytest.raises(openai.BadRequestError) as hf:
-        client.chat.completions.create(model="nobody/nothing", messages=MESSAGES)  # type: ignore[arg-type]
+        client.chat.completions.create(model="nobody/nothing", messages=MESSAGES)
     assert hf.value.body == (
         "The requested model 'nobody/nothing' is not supported by any provider you have enabled."
     )
     with _client(sim, TARGETS[1]) as client, pytest.raises(openai.NotFoundError) as sn:
-        client.chat.completions.create(model="Nope-1B", messages=MESSAGES)  # type: ignore[arg-type]
+        client.chat.completions.create(model="Nope-1B", messages=MESSAGES)
     assert sn.value.code == "model_not_found"
     with _client(sim, TARGETS[2]) as client, pytest.raises(openai.NotFoundError) as oa:
-        client.chat.completions.create(model="gpt-nope", messages=MESSAGES)  # type: ignore[arg-type]
+        client.chat.completions.create(model="gpt-nope", messages=MESSAGES)
     assert oa.value.code == "model_not_found"
     with _client(sim, TARGETS[3]) as client, pytest.raises(openai.NotFoundError) as ol:
-        client.chat.completions.create(model="nope:1b", messages=MESSAGES)  # type: ignore[arg-type]
+        client.chat.completions.create(model="nope:1b", messages=MESSAGES)
     assert "model 'nope:1b' not found" in str(ol.value)
     kwargs = TARGETS[4].client_kwargs(sim)
     kwargs["base_url"] = f"{sim.blaxel_model_url('no-such-model')}/v1"
-    with openai.OpenAI(max_retries=0, **kwargs) as client, pytest.raises(openai.NotFoundError) as bl:  # type: ignore[arg-type]
-        client.chat.completions.create(model="x", messages=MESSAGES)  # type: ignore[arg-type]
+    with (
+        openai.OpenAI(max_retries=0, **kwargs) as client,
+        pytest.raises(openai.NotFoundError) as bl,
+    ):
+        client.chat.completions.create(model="x", messages=MESSAGES)
     assert bl.value.code == "WORKLOAD_NOT_FOUND"
 
 
 def test_rate_limit_is_a_rate_limit_error_with_retry_after(sim: Simulator) -> None:
     sim.push_fault(Fault("status", status=429, retry_after=7), provider="sambanova")
     with _client(sim, TARGETS[1]) as client, pytest.raises(openai.RateLimitError) as caught:
-        client.chat.completions.create(model=TARGETS[1].model, messages=MESSAGES, stream=True)  # type: ignore[arg-type]
+        client.chat.completions.create(model=TARGETS[1].model, messages=MESSAGES, stream=True)
     assert caught.value.response.headers["retry-after"] == "7"
     assert caught.value.code == "rate_limit_exceeded"
     # the fault was consumed: the next request succeeds
     with _client(sim, TARGETS[1]) as client:
-        assert client.chat.completions.create(model=TARGETS[1].model, messages=MESSAGES)  # type: ignore[arg-type]
+        assert client.chat.completions.create(model=TARGETS[1].model, messages=MESSAGES)
 
 
 def test_blaxel_sandbox_model_is_forbidden(sim: Simulator) -> None:
     kwargs = TARGETS[4].client_kwargs(sim)
     kwargs["base_url"] = f"{sim.blaxel_model_url('sandbox-model')}/v1"
-    with openai.OpenAI(max_retries=0, **kwargs) as client:  # type: ignore[arg-type]
+    with openai.OpenAI(max_retries=0, **kwargs) as client:
         with pytest.raises(openai.PermissionDeniedError) as caught:
-            client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)  # type: ignore[arg-type]
+            client.chat.completions.create(model="gpt-4o-mini", messages=MESSAGES)
     assert caught.value.status_code == 403
-    assert caught.value.body["message"] == "Endpoint not allowed on sandbox model"  # type: ignore[index]
+    assert caught.value.body["message"] == "Endpoint not allowed on sandbox model"
     assert caught.value.code == "FORBIDDEN"
 
 
@@ -220,7 +224,7 @@ def test_in_stream_error_event_raises_api_error(sim: Simulator, provider: str) -
     with _client(sim, target) as client, pytest.raises(openai.APIError) as caught:
         for chunk in client.chat.completions.create(
             model=target.model,
-            messages=MESSAGES,  # type: ignore[arg-type]
+            messages=MESSAGES,
             stream=True,
         ):
             if chunk.choices:
@@ -232,10 +236,10 @@ def test_in_stream_error_event_raises_api_error(sim: Simulator, provider: str) -
 
 async def test_async_openai_client_streams(sim: Simulator) -> None:
     target = TARGETS[0]
-    async with openai.AsyncOpenAI(max_retries=0, **target.client_kwargs(sim)) as client:  # type: ignore[arg-type]
+    async with openai.AsyncOpenAI(max_retries=0, **target.client_kwargs(sim)) as client:
         stream = await client.chat.completions.create(
             model=target.model,
-            messages=MESSAGES,  # type: ignore[arg-type]
+            messages=MESSAGES,
             stream=True,
         )
         text = "".join([c.choices[0].delta.content or "" async for c in stream if c.choices])
@@ -258,7 +262,7 @@ def test_ollama_client_streams_lists_and_shows(sim: Simulator) -> None:
     shown = client.show("qwen2.5-coder:7b")
     assert shown.modelinfo is not None and shown.modelinfo["qwen2.context_length"] == 32768
     assert [m.model for m in client.ps().models] == ["qwen2.5-coder:7b"]
-    assert sim.last_chat("ollama").body["messages"] == MESSAGES  # type: ignore[union-attr]
+    assert sim.last_chat("ollama").body["messages"] == MESSAGES
 
 
 async def test_ollama_async_client_and_errors(sim: Simulator) -> None:
@@ -287,7 +291,9 @@ async def test_ollama_async_client_and_errors(sim: Simulator) -> None:
 
 
 def test_huggingface_hub_inference_client_streams(sim: Simulator) -> None:
-    client = InferenceClient(base_url=sim.base_urls()["huggingface"], api_key=DEFAULT_KEYS["huggingface"])
+    client = InferenceClient(
+        base_url=sim.base_urls()["huggingface"], api_key=DEFAULT_KEYS["huggingface"]
+    )
     stream = client.chat_completion(
         messages=MESSAGES,
         model="Qwen/Qwen2.5-Coder-32B-Instruct",
@@ -309,7 +315,9 @@ def test_huggingface_hub_surfaces_http_errors(sim: Simulator) -> None:
         client.chat_completion(messages=MESSAGES, model="Qwen/Qwen2.5-Coder-32B-Instruct")
     assert caught.value.response.status_code == 401
     sim.push_fault(Fault("loading", seconds=12), provider="huggingface")
-    good = InferenceClient(base_url=sim.base_urls()["huggingface"], api_key=DEFAULT_KEYS["huggingface"])
+    good = InferenceClient(
+        base_url=sim.base_urls()["huggingface"], api_key=DEFAULT_KEYS["huggingface"]
+    )
     with pytest.raises(HfHubHTTPError) as loading:
         good.chat_completion(messages=MESSAGES, model="Qwen/Qwen2.5-Coder-32B-Instruct")
     assert loading.value.response.status_code == 503
