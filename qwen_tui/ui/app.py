@@ -476,7 +476,8 @@ class QwenApp(App[int]):
             if err.partial_text and not turn.answer:
                 answer.append(err.partial_text)
                 turn.answer = err.partial_text
-            answer.show_error(f"{err.provider}: {err.what}", (err.fix + " " if err.fix else "") + "Ctrl+R retries, F2 switches provider.")
+            fix = f"{err.fix[:1].upper()}{err.fix[1:]}." if err.fix and not err.fix.endswith(".") else err.fix
+            answer.show_error(f"{err.provider}: {err.what}", (fix + "\n" if fix else "") + "Ctrl+R retries · F2 switches provider.")
             answer.finish("error")
             if isinstance(err, MissingKey):
                 status.state = NO_KEY
@@ -496,7 +497,7 @@ class QwenApp(App[int]):
                 self.stats[name].add(timing)
                 self._save_metrics(timing)
             self.live = None
-            self.last_result = self._result_note(name, timing) if timing is not None else ""
+            self.last_result = f"last: {name} {self._result_note(name, timing)}" if timing is not None else ""
             self.refresh_status()
             self.refresh_context()
             if writer is not None:
@@ -506,7 +507,7 @@ class QwenApp(App[int]):
         if timing is None:
             return ""
         rate = timing.tokens_per_s
-        parts = [f"{name}: TTFT {fmt_ms(timing.ttft_ms)}"]
+        parts = [f"TTFT {fmt_ms(timing.ttft_ms)}"]
         if rate:
             parts.append(f"{rate:.0f} tok/s")
         parts.append(f"{timing.tokens} tokens")

@@ -28,14 +28,14 @@ class Pick:
 
 
 def provider_row(status: ProviderStatus, active: bool) -> Text:
+    """Two lines: name, state, last/median TTFT, key; then the model (and the error, if any)."""
     row = Text(no_wrap=True, overflow="ellipsis")
     row.append("● " if active else "  ", style="bold")
     row.append(f"{visible(status.name, single_line=True):<12}", style="bold")
-    row.append(f"{status.state:<14}", style=STATE_STYLE.get(status.state, ""))
-    row.append("last ")
+    row.append(f" {status.state:<13}", style=STATE_STYLE.get(status.state, ""))
     row.append(f"{fmt_ms(status.last_ttft_ms):>6}", style=speed_style(status.last_ttft_ms))
-    row.append("  median ")
-    row.append(f"{fmt_ms(status.median_ttft_ms):>6}", style=speed_style(status.median_ttft_ms))
+    row.append("/")
+    row.append(f"{fmt_ms(status.median_ttft_ms):<6}", style=speed_style(status.median_ttft_ms))
     row.append("  ")
     if not status.needs_key:
         row.append("no key needed", style="dim")
@@ -78,7 +78,7 @@ class ProviderPicker(ModalScreen[Pick | None]):
 
     def compose(self):
         with Vertical():
-            yield Static(Text("Providers", style="bold"), id="picker-title")
+            yield Static(Text("Providers  (TTFT last/median)", style="bold"), id="picker-title")
             yield OptionList(
                 *[Option(provider_row(s, s.name == self.active), id=s.name) for s in self.statuses],
                 id="picker-list",
@@ -141,7 +141,7 @@ class ProviderPicker(ModalScreen[Pick | None]):
             option_list.add_options(
                 [Option(provider_row(s, s.name == self.active), id=s.name) for s in self.statuses]
             )
-            self.query_one("#picker-title", Static).update(Text("Providers", style="bold"))
+            self.query_one("#picker-title", Static).update(Text("Providers  (TTFT last/median)", style="bold"))
             self.query_one("#picker-hint", Static).update(Text("Enter switch · m models · Esc close"))
             option_list.highlighted = 0
             return

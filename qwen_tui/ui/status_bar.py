@@ -75,7 +75,7 @@ class StatusBar(Static):
     """Two lines: what is active and what is happening now; then each provider's figures."""
 
     DEFAULT_CSS = """
-    StatusBar { height: 2; padding: 0 1; background: $panel; }
+    StatusBar { height: 2; padding: 0 1; background: $panel; text-wrap: nowrap; text-overflow: ellipsis; }
     """
 
     def __init__(self, *, clock: Callable[[], float], id: str | None = None) -> None:
@@ -146,12 +146,23 @@ class StatusBar(Static):
         if live.plain:
             top.append("  │ ")
             top.append_text(live)
+        line = self.providers_line(short=False)
+        if line.cell_len > max(self.size.width - 2, 20):
+            line = self.providers_line(short=True)
+        result = Text("\n", no_wrap=True, overflow="ellipsis").join([top, line])
+        result.no_wrap, result.overflow = True, "ellipsis"
+        return result
+
+    def providers_line(self, short: bool) -> Text:
+        """Each provider: name, last/median TTFT coloured by speed, state. ``short`` abbreviates
+        names so four providers fit in 80 columns."""
         line = Text(no_wrap=True, overflow="ellipsis")
         for index, status in enumerate(self.statuses):
             if index:
-                line.append("  ")
+                line.append("  " if not short else " ")
             name_style = "bold underline" if status.name == self.active else "bold"
-            line.append(visible(status.name, single_line=True), style=name_style)
+            name = visible(status.name, single_line=True)
+            line.append(name[:5] if short else name, style=name_style)
             line.append(" ")
             if status.last_ttft_ms is not None:
                 line.append(fmt_ms(status.last_ttft_ms), style=speed_style(status.last_ttft_ms))
@@ -159,4 +170,4 @@ class StatusBar(Static):
                 line.append(fmt_ms(status.median_ttft_ms), style=speed_style(status.median_ttft_ms))
                 line.append(" ")
             line.append(status.state, style=STATE_STYLE.get(status.state, ""))
-        return Text("\n").join([top, line])
+        return line

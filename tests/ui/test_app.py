@@ -285,3 +285,79 @@ async def test_narrow_terminal_hides_side_panels(make_app, sim):
         assert sidebar.has_class("hidden")
         await pilot.press("ctrl+b")
         assert not sidebar.has_class("hidden")
+
+
+async def test_status_bar_ticks_elapsed_then_shows_ttft_and_rate(make_app, sim):
+    sim.set_knobs(ttft_ms=400.0, tps=30.0, reply="alpha beta gamma delta epsilon zeta eta theta", chunk_chars=4)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await type_and_send(pilot, "go")
+        bar = app.query_one(StatusBar)
+        seen_waiting, seen_rate = [], []
+        for _ in range(150):
+            await asyncio.sleep(0.02)
+            text = bar.live_text().plain
+            if text.startswith("⏱"):
+                seen_waiting.append(text)
+            elif "tok/s" in text and "TTFT" in text:
+                seen_rate.append(text)
+            if len(seen_rate) > 3:
+                break
+        assert len(set(seen_waiting)) >= 2, seen_waiting  # the elapsed time ticks
+        assert seen_rate and "TTFT" in seen_rate[-1]
+        await settle(app)
+        assert bar.live is None and "last: sambanova TTFT" in bar.render_status().plain
+        line = bar.providers_line(short=False).plain
+        assert "sambanova" in line and "ms/" in line
+
+
+async def test_goto_file_reveals_it_in_the_tree(make_app, sim):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(50):
+            if app.project.files:
+                break
+            await pilot.pause(0.02)
+        await pilot.press("ctrl+g", *"util", "enter")
+        tree = app.query_one(ProjectTree)
+        for _ in range(50):
+            await pilot.pause(0.02)
+            if tree.cursor_node is not None and tree.cursor_node.data.path.name == "util.py":
+                break
+        assert tree.cursor_node.data.path.name == "util.py"
+        assert app.focused is tree
+
+
+async def test_context_over_budget_warns_and_holds_the_send(make_app, sim, project):
+    (project / "big.txt").write_text("word " * 40000)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.project.add("big.txt")
+        app.refresh_context()
+        await pilot.pause(0.3)
+        total = str(app.query_one(ContextPanel).total.render())
+        assert "would not fit" in total
+        before = len(sim.requests)
+        await type_and_send(pilot, "summarise")
+        await settle(app)
+        answer = app.query_one(ChatView).last_answer
+        assert answer.outcome == "held" and "Not sent" in str(answer.query_one(".answer-error").render())
+        assert len([r for r in sim.requests[before:] if r.is_chat]) == 0
+        await pilot.press("ctrl+l")
+        await pilot.pause(0.2)
+        assert app.project.entries == []
+
+
+async def test_conversation_is_saved_as_a_session(make_app, sim):
+    from qwen_tui.session import SessionStore
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await type_and_send(pilot, "remember me")
+        await settle(app)
+        await pilot.pause(0.2)
+    store = SessionStore()
+    sessions = store.list()
+    assert sessions, "no session file"
+    session = store.load(sessions[0].id)
+    assert [t.content for t in session.turns] == ["remember me", "Hello from the simulator.\n"]
