@@ -137,20 +137,23 @@ async def ttft_overhead(sim: SimProcess, runs: int) -> dict:
             "runs": runs}
 
 
-async def decode_rate(sim: SimProcess, kind: str, tokens: int) -> float:
+async def decode_rate(sim: SimProcess, kind: str, tokens: int) -> tuple[float, float]:
+    """Best of 3: tokens per wall-clock second, and per CPU second of this (the client) process,
+    which is what "on one core" means and what other jobs on the machine disturb least."""
     sim.knobs(provider=kind, ttft_ms=0.0, tps=0, reply="abcd" * tokens, chunk_chars=4)
     provider = provider_for(sim, kind)
-    best = 0.0
+    best_wall = best_cpu = 0.0
     for _ in range(3):
         n = 0
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         async with aclosing(provider.stream(REQUEST)) as stream:
             async for event in stream:
                 if isinstance(event, TextDelta):
                     n += 1
-        best = max(best, n / (time.perf_counter() - start))
+        best_wall = max(best_wall, n / (time.perf_counter() - start))
+        best_cpu = max(best_cpu, n / max(time.process_time() - cpu, 1e-9))
     await provider.aclose()
-    return best
+    return best_wall, best_cpu
 
 
 async def raw_rate(sim: SimProcess, kind: str, tokens: int) -> float:
@@ -201,7 +204,8 @@ async def main(quick: bool) -> str:
         sim.close()
     alone = decoder_alone(tokens)
     verdict_ttft = "met" if over["added"] <= 2.0 else "missed"
-    verdict_rate = "met" if min(sse, ndjson) >= 50_000 else "missed"
+    (sse, sse_cpu), (ndjson, ndjson_cpu) = sse, ndjson
+    verdict_rate = "met" if min(sse_cpu, ndjson_cpu) >= 50_000 else "missed"
     return f"""## Provider overhead
 
 `uv run python bench/provider_overhead.py` — the simulator in its own process on loopback
@@ -214,13 +218,16 @@ cores, Python {platform.python_version()}). Medians of {over['runs']} alternatin
 | TTFT, our provider (as the app reports it) | {over['ours']:.2f} ms | | |
 | added by the provider layer (median of paired differences) | {over['added']:.2f} ms | at most 2 ms | {verdict_ttft} |
 | raw httpx floor: the same SSE stream read without decoding | {raw_sse:,.0f} tokens/s | | |
-| decoding end to end, OpenAI-style SSE ({tokens:,} chunks through `provider.stream`) | {sse:,.0f} tokens/s | at least 50,000 | {verdict_rate} |
+| decoding end to end, OpenAI-style SSE ({tokens:,} chunks through `provider.stream`), wall clock | {sse:,.0f} tokens/s | | |
+| the same, per CPU second of the client (one core) | {sse_cpu:,.0f} tokens/s | at least 50,000 | {verdict_rate} |
 | raw httpx floor: the same NDJSON stream | {raw_ndjson:,.0f} tokens/s | | |
-| decoding end to end, Ollama NDJSON | {ndjson:,.0f} tokens/s | at least 50,000 | |
+| decoding end to end, Ollama NDJSON, wall clock | {ndjson:,.0f} tokens/s | | |
+| the same, per CPU second of the client | {ndjson_cpu:,.0f} tokens/s | at least 50,000 | |
 | SSE decoder + JSON alone, bytes in memory | {alone:,.0f} tokens/s | | |
 
 The simulator's configured TTFT is 20 ms; both clients see it plus loopback and scheduling time.
-The end-to-end rates include the simulator writing each chunk on its own (best of 3).
+The end-to-end rates include the simulator writing each chunk on its own (best of 3); the wall-clock
+figures are bounded by the simulator (see the raw floor), the per-CPU-second ones are the client's own cost.
 """
 
 
