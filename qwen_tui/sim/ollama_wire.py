@@ -70,6 +70,10 @@ async def ollama_chat(request: web.Request, job: ChatJob) -> web.StreamResponse:
     finish_reason = "length" if finish_reason == "length" else "stop"
     pacer = job.pacer()
     if not job.stream:
+        if job.fault_is("drop"):
+            await pacer.until_token(0)
+            drop_connection(request)
+            return web.Response(status=499)  # never sent: the socket is closed
         if tokens:
             await pacer.until_token(len(tokens) - 1)
             pacer.first_sent = pacer.first_due

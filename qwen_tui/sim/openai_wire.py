@@ -119,7 +119,7 @@ async def _complete(request: web.Request, job: ChatJob) -> web.StreamResponse:
     if job.fault_is("drop"):
         await pacer.until_token(0)
         drop_connection(request)
-        return web.Response(status=499)
+        return web.Response(status=499)  # never sent: the socket is closed
     if tokens:
         await pacer.until_token(len(tokens) - 1)
         pacer.first_sent = pacer.first_due

@@ -85,9 +85,10 @@ def test_drop_closes_after_n_tokens_without_end_marker(sim: Simulator, style: st
     assert b"finish_reason\":\"stop" not in raw.data
 
 
-def test_drop_on_non_streaming_request_sends_nothing(sim: Simulator) -> None:
-    sim.push_fault(Fault("drop"), provider="openai")
-    url, headers, body = chat_request(sim, "openai", stream=False)
+@pytest.mark.parametrize("style", ["openai", "ollama"])
+def test_drop_on_non_streaming_request_sends_nothing(sim: Simulator, style: str) -> None:
+    sim.push_fault(Fault("drop"), provider=style)
+    url, headers, body = chat_request(sim, style, stream=False)
     with pytest.raises(httpx.RemoteProtocolError):
         httpx.post(url, headers=headers, json=body)
 
