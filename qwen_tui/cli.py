@@ -133,7 +133,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     try:
         provider = _provider(config, args.provider)
         prompt = read_prompt(args.prompt)
-        files = gather_context(Path.cwd(), args.file, max_file_bytes=256 * 1024)
+        files = gather_context(Path.cwd(), args.file, max_file_bytes=config.context.max_file_kb * 1024)
         return _run_async(lambda: _closing([provider], run_ask(
             config, provider, prompt, files, model=args.model, as_json=args.json)))
     finally:

@@ -35,21 +35,15 @@ def gather_context(root: Path, file_args: list[str], max_file_bytes: int) -> lis
     index = ProjectIndex(root, max_file_bytes=max_file_bytes)
     index.build()
     selection = Selection()
-    for arg in file_args:
-        try:
-            index.resolve(arg.split(":", 1)[0] if _has_range(arg) else arg)
-        except ContextError as exc:
-            raise UsageError(f"--file {arg}: {exc}") from None
-        selection.add(arg)
-    files, notes = selection.expand(index)
+    try:
+        for arg in file_args:
+            selection.add(arg, index)
+        files, notes = selection.expand(index, strict=True)
+    except ContextError as exc:
+        raise UsageError(f"--file: {exc}") from None
     for note in notes:
         err(f"note: {note}")
     return files
-
-
-def _has_range(arg: str) -> bool:
-    head, sep, tail = arg.rpartition(":")
-    return bool(sep and head and tail.replace("-", "").isdigit())
 
 
 async def run_ask(
@@ -62,7 +56,9 @@ async def run_ask(
     as_json: bool,
 ) -> int:
     out = sys.stdout
-    built = build_prompt(prompt, [], files, system_prompt=None, context_window=provider.settings.context_window)
+    ctx = config.context
+    built = build_prompt(prompt, [], files, system_prompt=ctx.system_prompt,
+                         context_window=provider.settings.context_window, reserve_tokens=ctx.reserve_tokens)
     if built.over_budget:
         raise UsageError(built.held_message or "the context does not fit the model's context window")
     request = ChatRequest(messages=list(built.messages), model=model)
