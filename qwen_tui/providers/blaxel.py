@@ -18,7 +18,9 @@ from qwen_tui.providers.base import (
     NotFound,
     ProviderError,
     SandboxModel,
+    Unavailable,
 )
+from qwen_tui.providers.http import error_text, retry_after_seconds
 from qwen_tui.providers.openai_compat import OpenAICompatProvider
 
 BLAXEL_VERSION = "2026-04-28"
@@ -158,8 +160,16 @@ class BlaxelProvider(OpenAICompatProvider):
         return f"{url}/v1/chat/completions", runtime_model, {}
 
     def status_error(self, status: int, headers: Any, raw: bytes, timing: Any, *, url: str = "") -> ProviderError:
-        if status == 403 and SANDBOX_TEXT.lower() in raw.decode("utf-8", "replace").lower():
+        text = raw.decode("utf-8", "replace")
+        if status == 403 and SANDBOX_TEXT.lower() in text.lower():
             exc = self.sandbox_error(self.settings.model, status)
             exc.timing = timing
             return exc
+        if "WORKLOAD_UNAVAILABLE" in text:
+            retry = retry_after_seconds(headers.get("retry-after"))
+            when = f"try again in {retry:.0f} s" if retry is not None else "try again in a moment"
+            return Unavailable(
+                self.name, f"the model is deployed but not available yet ({status}: {error_text(self.parse_error_body(raw))})",
+                f"it may be starting or scaled to zero; {when}", status=status, retry_after=retry, timing=timing,
+            )
         return super().status_error(status, headers, raw, timing, url=url)

@@ -327,3 +327,10 @@ async def test_a_slow_consumer_is_not_a_stalled_stream(make_provider, fresh_sim)
                 text.append(event.text)
                 await asyncio.sleep(0.3)
     assert "".join(text) == "abcdefgh"
+
+
+async def test_blaxel_workload_unavailable_is_retryable_not_unknown(make_provider, fresh_sim) -> None:
+    fresh_sim.push_fault(Fault(kind="loading"), provider="blaxel")
+    err = await fail(make_provider("blaxel"))
+    assert isinstance(err, base.Unavailable) and err.status == 404
+    assert "not available yet" in err.message and "try again" in err.message
