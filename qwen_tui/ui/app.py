@@ -133,6 +133,8 @@ class QwenApp(App[int]):
         Binding("ctrl+r", "retry", "Retry the last question", id="app.retry", group=keys.CHAT),
         Binding("f8", "copy_answer", "Copy the last answer", id="app.copy_answer", group=keys.CHAT),
         Binding("f9", "copy_code", "Copy a code block", id="app.copy_code", group=keys.CHAT),
+        Binding("f3", "sessions", "Sessions: resume, rename, export", id="app.sessions", group=keys.CHAT),
+        Binding("ctrl+n", "new_conversation", "New conversation", id="app.new_conversation", group=keys.CHAT),
         Binding("ctrl+g", "goto_file", "Go to file", id="app.goto_file", group=keys.FILES),
         Binding("ctrl+l", "clear_context", "Clear the context", id="app.clear_context", group=keys.FILES),
         Binding("ctrl+b", "toggle_sidebar", "Side panels", id="app.toggle_sidebar", group=keys.GENERAL),
@@ -161,6 +163,7 @@ class QwenApp(App[int]):
         check_health: bool = True,
         load_metrics: bool = True,
         theme: str | None = None,
+        resume: str | None = None,
     ) -> None:
         super().__init__()
         self.project_root = Path(project_root).resolve()
@@ -171,6 +174,7 @@ class QwenApp(App[int]):
         self.check_health = check_health
         self.load_metrics = load_metrics
         self.theme_override = theme
+        self.resume = resume  # "latest" or a session id (prefix)
         self.providers: dict[str, Provider] = providers if providers is not None else _build_providers(config)
         self.state = state if state is not None else _load_state()
         self.sessions = sessions if sessions is not None else _session_store()
@@ -263,6 +267,74 @@ class QwenApp(App[int]):
             self._load_metrics()
         if self.check_health:
             self._check_providers()
+        if self.resume and self.sessions is not None:
+            self._resume(self.resume)
+
+    # -- sessions -----------------------------------------------------------------------------
+    @work(exclusive=True, group="resume")
+    async def _resume(self, which: str) -> None:
+        """Load a saved conversation (in a thread) and show it; the next question continues it."""
+        store = self.sessions
+
+        def load():
+            if which == "latest":
+                return store.latest(self.project_root) or store.latest(None)
+            return store.load(store.resolve_id(which))
+
+        try:
+            session = await asyncio.to_thread(load)
+        except Exception as exc:  # noqa: BLE001 - a bad id or file is told, never fatal
+            self.notify(visible(f"Could not resume: {exc}"), severity="warning", markup=False)
+            return
+        if session is None:
+            self.notify("No saved session to resume yet.")
+            return
+        await self._show_session(session)
+
+    async def _show_session(self, session) -> None:
+        chat = self.query_one(ChatView)
+        await chat.remove_children()
+        self.turns = []
+        self.session = session
+        for turn in session.turns:
+            if turn.role == "user":
+                self.turns.append(Turn(turn.content))
+                chat.add_user(turn.content)
+            elif turn.role == "assistant":
+                answer = chat.add_assistant(turn.provider or "?", turn.model or "?")
+                answer.append(turn.content)
+                if turn.error:
+                    answer.show_error(turn.error)
+                answer.finish(turn.outcome or "complete")
+                if self.turns:
+                    self.turns[-1].answer = turn.content
+                    self.turns[-1].outcome = turn.outcome or "complete"
+        chat.add_note(f"Resumed “{session.display_title}”: the next question continues it.")
+        chat.anchor()
+        self.refresh_context()
+
+    def action_sessions(self) -> None:
+        if self.sessions is None:
+            self.notify("Sessions are not available.")
+            return
+        from qwen_tui.ui.session_browser import SessionBrowser
+
+        def chosen(result) -> None:
+            if result is not None:
+                self._resume(result.session_id)
+
+        current = self.session.id if self.session is not None else None
+        self.push_screen(SessionBrowser(self.sessions, export_dir=self.project_root, current=current), chosen)
+
+    async def action_new_conversation(self) -> None:
+        if self.streaming:
+            self.notify("An answer is still streaming: Escape stops it first.", severity="warning")
+            return
+        await self.query_one(ChatView).remove_children()
+        self.turns = []
+        self.session = None
+        self.refresh_context()
+        self.notify("New conversation", timeout=2)
 
     def on_resize(self, event) -> None:
         self._apply_width(event.size.width)
@@ -608,7 +680,10 @@ class QwenApp(App[int]):
         self.push_screen(HelpScreen(help_rows(self.help_classes(), getattr(self, "_keymap", {}))))
 
     def help_classes(self) -> list[type]:
-        return [type(self), PromptInput, ProjectTree, ContextList, ProviderPicker, *self.HELP_CLASSES]
+        from qwen_tui.ui.session_browser import SessionBrowser
+
+        return [type(self), PromptInput, ProjectTree, ContextList, ProviderPicker, SessionBrowser,
+                *self.HELP_CLASSES]
 
     def action_toggle_sidebar(self) -> None:
         sidebar = self.query_one("#sidebar")
@@ -730,6 +805,7 @@ def run_app(
     model: str | None,
     demo: bool,
     config_problem: str | None = None,
+    resume: str | None = None,
 ) -> int:
     """Run the TUI until the user quits; returns the exit code. ``demo`` starts the simulator
     in-process and points every provider at it."""
@@ -740,7 +816,7 @@ def run_app(
         simulator, config = start_demo(config)
     try:
         app = QwenApp(project_root, config, provider=provider, model=model, demo=demo,
-                      config_problem=config_problem)
+                      config_problem=config_problem, resume=resume)
         result = app.run(mouse=False)
         return int(result or 0)
     finally:

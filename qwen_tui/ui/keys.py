@@ -16,3 +16,4 @@ FILES = Binding.Group("Files and context")
 PICKER = Binding.Group("Provider picker")
 
 GROUP_ORDER = [GENERAL, CHAT, PROMPT, PROVIDERS, FILES, PICKER]
+# (the session browser brings its own "Sessions" group)

@@ -361,3 +361,23 @@ async def test_conversation_is_saved_as_a_session(make_app, sim):
     assert sessions, "no session file"
     session = store.load(sessions[0].id)
     assert [t.content for t in session.turns] == ["remember me", "Hello from the simulator.\n"]
+
+
+async def test_resume_latest_session_continues_the_conversation(make_app, sim):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await type_and_send(pilot, "first question")
+        await settle(app)
+        await pilot.pause(0.2)
+    again = make_app(resume="latest")
+    async with again.run_test(size=SIZE) as pilot:
+        for _ in range(100):
+            if again.turns:
+                break
+            await pilot.pause(0.02)
+        assert [t.question for t in again.turns] == ["first question"]
+        assert again.query_one(ChatView).last_answer.text == "Hello from the simulator.\n"
+        await type_and_send(pilot, "second question")
+        await settle(again)
+        sent = [m["content"] for m in chat_messages(sim, "sambanova") if m["role"] != "system"]
+        assert sent == ["first question", "Hello from the simulator.\n", "second question"]
