@@ -381,3 +381,64 @@ async def test_resume_latest_session_continues_the_conversation(make_app, sim):
         await settle(again)
         sent = [m["content"] for m in chat_messages(sim, "sambanova") if m["role"] != "system"]
         assert sent == ["first question", "Hello from the simulator.\n", "second question"]
+
+
+async def test_command_palette_switches_provider(make_app, sim):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("ctrl+p")
+        await pilot.press(*"to blaxel")
+        await pilot.pause(0.3)
+        await pilot.press("enter")
+        await pilot.pause(0.1)
+        assert app.active == "blaxel"
+
+
+async def test_demo_states_and_badge(make_app, sim):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(100):
+            if all(s.state != "checking" for s in app.statuses.values()):
+                break
+            await pilot.pause(0.02)
+        assert {s.state for s in app.statuses.values()} == {"demo"}
+        assert app.query_one(StatusBar).render_status().plain.startswith(" DEMO ")
+
+
+async def test_chat_follows_the_bottom_unless_scrolled_up(make_app, sim):
+    reply = "".join(f"line {i}\n\n" for i in range(400))
+    sim.set_knobs(reply=reply, tps=60.0, chunk_chars=8)
+    app = make_app()
+    async with app.run_test(size=(100, 30)) as pilot:
+        chat = app.query_one(ChatView)
+        await type_and_send(pilot, "long one")
+        answer = chat.last_answer
+        for _ in range(200):
+            await asyncio.sleep(0.02)
+            if chat.max_scroll_y > 5:
+                break
+        await pilot.pause()
+        assert chat.max_scroll_y > 5 and chat.scroll_y >= chat.max_scroll_y - 1  # following
+        chat.scroll_home(animate=False, immediate=True)
+        await pilot.pause(0.3)
+        assert app.streaming, "answer finished too early for this test"
+        assert chat.scroll_y == 0 and chat.max_scroll_y > 5  # stays where the user put it
+        app.action_stop()
+        await settle(app)
+        assert len(answer.text) < len(reply)
+
+
+async def test_delete_removes_a_context_entry(make_app, sim):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.project.add("src/app.py")
+        app.project.add("README.md")
+        app.refresh_context()
+        await pilot.pause(0.2)
+        context_list = app.query_one("#context-list")
+        context_list.focus()
+        context_list.highlighted = 0
+        await pilot.press("delete")
+        await pilot.pause(0.2)
+        assert app.project.entries == ["README.md"]
+        assert [e.path for e in app.query_one(ContextPanel).entries] == ["README.md"]
