@@ -40,12 +40,12 @@ from qwen_tui.providers.base import (
     redact,
 )
 from qwen_tui.timing import RequestTiming, StatsBook, append_history, load_history
-from qwen_tui.context import ContextError
+from qwen_tui.context import ContextError, resolve_context_window
 from qwen_tui.themes.loader import pick_theme, register_themes
 from qwen_tui.ui import keys
 from qwen_tui.ui.chat_view import AssistantMessage, ChatView
 from qwen_tui.ui.commands import QwenCommands
-from qwen_tui.ui.context_panel import ContextList, ContextPanel, ContextEntry
+from qwen_tui.ui.context_panel import ContextList, ContextPanel
 from qwen_tui.ui.file_tree import FileFinder, ProjectTree
 from qwen_tui.ui.help import HelpScreen, help_rows
 from qwen_tui.ui.project import DEFAULT_CONTEXT_WINDOW, ProjectContext, estimate_tokens
@@ -199,6 +199,7 @@ class QwenApp(App[int]):
             for name, prov in self.providers.items()
         }
         self.live: LiveRequest | None = None
+        self.listed_windows: dict[tuple[str, str], int | None] = {}
         self.request_worker: Worker | None = None
         self.project = ProjectContext(self.project_root, **_context_options(config))
         if self.state is not None:
@@ -379,6 +380,8 @@ class QwenApp(App[int]):
                     status.state, status.error = NO_KEY, health.error
                 elif status.state == CHECKING:
                     status.state = DEMO if self.demo else COLD
+                if health.reachable and name == self.active:
+                    self._learn_context_window(name)
             self.refresh_status()
 
         await asyncio.gather(*(one(name, prov) for name, prov in self.providers.items()))
@@ -401,9 +404,25 @@ class QwenApp(App[int]):
 
     # -- context ------------------------------------------------------------------------------
     def context_window(self) -> int:
+        """The active model's window: as its provider lists it, else as configured, else a default."""
         prov = self.providers.get(self.active)
-        window = getattr(prov.settings, "context_window", None) if prov else None
-        return window or DEFAULT_CONTEXT_WINDOW
+        configured = getattr(prov.settings, "context_window", None) if prov else None
+        listed = self.listed_windows.get((self.active, self.models.get(self.active, "")))
+        return resolve_context_window(listed, configured, DEFAULT_CONTEXT_WINDOW)
+
+    @work(exclusive=True, group="window")
+    async def _learn_context_window(self, name: str) -> None:
+        """Ask the provider for its models once, to learn the context window of the one in use."""
+        model = self.models.get(name, "")
+        if (name, model) in self.listed_windows or name not in self.providers:
+            return
+        try:
+            models = await asyncio.wait_for(self.providers[name].list_models(), timeout=15)
+        except Exception:  # noqa: BLE001 - the configured/default window stays in use
+            return
+        for info in models:
+            self.listed_windows[(name, info.id)] = info.context_window
+        self.refresh_context()
 
     def history_messages(self) -> list[Message]:
         messages: list[Message] = []
@@ -533,8 +552,8 @@ class QwenApp(App[int]):
                     elif isinstance(event, Finished):
                         timing = event.timing
                         self.live.timing = timing
-                    elif isinstance(event, Usage):
-                        pass
+                    elif isinstance(event, Usage) and event.prompt_tokens:
+                        plan.calibrate(event.prompt_tokens)  # better estimates next time
             status.state = DEMO if self.demo else WARM
             note = self._result_note(name, timing)
             answer.finish("complete", note)
@@ -654,6 +673,8 @@ class QwenApp(App[int]):
             self._save_state()
         self.refresh_status()
         self.refresh_context()
+        if self.statuses[name].state not in (DOWN, NO_KEY, CHECKING):
+            self._learn_context_window(name)
         if changed:
             self.query_one(ChatView).add_note(
                 f"Now on {name} · {self.models[name]}: the next question goes there with the whole conversation."
@@ -792,7 +813,7 @@ def _context_options(config: AppConfig) -> dict:
 
 def _keymap(config: AppConfig) -> dict[str, str]:
     table = getattr(config, "keys", None)
-    if table is None and isinstance(config.raw, dict):
+    if not table and isinstance(config.raw, dict):
         table = config.raw.get("keys")
     return {str(k): str(v) for k, v in (table or {}).items()}
 

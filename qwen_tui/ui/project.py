@@ -16,11 +16,9 @@ from qwen_tui.context import (
     ContextError,
     ProjectIndex,
     Selection,
-    SelectionEntry,
     TokenEstimator,
     build_prompt,
     format_file,
-    parse_spec,
 )
 from qwen_tui.context.reader import DEFAULT_MAX_FILE_BYTES
 from qwen_tui.providers.base import Message
@@ -137,10 +135,3 @@ class ProjectContext:
                             context_window=context_window, reserve_tokens=self.reserve_tokens,
                             estimator=self.estimator)
 
-
-def spec_of(entry: SelectionEntry | str) -> str:
-    return str(entry)
-
-
-def parse(spec: str) -> SelectionEntry:
-    return parse_spec(spec)

@@ -331,12 +331,13 @@ async def test_goto_file_reveals_it_in_the_tree(make_app, sim):
 async def test_context_over_budget_warns_and_holds_the_send(make_app, sim, project):
     (project / "big.txt").write_text("word " * 40000)
     app = make_app()
+    app.listed_windows[("sambanova", app.models["sambanova"])] = 16000  # as if the listing said so
     async with app.run_test(size=SIZE) as pilot:
         app.project.add("big.txt")
         app.refresh_context()
         await pilot.pause(0.3)
         total = str(app.query_one(ContextPanel).total.render())
-        assert "would not fit" in total
+        assert "would not fit" in total and "16k" in total
         before = len(sim.requests)
         await type_and_send(pilot, "summarise")
         await settle(app)
@@ -442,3 +443,14 @@ async def test_delete_removes_a_context_entry(make_app, sim):
         await pilot.pause(0.2)
         assert app.project.entries == ["README.md"]
         assert [e.path for e in app.query_one(ContextPanel).entries] == ["README.md"]
+
+
+async def test_keys_remapped_from_config(make_app, sim, sim_config):
+    sim_config.keys = {"app.picker": "f10"}
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f10")
+        assert isinstance(app.screen, ProviderPicker)
+        await pilot.press("escape", "f1")
+        rows = dict(app.screen.rows["Providers"])
+        assert rows["F10"] == "Providers"
