@@ -172,6 +172,9 @@ async def test_space_in_tree_adds_file_and_request_holds_its_content(make_app, s
         await pilot.press("space")
         await pilot.pause(0.1)
         assert app.project.entries == ["src/app.py"]
+        from rich.style import Style
+
+        assert tree.render_label(tree.cursor_node, Style(), Style()).plain.startswith("● ")  # marked
         panel = app.query_one(ContextPanel)
         for _ in range(50):
             if panel.entries:
