@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual import on
+from textual import events, on
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
@@ -43,18 +43,22 @@ class MentionList(OptionList):
 class PromptInput(TextArea):
     """The editor itself. Its bindings are priority bindings so they win over TextArea's keys."""
 
+    # Not priority bindings: Textual runs a priority binding as soon as the app reads the key,
+    # before the keys typed ahead of it reach this widget, so "hello⏎" arriving in one read sent
+    # "h". Enter is taken in ``_on_key`` instead, in order with the typing (the binding stays for
+    # help and remapping).
     BINDINGS = [
-        Binding("enter", "send", "Send", id="prompt.send", group=keys.PROMPT, priority=True),
+        Binding("enter", "send", "Send", id="prompt.send", group=keys.PROMPT),
         Binding("ctrl+j,shift+enter", "newline", "New line", id="prompt.newline", group=keys.PROMPT,
-                priority=True, key_display="ctrl+j"),
+                key_display="ctrl+j"),
         Binding("up", "history_previous", "Previous prompt (at the first line)", id="prompt.history_previous",
-                group=keys.PROMPT, priority=True, show=False),
+                group=keys.PROMPT, show=False),
         Binding("down", "history_next", "Next prompt (at the last line)", id="prompt.history_next",
-                group=keys.PROMPT, priority=True, show=False),
+                group=keys.PROMPT, show=False),
         Binding("escape", "close_completion", "Close @ completion", id="prompt.close_completion",
-                group=keys.PROMPT, priority=True, show=False),
+                group=keys.PROMPT, show=False),
         Binding("tab", "complete", "Accept @ completion", id="prompt.complete", group=keys.PROMPT,
-                priority=True, show=False),
+                show=False),
     ]
 
     @dataclass
@@ -76,6 +80,18 @@ class PromptInput(TextArea):
         self.mention_list: MentionList | None = None
 
     # -- sending and newlines -----------------------------------------------------------------
+    def _send_keys(self) -> set[str]:
+        keymap = getattr(self.app, "_keymap", None) or {}
+        return {key.strip() for key in keymap.get("prompt.send", "enter").split(",")}
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key in self._send_keys():
+            event.stop()
+            event.prevent_default()
+            self.action_send()
+            return
+        await super()._on_key(event)
+
     def action_send(self) -> None:
         if self._completion_open():
             self.action_complete()

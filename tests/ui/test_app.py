@@ -457,3 +457,34 @@ async def test_keys_remapped_from_config(make_app, sim, sim_config):
         await pilot.press("escape", "f1")
         rows = dict(app.screen.rows["Providers"])
         assert rows["F10"] == "Providers"
+
+
+async def test_typed_ahead_text_and_enter_in_one_burst_sends_it_all(make_app, sim):
+    """Keys that arrive in one terminal read must be handled in order: "hello⏎" sends "hello"."""
+    from textual import events
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.query_one(PromptInput).focus()
+        await pilot.pause()
+        for char in "hello":
+            app.post_message(events.Key(char, char))
+        app.post_message(events.Key("enter", "\r"))
+        await pilot.pause()
+        await settle(app)
+        assert chat_messages(sim, "sambanova")[-1] == {"role": "user", "content": "hello"}
+        assert app.query_one(PromptInput).text == ""
+
+
+async def test_send_key_remapped_from_config(make_app, sim, sim_config):
+    sim_config.keys = {"prompt.send": "ctrl+s"}
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        prompt = app.query_one(PromptInput)
+        prompt.focus()
+        prompt.insert("first line")
+        await pilot.press("enter")
+        assert prompt.text == "first line\n"
+        await pilot.press("ctrl+s")
+        await settle(app)
+        assert chat_messages(sim, "sambanova")[-1]["content"] == "first line\n"
