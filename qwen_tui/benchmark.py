@@ -425,9 +425,12 @@ class HistoryFigures:
     requests: int = 0
     errors: int = 0
     last_errors: list[tuple[float, str]] = field(default_factory=list)  # (wall time, message)
+    _spread: Spread | None = field(default=None, repr=False, compare=False)  # cached until the next add
+    _rate: float | None = field(default=None, repr=False, compare=False)
 
     def add(self, record: Mapping[str, Any]) -> None:
         self.requests += 1
+        self._spread = self._rate = None
         when = float(record.get("time") or 0.0)
         model = record.get("model")
         if isinstance(model, str) and model:
@@ -448,11 +451,15 @@ class HistoryFigures:
 
     @property
     def ttft(self) -> Spread | None:
-        return Spread.of(t for _, t in self.points)
+        if self._spread is None:
+            self._spread = Spread.of(t for _, t in self.points)
+        return self._spread
 
     @property
     def median_tokens_per_s(self) -> float | None:
-        return statistics.median(self.rates) if self.rates else None
+        if self._rate is None and self.rates:
+            self._rate = statistics.median(self.rates)
+        return self._rate
 
     @property
     def error_rate(self) -> float | None:

@@ -198,6 +198,8 @@ class Dashboard(Screen[None]):
         self.model_filter: str | None = None
         self.loaded = False
         self._ticker: Timer | None = None
+        self._figures: dict[str, HistoryFigures] = {}  # per provider, for the current model filter
+        self._models: list[str] = []
 
     # -- layout ---------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -246,30 +248,56 @@ class Dashboard(Screen[None]):
             if update.error:
                 record["error"] = update.error
             self.finished.append(record)
+            self._add_record(record)
         else:
             state = self.live.get(update.provider)
             since = state.since if state is not None else self.clock()
             self.live[update.provider] = LiveState(update.model, update.phase, update.timing, since)
+            self._draw_cards()
         if self._ticker is not None:
             if self.live:
                 self._ticker.resume()
             else:
                 self._ticker.pause()
-        self.refresh_figures()
+
+    def _add_record(self, record: dict[str, Any]) -> None:
+        """One finished request into the cached figures: no re-reading of the whole history."""
+        model = record.get("model")
+        if isinstance(model, str) and model and model not in self._models:
+            self._models.append(model)
+            self._models.sort()
+            self._update_models(self._models)
+        if self.model_filter is None or model == self.model_filter:
+            name = record["provider"]
+            self._figures.setdefault(name, HistoryFigures(name)).add(record)
+            self._figures = dict(sorted(self._figures.items()))
+        self._draw_cards()
 
     def _tick(self) -> None:
-        if self.live:
-            self.refresh_figures()
+        """While a request runs: redraw only the cards with a live request (elapsed time)."""
+        if not self.live:
+            return
+        now = self.clock()
+        live = self._live_for_filter()
+        for card in self.query(ProviderCard):
+            if card.provider in live:
+                self._show(card, live, now)
 
     # -- drawing --------------------------------------------------------------------------------
     def refresh_figures(self) -> None:
+        """Recompute every figure from all records (on load, reload and a new model filter)."""
         records = self.records()
-        self._update_models(history_models(records))
-        figures = history_figures(records, model=self.model_filter)
+        self._models = history_models(records)
+        self._update_models(self._models)
+        self._figures = history_figures(records, model=self.model_filter)
+        self._draw_cards()
+
+    def _draw_cards(self) -> None:
+        figures = self._figures
         live = self._live_for_filter()
         names = sorted(set(figures) | set(live))
         now = self.clock()
-        self._update_summary(records, figures)
+        self._update_summary(figures)
         cards = self.query_one("#dash-cards", VerticalScroll)
         existing = {card.provider: card for card in cards.query(ProviderCard)}
         for name, card in existing.items():
@@ -282,23 +310,25 @@ class Dashboard(Screen[None]):
                 later = [existing[n] for n in sorted(existing) if n > name and n in names]
                 cards.mount(card, before=later[0] if later else None)  # cards stay in name order
                 existing[name] = card
-            state = live.get(name)
-            elapsed = None
-            if state is not None:
-                elapsed = (state.timing.elapsed_ms / 1000 if state.timing is not None
-                           else max(0.0, now - state.since))
-            card.show(figures.get(name), state, now, elapsed)
+            self._show(card, live, now)
+
+    def _show(self, card: ProviderCard, live: dict[str, LiveState], now: float) -> None:
+        state = live.get(card.provider)
+        elapsed = None
+        if state is not None:
+            elapsed = state.timing.elapsed_ms / 1000 if state.timing is not None else max(0.0, now - state.since)
+        card.show(self._figures.get(card.provider), state, now, elapsed)
 
     def _live_for_filter(self) -> dict[str, LiveState]:
         return {name: state for name, state in self.live.items()
                 if self.model_filter is None or state.model == self.model_filter}
 
-    def _update_summary(self, records: list[Mapping[str, Any]], figures: dict[str, HistoryFigures]) -> None:
+    def _update_summary(self, figures: dict[str, HistoryFigures]) -> None:
         summary = self.query_one("#dash-summary", Static)
         if not self.loaded:
             return
         shown = sum(f.requests for f in figures.values())
-        if not records and not self.live:
+        if not figures and not self.live and not self._models:
             summary.update(Text("No requests yet: ask something, or run `qwen-tui bench`.", style="dim"))
             return
         where = f" · {visible(self.history_path.name, single_line=True)}" if self.history_path else ""
