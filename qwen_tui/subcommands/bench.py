@@ -2,7 +2,7 @@
 
 Progress goes to stderr (one line per run, or one line updated in place on a terminal), the
 results to stdout: a table, or one JSON object with ``--json``. Every request is added to the
-metrics history. Exit 0 when any run succeeded, 1 when every run of every provider failed.
+metrics history (not in ``--demo``: simulated figures would spoil it). Exit 0 when any run succeeded, 1 when every run of every provider failed.
 """
 
 from __future__ import annotations
@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import sys
 from argparse import Namespace
+from pathlib import Path
 from typing import TextIO
 
 from qwen_tui import paths
@@ -54,9 +55,12 @@ def run_bench_command(config: AppConfig, args: Namespace) -> int:
     if not providers:
         raise UsageError("nothing to benchmark: no configured provider has a key set or needs none "
                          "(see `qwen-tui providers`)")
+    history = None if getattr(args, "demo", False) else paths.metrics_file()
+    if history is None:
+        err("bench: demo (simulator): the results are not added to the metrics history")
     progress = ProgressLine(sys.stderr)
     try:
-        report = asyncio.run(_bench(providers, prompt, runs, progress))
+        report = asyncio.run(_bench(providers, prompt, runs, progress, history))
     finally:
         progress.close()
     report.skipped = skipped
@@ -130,9 +134,10 @@ def missing_key(provider: Provider) -> MissingKey | None:
     return None
 
 
-async def _bench(providers: dict[str, Provider], prompt: str, runs: int, progress: ProgressLine) -> BenchReport:
+async def _bench(providers: dict[str, Provider], prompt: str, runs: int, progress: ProgressLine,
+                 history: Path | None) -> BenchReport:
     try:
-        return await run_bench(providers, prompt=prompt, runs=runs, history=paths.metrics_file(), progress=progress)
+        return await run_bench(providers, prompt=prompt, runs=runs, history=history, progress=progress)
     finally:
         await _close_all(providers)
 

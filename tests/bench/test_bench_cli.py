@@ -153,3 +153,12 @@ def test_usage_errors_exit_2(sim: Simulator, bench_env, capsys, args: list[str],
     err = capsys.readouterr().err
     assert code == 2
     assert message in err and "Traceback" not in err
+
+
+def test_demo_runs_on_the_builtin_simulator_and_leaves_the_history_alone(bench_env, capsys) -> None:
+    code = main(["bench", "--demo", "--providers", "sambanova", "--runs", "1", "--json"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert json.loads(out)["providers"][0]["errors"] == 0
+    assert "not added to the metrics history" in err
+    assert not paths.metrics_file().exists()
