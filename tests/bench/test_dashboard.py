@@ -13,7 +13,6 @@ from qwen_tui.timing import RequestTiming
 from qwen_tui.ui.dashboard import ALL_MODELS, Dashboard, ProviderCard
 
 NOW = 1_800_000_000.0  # the screen's fixed wall clock
-HERE = Path(__file__).parent
 
 
 def history_lines() -> list[str]:

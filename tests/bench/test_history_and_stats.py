@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from qwen_tui.benchmark import (
+    BenchStep,
     ProviderResult,
     RunResult,
     Spread,
@@ -17,7 +18,6 @@ from qwen_tui.benchmark import (
     judge,
 )
 from qwen_tui.subcommands.bench import ProgressLine
-from qwen_tui.benchmark import BenchStep
 from qwen_tui.timing import RequestTiming, append_history, load_history, rotated_path
 
 
