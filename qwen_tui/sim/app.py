@@ -14,7 +14,7 @@ from typing import Any
 
 from aiohttp import web
 
-from qwen_tui.sim.endpoints import ARRIVED, BODY, Endpoints, json_response
+from qwen_tui.sim.endpoints import ARRIVED, BODY, RECORDED, Endpoints, json_response
 from qwen_tui.sim.knobs import PROVIDERS, Fault, RecordedRequest, SimError, SimState
 
 CONTROL_PREFIX = "/_sim"
@@ -57,18 +57,18 @@ def build_app(state: SimState, keys: dict[str, str], workspace: str) -> web.Appl
             return await handler(request)
         raw = await request.read()
         request[BODY] = _parse_body(raw)
-        state.record(
-            RecordedRequest(
-                provider=provider_for_path(request.path),
-                method=request.method,
-                path=request.path,
-                query=dict(request.query),
-                headers={name.lower(): value for name, value in request.headers.items()},
-                body=request[BODY],
-                received_at=received_at,
-                is_chat=is_chat_path(request.path),
-            )
+        recorded = RecordedRequest(
+            provider=provider_for_path(request.path),
+            method=request.method,
+            path=request.path,
+            query=dict(request.query),
+            headers={name.lower(): value for name, value in request.headers.items()},
+            body=request[BODY],
+            received_at=received_at,
+            is_chat=is_chat_path(request.path),
         )
+        request[RECORDED] = recorded
+        state.record(recorded)
         return await handler(request)
 
     app = web.Application(middlewares=[record])

@@ -35,6 +35,7 @@ class ChatJob:
     wall_start: float = field(default_factory=time.time)
     id: str = field(default_factory=lambda: f"chatcmpl-{uuid.uuid4().hex[:24]}")
     load_s: float = 0.0  # cold-load time actually spent before headers
+    last_pacer: Pacer | None = None  # the schedule of the reply being sent (its send times)
 
     @property
     def created(self) -> int:
@@ -77,7 +78,8 @@ class ChatJob:
 
     def pacer(self) -> Pacer:
         """The token schedule; TTFT counts from arrival, so a cold load comes on top of it."""
-        return Pacer(self.t0 + self.load_s, self.knobs.ttft_ms, self.knobs.tps)
+        self.last_pacer = Pacer(self.t0 + self.load_s, self.knobs.ttft_ms, self.knobs.tps)
+        return self.last_pacer
 
 
 async def before_headers(request: web.Request, job: ChatJob) -> web.StreamResponse | None:

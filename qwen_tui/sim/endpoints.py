@@ -29,6 +29,7 @@ BLAXEL_MAX_LIMIT = 100
 # Set by the recording middleware on every request.
 ARRIVED = web.RequestKey("sim_arrived", float)  # event-loop time when the request arrived
 BODY = web.RequestKey("sim_body", object)  # the parsed JSON body, or None
+RECORDED = web.RequestKey("sim_recorded", object)  # the RecordedRequest of this request
 
 Wire = Callable[[web.Request, ChatJob], Awaitable[web.StreamResponse]]
 
@@ -111,7 +112,12 @@ class Endpoints:
             fault=self.state.take_fault(provider),
             t0=request[ARRIVED],
         )
-        return await wire(request, job)
+        try:
+            return await wire(request, job)
+        finally:
+            pacer, recorded = job.last_pacer, request.get(RECORDED)
+            if pacer is not None and recorded is not None and pacer.first_sent is not None:
+                self.state.note_tokens(recorded, pacer.first_sent, pacer.last_sent)
 
     # ------------------------------------------------------------ Hugging Face
 

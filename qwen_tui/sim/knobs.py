@@ -128,6 +128,10 @@ class RecordedRequest:
     body: Any
     received_at: float  # time.perf_counter() on the simulator's clock
     is_chat: bool = False
+    #: When the first and the last content token went out (a chat stream only), on the same
+    #: clock (CLOCK_MONOTONIC on Linux, so comparable with other processes' time.monotonic()).
+    first_token_at: float | None = None
+    last_token_at: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -194,6 +198,16 @@ class SimState:
     def record(self, request: RecordedRequest) -> None:
         with self.lock:
             self.requests.append(request)
+
+    def note_tokens(self, request: RecordedRequest, first: float | None, last: float | None) -> None:
+        """Add the send times of the first and last token to a recorded request."""
+        with self.lock:
+            for index, kept in enumerate(self.requests):
+                if kept is request:
+                    self.requests[index] = dataclasses.replace(
+                        request, first_token_at=first, last_token_at=last
+                    )
+                    return
 
     def recorded(self) -> list[RecordedRequest]:
         with self.lock:

@@ -66,6 +66,22 @@ def test_requests_are_recorded_with_body_headers_and_query(sim: Simulator) -> No
     assert sim.requests == []
 
 
+@pytest.mark.parametrize("provider", ["sambanova", "ollama"])
+def test_chat_requests_record_when_the_first_and_last_token_went_out(sim: Simulator, provider: str) -> None:
+    knobs = sim.knobs(provider)
+    knobs.reply, knobs.chunk_chars, knobs.tps, knobs.ttft_ms = "abcdefghij" * 5, 5, 100.0, 30.0
+    httpx.get(f"{sim.url}/_sim/knobs")  # not a chat request: no token times
+    stream_raw(sim, provider)
+    done = time.monotonic()
+    chat = sim.last_chat(provider)
+    assert chat is not None and chat.first_token_at is not None and chat.last_token_at is not None
+    assert chat.received_at + 0.025 < chat.first_token_at  # TTFT 30 ms
+    assert chat.first_token_at + 0.08 < chat.last_token_at < done  # 10 tokens at 100 tok/s
+    recorded = httpx.get(f"{sim.url}/_sim/requests").json()[-1]
+    assert recorded["first_token_at"] == chat.first_token_at
+    assert recorded["last_token_at"] == chat.last_token_at
+
+
 def test_http_control_api(sim: Simulator) -> None:
     control = f"{sim.url}/_sim"
     response = httpx.post(f"{control}/knobs", json={"provider": "openai", "reply": "via http"})
