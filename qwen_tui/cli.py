@@ -105,12 +105,12 @@ def _provider(config: AppConfig, name: str | None) -> Provider:
     return build_provider(settings)
 
 
-def _with_demo(args: argparse.Namespace, config: AppConfig) -> tuple[Any, AppConfig]:
+def _with_demo(args: argparse.Namespace, config: AppConfig, *, paced: bool = False) -> tuple[Any, AppConfig]:
     if not getattr(args, "demo", False):
         return None, config
     from qwen_tui.demo import start_demo
 
-    return start_demo(config, paced=False)
+    return start_demo(config, paced=paced)
 
 
 async def _closing(providers: list[Provider], coro: Coroutine[Any, Any, int]) -> int:
@@ -172,7 +172,7 @@ def cmd_bench(args: argparse.Namespace) -> int:
     from qwen_tui.subcommands.bench import run_bench_command
 
     config = _load(args)
-    sim, config = _with_demo(args, config)
+    sim, config = _with_demo(args, config, paced=True)  # the demo's providers differ in speed
     try:
         return run_bench_command(config, args)
     finally:

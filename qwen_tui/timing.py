@@ -194,9 +194,18 @@ HISTORY_ERROR_CHARS = 300
 _NUMERIC_FIELDS = ("time", "ttft_ms", "connect_ms", "headers_ms", "tokens", "tokens_per_s")
 
 
-def timing_record(timing: RequestTiming) -> dict[str, Any]:
-    """One metrics-history line: wall time plus the request's summary."""
+def timing_record(
+    timing: RequestTiming, *, error: str | None = None, extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
+    """One metrics-history record: wall time, the request's summary, the error in plain words
+    (redacted and cut short) and any ``extra`` fields such as ``{"source": "bench"}``."""
     record = {"time": time.time(), **timing.summary()}
+    if error:
+        from qwen_tui.providers.base import redact  # providers.base imports this module
+
+        record["error"] = redact(error)[:HISTORY_ERROR_CHARS]
+    if extra:
+        record.update({k: v for k, v in extra.items() if k not in record})
     return record
 
 
@@ -229,13 +238,7 @@ def append_history(
     ``error`` is the plain-words message of a failed request (redacted and cut short here);
     ``extra`` adds fields such as ``{"source": "bench", "warmup": True}``. Call off the event loop.
     """
-    record = timing_record(timing)
-    if error:
-        from qwen_tui.providers.base import redact  # providers.base imports this module
-
-        record["error"] = redact(error)[:HISTORY_ERROR_CHARS]
-    if extra:
-        record.update({k: v for k, v in extra.items() if k not in record})
+    record = timing_record(timing, error=error, extra=extra)
     try:
         line = json.dumps(record, ensure_ascii=False, allow_nan=False, default=str) + "\n"
     except ValueError:  # a NaN or infinity among the provider's own figures: keep ours, drop theirs

@@ -129,7 +129,7 @@ def _finish(
         if timing.started and outcome != "pending":
             timing.outcome = outcome
             try:
-                append_history(paths.metrics_file(), timing)
+                append_history(paths.metrics_file(), timing, error=error.message if error else None)
             except OSError:
                 pass
     if as_json:

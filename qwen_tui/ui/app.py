@@ -39,15 +39,16 @@ from qwen_tui.providers.base import (
     Usage,
     redact,
 )
-from qwen_tui.timing import RequestTiming, StatsBook, append_history, load_history
+from qwen_tui.timing import RequestTiming, StatsBook, append_history, load_history, timing_record
 from qwen_tui.context import ContextError, resolve_context_window
-from qwen_tui.themes.loader import pick_theme, register_themes
+from qwen_tui.themes.loader import code_theme_for, pick_theme, register_themes
 from qwen_tui.ui import keys
 from qwen_tui.ui.chat_view import AssistantMessage, ChatView
 from qwen_tui.ui.commands import QwenCommands
 from qwen_tui.ui.context_panel import ContextList, ContextPanel
 from qwen_tui.ui.file_tree import FileFinder, ProjectTree
 from qwen_tui.ui.help import HelpScreen, help_rows
+from qwen_tui.ui.markdown_stream import StreamingMarkdown
 from qwen_tui.ui.project import DEFAULT_CONTEXT_WINDOW, ProjectContext, estimate_tokens
 from qwen_tui.ui.prompt import MENTION, PromptBar, PromptInput
 from qwen_tui.ui.provider_picker import Pick, ProviderPicker
@@ -127,6 +128,7 @@ class QwenApp(App[int]):
         Binding("f1", "help", "Help", id="app.help", group=keys.GENERAL),
         Binding("f2", "picker", "Providers", id="app.picker", group=keys.PROVIDERS),
         Binding("f4", "cycle_provider", "Next provider", id="app.cycle_provider", group=keys.PROVIDERS),
+        Binding("f5", "dashboard", "Provider dashboard", id="app.dashboard", group=keys.PROVIDERS),
         Binding("ctrl+p", "command_palette", "Command palette", id="app.palette", group=keys.GENERAL,
                 show=False),
         Binding("escape", "stop", "Stop the answer (keeps what came)", id="app.stop", group=keys.CHAT),
@@ -169,6 +171,7 @@ class QwenApp(App[int]):
         self.project_root = Path(project_root).resolve()
         self.config = config
         self.demo = demo
+        self.demo_records: list[dict] = []  # the demo's requests, for the dashboard (no history file)
         self.clock = clock or time.perf_counter
         self.config_problem = config_problem
         self.check_health = check_health
@@ -207,6 +210,7 @@ class QwenApp(App[int]):
         self._sidebar_forced: bool | None = None
         self._last_ctrl_c = 0.0
         self.last_result = ""
+        self.code_theme = "monokai"  # syntax theme of code blocks: follows the app's theme
         self.copied = ""  # the last text copied (tests read it; the clipboard cannot be read back)
         keymap = _keymap(config)
         if keymap:
@@ -255,9 +259,24 @@ class QwenApp(App[int]):
                 problems.append(problem)
         for problem in problems:
             self.notify(visible(problem), severity="warning", markup=False, timeout=8)
+        self._theme_applied = True  # from now on a theme change is the user's: it is saved
+
+    def watch_theme(self, name: str) -> None:
+        """Code blocks follow the theme; a switch (e.g. from the palette) goes to state.toml."""
+        self.code_theme = code_theme_for(self.current_theme)
+        for body in self.query(StreamingMarkdown):
+            if body.code_theme != self.code_theme:
+                body.code_theme = self.code_theme
+                body._layout = None  # its blocks are drawn again with the new syntax theme
+                body.refresh(layout=True)
+        if getattr(self, "_theme_applied", False) and self.state is not None and self.state.theme != name:
+            self.state.theme = name
+            self._save_state()
 
     def on_mount(self) -> None:
         self._apply_theme()
+        if self.state is not None and self.state.problem:
+            self.notify(visible(self.state.problem), title="state.toml", severity="warning", markup=False, timeout=10)
         self.sub_title = "demo" if self.demo else str(self.project_root)
         self._apply_width(self.size.width)
         self.query_one(PromptInput).focus()
@@ -282,11 +301,16 @@ class QwenApp(App[int]):
                 return store.latest(self.project_root) or store.latest(None)
             return store.load(store.resolve_id(which))
 
+        seen = len(store.problems)
         try:
             session = await asyncio.to_thread(load)
         except Exception as exc:  # noqa: BLE001 - a bad id or file is told, never fatal
             self.notify(visible(f"Could not resume: {exc}"), severity="warning", markup=False)
             return
+        finally:
+            for problem in store.problems[seen:]:  # corrupt files met on the way: moved aside, skipped
+                self.notify(visible(problem), title="Session file skipped", severity="warning", markup=False,
+                            timeout=10)
         if session is None:
             self.notify("No saved session to resume yet.")
             return
@@ -303,6 +327,7 @@ class QwenApp(App[int]):
                 chat.add_user(turn.content)
             elif turn.role == "assistant":
                 answer = chat.add_assistant(turn.provider or "?", turn.model or "?")
+                answer.body.code_theme = self.code_theme
                 answer.append(turn.content)
                 if turn.error:
                     answer.show_error(turn.error)
@@ -511,6 +536,7 @@ class QwenApp(App[int]):
         chat = self.query_one(ChatView)
         chat.add_user(question, note)
         answer = chat.add_assistant(self.active, self.models[self.active])
+        answer.body.code_theme = self.code_theme
         chat.anchor()
         self.request_worker = self._answer(question, answer, self.active)
         return answer
@@ -539,6 +565,8 @@ class QwenApp(App[int]):
                 async for event in events:
                     if isinstance(event, TextDelta):
                         answer.append(event.text)
+                        if not turn.answer:
+                            self._dashboard_update(name, timing, "streaming")
                         turn.answer += event.text
                         if writer is not None:
                             writer.update(turn.answer)
@@ -549,6 +577,7 @@ class QwenApp(App[int]):
                         if event.name == "loading_model":
                             status.state = LOADING
                         self.refresh_status()
+                        self._dashboard_update(name, timing, event.name)
                     elif isinstance(event, Finished):
                         timing = event.timing
                         self.live.timing = timing
@@ -586,7 +615,8 @@ class QwenApp(App[int]):
                 if timing.provider == "" or timing.provider is None:
                     timing.provider = name
                 self.stats[name].add(timing)
-                self._save_metrics(timing)
+                self._save_metrics(timing, error_text)
+            self._dashboard_update(name, timing, "done", done=True, outcome=outcome, error=error_text)
             self.live = None
             self.last_result = f"last: {name} {self._result_note(name, timing)}" if timing is not None else ""
             self.refresh_status()
@@ -631,11 +661,12 @@ class QwenApp(App[int]):
             pass
 
     @work(thread=True, group="metrics-save")
-    def _save_metrics(self, timing: RequestTiming) -> None:
+    def _save_metrics(self, timing: RequestTiming, error: str | None = None) -> None:
         if self.demo:
+            self.demo_records.append(timing_record(timing, error=error))
             return
         with contextlib.suppress(OSError):
-            append_history(paths.metrics_file(), timing)
+            append_history(paths.metrics_file(), timing, error=error)
 
     @work(thread=True, exclusive=True, group="state")
     def _save_state(self) -> None:
@@ -697,13 +728,29 @@ class QwenApp(App[int]):
 
         self.push_screen(ProviderPicker(self.status_list(), self.active, list_models), chosen)
 
+    def action_dashboard(self) -> None:
+        from qwen_tui.ui.dashboard import Dashboard
+
+        # The demo writes no history file; its requests are kept in memory for the dashboard.
+        source = (lambda: list(self.demo_records)) if self.demo else None
+        self.push_screen(Dashboard(None if self.demo else paths.metrics_file(), stats_source=source))
+
+    def _dashboard_update(self, name: str, timing: RequestTiming | None, phase: str, **end: object) -> None:
+        """Tell an open dashboard how the request in flight is doing (it redraws at its own pace)."""
+        from qwen_tui.ui.dashboard import Dashboard
+
+        if isinstance(self.screen, Dashboard):
+            self.screen.post_message(Dashboard.RequestUpdate(name, self.models[name], timing, phase, **end))
+
     def action_help(self) -> None:
         self.push_screen(HelpScreen(help_rows(self.help_classes(), getattr(self, "_keymap", {}))))
 
     def help_classes(self) -> list[type]:
         from qwen_tui.ui.session_browser import SessionBrowser
 
-        return [type(self), PromptInput, ProjectTree, ContextList, ProviderPicker, SessionBrowser,
+        from qwen_tui.ui.dashboard import Dashboard
+
+        return [type(self), PromptInput, ProjectTree, ContextList, ProviderPicker, SessionBrowser, Dashboard,
                 *self.HELP_CLASSES]
 
     def action_toggle_sidebar(self) -> None:

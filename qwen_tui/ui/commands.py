@@ -19,6 +19,7 @@ class QwenCommands(Provider):
         for title, action, help_text in [
             ("Providers: open picker", "app.picker", "Health, model and TTFT of every provider"),
             ("Providers: next provider", "app.cycle_provider", "Cycle to the next provider"),
+            ("Providers: dashboard", "app.dashboard", "TTFT over time, tok/s and errors per provider"),
             ("Help: keys", "app.help", "Every binding, grouped"),
             ("Chat: retry last question", "app.retry", "Ask the last question again on the current provider"),
             ("Chat: copy last answer", "app.copy_answer", "OSC 52 and the local clipboard"),

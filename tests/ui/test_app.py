@@ -488,3 +488,34 @@ async def test_send_key_remapped_from_config(make_app, sim, sim_config):
         await pilot.press("ctrl+s")
         await settle(app)
         assert chat_messages(sim, "sambanova")[-1]["content"] == "first line\n"
+
+
+async def test_dashboard_from_f5_updates_live_while_a_request_runs(make_app, sim):
+    """F5 opens the dashboard; a request in flight shows on it, and its result when it ends."""
+    from textual.widgets import Static
+
+    from qwen_tui.ui.dashboard import Dashboard, ProviderCard
+
+    sim.set_knobs(provider="sambanova", ttft_ms=400.0, tps=50.0, reply="slow answer " * 10)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await type_and_send(pilot, "first")
+        await settle(app)
+        await pilot.press("f5")
+        assert isinstance(app.screen, Dashboard)
+
+        def sambanova_text() -> str:
+            card = next(c for c in app.screen.query(ProviderCard) if c.provider == "sambanova")
+            return " ".join(str(s.render()) for s in card.query(Static))
+
+        assert "errors 0 of 1" in sambanova_text()
+        app.ask("second")  # the dashboard is on top; the question goes out all the same
+        for _ in range(50):
+            await pilot.pause(0.05)
+            if "live" in sambanova_text():
+                break
+        assert "live" in sambanova_text()
+        await settle(app)
+        await pilot.pause(0.3)
+        text = sambanova_text()
+        assert "live" not in text and "errors 0 of 2" in text
