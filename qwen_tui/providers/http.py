@@ -228,6 +228,8 @@ class HTTPProvider:
                 resp = await asyncio.shield(send)
         except TimeoutError:
             send.cancel()
+            if timing.connect_started is not None and timing.connect_done is None:  # still connecting
+                raise self.transport_error(httpx.ConnectTimeout("connect"), url, timing) from None
             raise ProviderTimeout(
                 self.name,
                 f"no response within {self.settings.timeouts.first_byte:g} s",
