@@ -58,6 +58,7 @@ from qwen_tui.ui.status_bar import (
 )
 
 NARROW_WIDTH = 100  # below this the side panels start hidden (Ctrl+B shows them)
+SIDEBAR_WIDTHS = (24, 34, 90)  # side panels: narrowest, default (app.tcss), widest, in cells
 QUIT_WINDOW_S = 2.0
 
 
@@ -208,6 +209,8 @@ class QwenApp(App[int]):
         if self.state is not None:
             self.project.restore(self.state.context_for(self.project_root))
         self._sidebar_forced: bool | None = None
+        if self.state is not None and self.state.panel_sizes.get("sidebar") == 0:
+            self._sidebar_forced = False  # hidden by the user last time (state.toml panel_sizes.sidebar = 0)
         self._last_ctrl_c = 0.0
         self.last_result = ""
         self.code_theme = "monokai"  # syntax theme of code blocks: follows the app's theme
@@ -367,7 +370,11 @@ class QwenApp(App[int]):
 
     def _apply_width(self, width: int) -> None:
         show = self._sidebar_forced if self._sidebar_forced is not None else width >= NARROW_WIDTH
-        self.query_one("#sidebar").set_class(not show, "hidden")
+        sidebar = self.query_one("#sidebar")
+        sidebar.set_class(not show, "hidden")
+        saved = self.state.panel_sizes.get("sidebar") if self.state is not None else None
+        if saved:
+            sidebar.styles.width = max(SIDEBAR_WIDTHS[0], min(SIDEBAR_WIDTHS[2], saved))
 
     @work(thread=True, group="index")
     def _build_index(self) -> None:
@@ -757,6 +764,26 @@ class QwenApp(App[int]):
         sidebar = self.query_one("#sidebar")
         self._sidebar_forced = sidebar.has_class("hidden")
         self._apply_width(self.size.width)
+        self._remember_panel("sidebar", self.sidebar_width if self._sidebar_forced else 0)
+
+    @property
+    def sidebar_width(self) -> int:
+        width = self.query_one("#sidebar").styles.width
+        return int(width.value) if width is not None and width.is_cells else SIDEBAR_WIDTHS[1]
+
+    def action_resize_sidebar(self, delta: int) -> None:
+        """Widen or narrow the side panels (palette); the width is kept in state.toml."""
+        width = max(SIDEBAR_WIDTHS[0], min(SIDEBAR_WIDTHS[2], self.sidebar_width + delta))
+        self.query_one("#sidebar").styles.width = width
+        if self.query_one("#sidebar").has_class("hidden"):
+            self._sidebar_forced = True
+        self._remember_panel("sidebar", width)
+        self._apply_width(self.size.width)
+
+    def _remember_panel(self, name: str, size: int) -> None:
+        if self.state is not None:
+            self.state.panel_sizes[name] = size
+            self._save_state()
 
     def action_goto_file(self) -> None:
         async def reveal(rel: str | None) -> None:

@@ -1,4 +1,4 @@
-"""Command palette (Ctrl+P) entries: one per provider, plus the app's main actions."""
+"""Command palette (Ctrl+P) entries: one per provider, one per theme, plus the app's main actions."""
 
 from __future__ import annotations
 
@@ -27,8 +27,17 @@ class QwenCommands(Provider):
             ("Context: clear", "app.clear_context", "Remove every file from the context"),
             ("Files: go to file", "app.goto_file", "Fuzzy-find a project file"),
             ("View: toggle side panels", "app.toggle_sidebar", "Show or hide the file tree and context"),
+            ("View: wider side panels", "app.resize_sidebar(4)", "Widen the file tree and context (kept)"),
+            ("View: narrower side panels", "app.resize_sidebar(-4)", "Narrow the file tree and context (kept)"),
+            ("Sessions: browse", "app.sessions", "Resume, rename, delete or export a saved conversation"),
+            ("Sessions: new conversation", "app.new_conversation", "Start afresh; the current one stays saved"),
         ]:
             items.append((title, partial(app.run_action, action), help_text))
+        current = getattr(app, "theme", None)
+        for name in sorted(getattr(app, "available_themes", {}), key=lambda n: (not n.startswith("qwen-"), n)):
+            mark = " (current)" if name == current else ""
+            items.append((f"Theme: {name}{mark}", partial(setattr, app, "theme", name),
+                          "Switch the look now; the choice is kept for next time"))
         return items
 
     async def discover(self) -> Hits:
