@@ -11,8 +11,7 @@ import asyncio
 import email.utils
 import json
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
@@ -193,14 +192,14 @@ class HTTPProvider:
             raise BadResponse(self.name, f"{url} answered with something that is not JSON",
                               "check base_url: it may point at the wrong server", status=resp.status_code) from None
 
-    @asynccontextmanager
-    async def open_stream(
+    async def send_stream(
         self, method: str, url: str, body: dict[str, Any], timing: RequestTiming, headers: dict[str, str] | None = None
-    ) -> AsyncIterator[tuple[httpx.Response, list[StreamEvent]]]:
+    ) -> AsyncIterator[StreamEvent | httpx.Response]:
         """Send the request and wait for the response headers, within the first-byte timeout.
 
-        Yields the response and the phase events that happened while waiting (the caller yields
-        them on). Raises mapped ProviderErrors for every failure, including an HTTP error status.
+        Yields phase events as they happen while waiting (Ollama's ``loading_model`` must show
+        while nothing has come, not after), then the open response, last. The caller closes it.
+        Raises mapped ProviderErrors for every failure, including an HTTP error status.
         """
         hdrs = {**self.auth_headers(), "Accept": "text/event-stream", **(headers or {})}
         content = json.dumps(body, ensure_ascii=False).encode("utf-8")
@@ -216,13 +215,12 @@ class HTTPProvider:
         req = self.client.build_request(method, url, content=content, headers=hdrs, extensions={"trace": trace})
         timing.started = clock()
         send = asyncio.ensure_future(self.client.send(req, stream=True))
-        phases: list[StreamEvent] = []
         try:
             deadline = self.settings.timeouts.first_byte
             if self.slow_header_phase:
                 done, _ = await asyncio.wait({send}, timeout=min(self.slow_header_s, deadline))
                 if not done:
-                    phases.append(Phase(self.slow_header_phase, timing))  # type: ignore[arg-type]
+                    yield Phase(self.slow_header_phase, timing)  # type: ignore[arg-type]
                     deadline -= self.slow_header_s
             async with asyncio.timeout(max(deadline, 0.001)):
                 resp = await asyncio.shield(send)
@@ -236,14 +234,14 @@ class HTTPProvider:
                 self.timeout_fix(),
                 timing=timing,
             ) from None
-        except asyncio.CancelledError:
+        except (asyncio.CancelledError, GeneratorExit):  # stopped while waiting: drop the request
             send.cancel()
             raise
         except httpx.HTTPError as exc:
             raise self.transport_error(exc, url, timing) from None
         timing.mark_headers()
-        try:
-            if resp.status_code >= 400:
+        if resp.status_code >= 400:
+            try:
                 raw = b""
                 try:
                     async for part in resp.aiter_raw():
@@ -252,10 +250,35 @@ class HTTPProvider:
                             break
                 except httpx.HTTPError:
                     pass
-                raise self.status_error(resp.status_code, resp.headers, raw, timing, url=url)
-            yield resp, phases
+            finally:
+                await resp.aclose()
+            raise self.status_error(resp.status_code, resp.headers, raw, timing, url=url)
+        yield resp
+
+    async def stream_events(
+        self,
+        url: str,
+        body: dict[str, Any],
+        timing: RequestTiming,
+        partial: list[str],
+        decode: Callable[[httpx.Response, RequestTiming, list[str]], AsyncIterator[StreamEvent]],
+        headers: dict[str, str] | None = None,
+    ) -> AsyncIterator[StreamEvent]:
+        """POST, announce the phases, then the events ``decode`` reads from the body."""
+        resp: httpx.Response | None = None
+        try:
+            async for item in self.send_stream("POST", url, body, timing, headers):
+                if isinstance(item, httpx.Response):
+                    resp = item
+                else:
+                    yield item
+            assert resp is not None
+            yield Phase("streaming", timing)
+            async for event in decode(resp, timing, partial):
+                yield event
         finally:
-            await resp.aclose()
+            if resp is not None:
+                await resp.aclose()
 
     async def iter_raw(self, resp: httpx.Response, timing: RequestTiming, partial: list[str]) -> AsyncIterator[bytes]:
         """Raw body chunks, with the between-chunks timeout and drops mapped to Truncated.

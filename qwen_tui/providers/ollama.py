@@ -90,13 +90,9 @@ class OllamaProvider(HTTPProvider):
         url = f"{self.settings.base_url}/api/chat"
         yield Phase("connecting", timing)
         try:
-            async with self.open_stream("POST", url, self.chat_body(request, model), timing,
-                                        {"Accept": "application/x-ndjson"}) as (resp, phases):
-                for phase in phases:
-                    yield phase
-                yield Phase("streaming", timing)
-                async for event in self._events(resp, timing, partial):
-                    yield event
+            body = self.chat_body(request, model)
+            async for event in self.stream_events(url, body, timing, partial, self._events, {"Accept": "application/x-ndjson"}):
+                yield event
         except NotFound as exc:
             try:
                 async with asyncio.timeout(3.0):

@@ -110,12 +110,9 @@ class OpenAICompatProvider(HTTPProvider):
         partial: list[str] = []
         yield Phase("connecting", timing)
         try:
-            async with self.open_stream("POST", url, self.chat_body(request, model), timing, headers) as (resp, phases):
-                for phase in phases:
-                    yield phase
-                yield Phase("streaming", timing)
-                async for event in self._events(resp, timing, partial):
-                    yield event
+            body = self.chat_body(request, model)
+            async for event in self.stream_events(url, body, timing, partial, self._events, headers):
+                yield event
         except NotFound as exc:
             hint = await self.available_hint()
             if hint:

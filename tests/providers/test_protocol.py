@@ -334,3 +334,20 @@ async def test_blaxel_workload_unavailable_is_retryable_not_unknown(make_provide
     err = await fail(make_provider("blaxel"))
     assert isinstance(err, base.Unavailable) and err.status == 404
     assert "not available yet" in err.message and "try again" in err.message
+
+
+async def test_ollama_loading_phase_shows_while_the_model_loads(make_provider, fresh_sim) -> None:
+    """The 'loading model' state must reach the app while nothing has come, not after the load."""
+    fresh_sim.set_knobs(provider="ollama", load_ms=1500.0)
+    seen: dict[str, float] = {}
+    start = time.perf_counter()
+    try:
+        async with aclosing(make_provider("ollama").stream(ChatRequest(QUESTION))) as stream:
+            async for event in stream:
+                if isinstance(event, Phase):
+                    seen.setdefault(event.name, time.perf_counter() - start)
+                elif isinstance(event, TextDelta):
+                    seen.setdefault("text", time.perf_counter() - start)
+    finally:
+        fresh_sim.set_knobs(provider="ollama", load_ms=0.0)
+    assert seen["loading_model"] < 1.0 <= seen["text"]
