@@ -77,7 +77,9 @@ class PtyApp:
             self.proc.send_signal(signal.SIGKILL)
         self.proc.wait(timeout=10)
         self._reader.join(timeout=2)
-        os.close(self.master)
+        if self.master >= 0:
+            os.close(self.master)
+            self.master = -1
 
 
 def wait_for(condition, timeout: float, what: str):
@@ -158,7 +160,11 @@ async def test_sigkill_mid_answer_keeps_text_up_to_the_last_flush(sim: Simulator
     )
     assert len(saved) < len(REPLY), "the answer finished before the kill: the test proves nothing"
 
-    # 2. the app, opened with --resume ID: shows the text and continues the conversation
+    # 2. `qwen-tui --resume` (latest), the real command in a terminal: the saved text is on screen
+    last_word = saved.split()[-1] if saved.endswith(" ") else saved.split()[-2]
+    await asyncio.to_thread(resume_in_terminal, config_file, project, last_word)
+
+    # 3. the app, opened with --resume ID: shows the text and continues the conversation
     sim.set_knobs(ttft_ms=5.0, tps=None, reply="Continued.\n", chunk_chars=4)
     app = QwenApp(project, load_config(config_file), state=State.load(), resume=session.id[:15],
                   check_health=False, load_metrics=False)
@@ -174,6 +180,20 @@ async def test_sigkill_mid_answer_keeps_text_up_to_the_last_flush(sim: Simulator
         assert QUESTION in contents and saved in contents and contents[-1].endswith("go on")
     again = store.load(session.id)
     assert [t.content for t in again.turns] == [QUESTION, saved, "go on", "Continued.\n"]
+
+
+def resume_in_terminal(config_file: Path, project: Path, last_word: str) -> None:
+    env = {**os.environ, "TERM": "xterm-256color", "COLORTERM": "truecolor"}
+    app = PtyApp(["--config", str(config_file), str(project), "--resume"], env, cwd=project)
+    try:
+        wait_for(lambda: b"Resumed" in app.output and last_word.encode() in app.output, 30,
+                 f"the resumed session on screen (its last word {last_word!r})")
+        app.type("\x03")  # Ctrl+C twice quits
+        time.sleep(0.3)
+        app.type("\x03")
+        assert app.proc.wait(timeout=15) == 0
+    finally:
+        app.kill()
 
 
 async def shown(pilot, app) -> None:
