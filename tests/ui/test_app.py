@@ -519,3 +519,20 @@ async def test_dashboard_from_f5_updates_live_while_a_request_runs(make_app, sim
         await pilot.pause(0.3)
         text = sambanova_text()
         assert "live" not in text and "errors 0 of 2" in text
+
+
+async def test_new_files_reach_the_index_without_a_restart(make_app, sim, project):
+    app = make_app()
+    app.INDEX_REFRESH_S = 0.05
+    async with app.run_test(size=SIZE) as pilot:
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if "src/app.py" in app.project.files:
+                break
+        assert "src/new_module.py" not in app.project.files
+        (project / "src" / "new_module.py").write_text("x = 1\n")
+        for _ in range(100):
+            await pilot.pause(0.05)
+            if "src/new_module.py" in app.project.files:
+                break
+        assert "src/new_module.py" in app.project.files
