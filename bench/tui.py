@@ -65,7 +65,8 @@ def reply_text(tokens: int, code_lines: int, tag: str) -> str:
         "| step | cost |\n|---|---|\n| read | 1 |\n| write | 2 |\n\n"
     )
     body = f"```python\ndef run(data):\n{code}```\n\n"
-    prose = "This paragraph explains the code in some detail, with `inline code` and **bold**. "
+    sentence = "This paragraph explains the code in some detail, with `inline code` and **bold**. "
+    prose = sentence * 4 + "\n\n"  # paragraphs of about 85 tokens
     middle_len = (tokens - 2) * 4
     middle = head + body
     while len(middle) < middle_len:
@@ -499,7 +500,7 @@ def report(apps: list[Run], floors: list[Run], memory: Run | None, runs: int) ->
             "",
             f"`uv run python bench/tui.py` — {runs} launches of the app (`python -m qwen_tui`) and of the floor, "
             f"alternating; each asks a 4,000-token answer at 1,000 tok/s (prose, list, table, a 100-line "
-            f"Python code block, prose), then a 300-token answer at 50 tok/s; the first launch also types "
+            f"Python code block, paragraphs of ~85 tokens), then a 300-token answer at 50 tok/s; the first launch also types "
             f"keys during a 2,000 tok/s answer. Simulator TTFT 20 ms, 4-character tokens, {PROVIDER} "
             f"protocol (OpenAI-style SSE). Machine: {os.uname().machine}, {os.cpu_count()} cores shared with "
             f"other jobs; Python {sys.version.split()[0]}. Read the figures as sizes.",

@@ -2,6 +2,10 @@
 ``StreamingMarkdown`` (the incremental renderer in ``markdown_stream.py``).
 
 The view stays anchored to the bottom while an answer streams, unless the user scrolls up.
+It follows a streaming answer a page at a time ("page-follow"): the answer's height grows in
+steps of nearly a screen, so the view scrolls once a screenful rather than once a line. A scroll
+changes every visible line and resends the whole chat region to the terminal (kilobytes over
+SSH); between jumps only the new lines are sent.
 """
 
 from __future__ import annotations
@@ -10,7 +14,7 @@ from rich.text import Text
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
-from qwen_tui.ui.markdown_stream import StreamingMarkdown
+from qwen_tui.ui.markdown_stream import GROW_STEP, StreamingMarkdown
 from qwen_tui.ui.safe_text import visible
 
 
@@ -65,6 +69,10 @@ class AssistantMessage(Vertical):
         return self.body.text
 
     @property
+    def header_height(self) -> int:
+        return self._header.outer_size.height
+
+    @property
     def code_blocks(self) -> list[str]:
         return self.body.code_blocks
 
@@ -92,6 +100,10 @@ class AssistantMessage(Vertical):
         self._error.add_class("shown")
 
 
+#: Lines of what came before that stay in view when the view jumps a page to follow the answer.
+PAGE_CONTEXT = 3
+
+
 class ChatView(VerticalScroll):
     """The conversation, anchored to the bottom while an answer streams."""
 
@@ -99,6 +111,12 @@ class ChatView(VerticalScroll):
 
     def on_mount(self) -> None:
         self.anchor()
+        self.call_after_refresh(self._preload_renderer)
+
+    def _preload_renderer(self) -> None:
+        """After the first frame, load the Markdown renderer (~90 ms of imports) in a thread, so
+        that neither start-up nor the first answer waits for it."""
+        self.run_worker(_import_renderer, thread=True, group="preload", exit_on_error=False)
 
     def add_user(self, text: str, note: str = "") -> UserMessage:
         message = UserMessage(text, note)
@@ -108,7 +126,24 @@ class ChatView(VerticalScroll):
     def add_assistant(self, provider: str, model: str) -> AssistantMessage:
         message = AssistantMessage(provider, model)
         self.mount(message)
+        self.call_after_refresh(self._page_follow, message)
         return message
+
+    def _page_follow(self, message: AssistantMessage) -> None:
+        """Tell a streaming answer how much room it has on screen and how far to grow at a time."""
+        body = message.body
+        if body.finished or not message.is_mounted:
+            return
+        viewport = self.scrollable_content_region
+        shown = message.region
+        top = shown.y + message.header_height if shown.height else viewport.bottom
+        body.room = max(0, viewport.bottom - top)
+        body.grow_step = max(GROW_STEP, viewport.height - PAGE_CONTEXT)
+
+    def on_resize(self) -> None:
+        answer = self.last_answer
+        if answer is not None and not answer.body.finished:
+            answer.body.grow_step = max(GROW_STEP, self.scrollable_content_region.height - PAGE_CONTEXT)
 
     def add_note(self, text: str) -> Static:
         note = Static(Text(visible(text), style="dim italic"), markup=False, classes="chat-note")
@@ -123,3 +158,7 @@ class ChatView(VerticalScroll):
     def last_answer(self) -> AssistantMessage | None:
         messages = self.assistant_messages
         return messages[-1] if messages else None
+
+
+def _import_renderer() -> None:
+    import qwen_tui.ui.render.layout  # noqa: F401 - loads the parser, Pygments and Rich Markdown

@@ -18,141 +18,23 @@ from __future__ import annotations
 
 import asyncio
 from time import monotonic
+from typing import TYPE_CHECKING
 
 from textual.geometry import Region, Size
 from textual.strip import Strip
 from textual.widget import Widget
 
-from qwen_tui.ui.render.blocks import PARSER, BlockSplitter, OpenFence
-from qwen_tui.ui.render.lines import (
-    DEFAULT_CODE_THEME,
-    FenceHighlighter,
-    RenderedBlock,
-    blank_line,
-    join_blocks,
-    render_block,
-)
+from qwen_tui.ui.render import DEFAULT_CODE_THEME
+
+if TYPE_CHECKING:
+    from qwen_tui.ui.render.blocks import BlockSplitter
+    from qwen_tui.ui.render.layout import AnswerLayout
 
 FRAME_SECONDS = 1 / 60
 #: While streaming, the widget's height grows in steps of this many lines. A height change means
 #: a relayout and a repaint of the whole visible screen; growing in steps makes most frames
 #: repaint only the changed lines (a few bytes per token over SSH). Exact again at ``finish``.
 GROW_STEP = 8
-
-
-class _Layout:
-    """The rendered lines of one answer at one width, brought up to date incrementally."""
-
-    def __init__(self, widget: StreamingMarkdown, width: int) -> None:
-        self.widget = widget
-        self.width = width
-        self.frozen_blocks: list[RenderedBlock] = []
-        self.frozen: list[Strip] = []
-        self.separator = False  # a blank line between the frozen lines and the tail
-        # open fence, streamed line by line
-        self.fence: OpenFence | None = None
-        self.highlighter: FenceHighlighter | None = None
-        self.fence_strips: list[Strip] = []
-        self.fence_done = 0  # fence lines already in fence_strips
-        self.partial: list[Strip] = []  # the fence's partial line
-        # any other open tail: rendered whole
-        self.tail: RenderedBlock | None = None
-        self.tail_source: str | None = None
-
-    def _console(self):  # noqa: ANN202 - Rich Console
-        return self.widget.app.console
-
-    @property
-    def height(self) -> int:
-        return len(self.frozen) + self.separator + self.tail_height
-
-    @property
-    def tail_height(self) -> int:
-        if self.fence is not None:
-            return 2 + len(self.fence_strips) + len(self.partial)
-        return len(self.tail.strips) if self.tail is not None else 0
-
-    def line(self, y: int) -> Strip:
-        frozen = self.frozen
-        if y < len(frozen):
-            return frozen[y]
-        y -= len(frozen)
-        if self.separator:
-            if y == 0:
-                return blank_line(self.width)
-            y -= 1
-        if self.fence is not None:
-            assert self.highlighter is not None
-            if y == 0:
-                return self.highlighter.top
-            y -= 1
-            if y < len(self.fence_strips):
-                return self.fence_strips[y]
-            y -= len(self.fence_strips)
-            if y < len(self.partial):
-                return self.partial[y]
-            if y == len(self.partial):
-                return self.highlighter.bottom
-            return blank_line(self.width)
-        if self.tail is not None and y < len(self.tail.strips):
-            return self.tail.strips[y]
-        return blank_line(self.width)
-
-    def sync(self, splitter: BlockSplitter, final: bool, code_theme: str) -> int:
-        """Catch up with the splitter. Returns the first line that may have changed."""
-        console = self._console()
-        width = self.width
-        first_changed = len(self.frozen) + self.separator  # the tail's first line
-        closed = splitter.closed
-        if len(self.frozen_blocks) < len(closed):
-            first_changed = len(self.frozen)
-            previous = self.frozen_blocks[-1:]
-            new = [render_block(console, src, width, code_theme) for src in closed[len(self.frozen_blocks) :]]
-            self.frozen_blocks.extend(new)
-            joined = join_blocks(previous + new, width)
-            self.frozen.extend(joined[len(previous[0].strips) :] if previous else joined)
-
-        fence = None if final else splitter.fence
-        if fence is not None:
-            if fence is self.fence and first_changed == len(self.frozen) + self.separator:
-                first_changed += 1 + len(self.fence_strips)  # earlier code lines are unchanged
-            if fence is not self.fence:
-                self.fence = fence
-                self.highlighter = FenceHighlighter(console, fence.lexer_name, code_theme, width)
-                self.fence_strips = []
-                self.fence_done = 0
-                self.tail = None
-                self.tail_source = None
-            assert self.highlighter is not None
-            for code_line in fence.lines[self.fence_done :]:
-                self.fence_strips.extend(self.highlighter.line(code_line))
-            self.fence_done = len(fence.lines)
-            partial = splitter.partial
-            self.partial = self.highlighter.line(partial) if partial else []
-            lead = RenderedBlock([], takes_separator=True)
-        else:
-            self.fence = None
-            self.highlighter = None
-            self.fence_strips = []
-            self.partial = []
-            source = splitter.open_source
-            if source != self.tail_source:
-                self.tail_source = source
-                self.tail = render_block(console, source, width, code_theme)
-            lead = self.tail or RenderedBlock([])
-        previous_block = self.frozen_blocks[-1] if self.frozen_blocks else None
-        has_tail = self.fence is not None or bool(lead.strips)
-        separator = bool(
-            previous_block is not None
-            and previous_block.strips
-            and has_tail
-            and previous_block.gives_separator
-            and lead.takes_separator
-        )
-        if separator != self.separator:
-            first_changed = min(first_changed, len(self.frozen))
-            self.separator = separator
-        return first_changed
 
 
 class StreamingMarkdown(Widget):
@@ -177,10 +59,17 @@ class StreamingMarkdown(Widget):
         self.code_theme = code_theme or DEFAULT_CODE_THEME
         self._received: list[str] = []
         self._pending: list[str] = []  # appended but not yet handed to the splitter
-        self._splitter = BlockSplitter()
+        self._block_splitter: BlockSplitter | None = None  # made at the first append (lazy imports)
         self._final = False
-        self._layout: _Layout | None = None
-        self._height = 0
+        self._layout: AnswerLayout | None = None
+        self._height = 0  # the height shown (padded while streaming)
+        self._lines = 0  # the rendered lines behind it
+        #: While streaming, the height grows in steps of ``grow_step`` lines once it passes
+        #: ``room`` (the lines left below the widget's top in its scroll view, when known). A
+        #: container that follows the tail sets a step of nearly a screen: the view then scrolls
+        #: once a screenful instead of once a line, and between jumps only new lines change.
+        self.grow_step = GROW_STEP
+        self.room: int | None = None
         self._flush_scheduled = False
         self._last_flush = 0.0
         self._waiters: list[asyncio.Future[None]] = []
@@ -202,6 +91,8 @@ class StreamingMarkdown(Widget):
         """The contents of the fenced code blocks received so far (an open one included)."""
         text = self.text
         if self._code_blocks[0] != len(text):
+            from qwen_tui.ui.render.blocks import PARSER
+
             tokens = PARSER.parse(text)
             self._code_blocks = (len(text), [t.content for t in tokens if t.type == "fence"])
         return list(self._code_blocks[1])
@@ -214,6 +105,11 @@ class StreamingMarkdown(Widget):
         self._pending.append(text)
         self._final = False
         self._schedule_flush()
+
+    @property
+    def finished(self) -> bool:
+        """The stream has ended (``finish`` was called and nothing was appended since)."""
+        return self._final
 
     def finish(self) -> None:
         """The stream ended (complete, stopped, failed, cut off): show everything, in final form."""
@@ -256,13 +152,13 @@ class StreamingMarkdown(Widget):
         self._consume()
         if self.is_mounted and self._layout is not None:
             layout = self._layout
-            old_height = self._height
+            old_height, old_lines = self._height, self._lines
             first = layout.sync(self._splitter, self._final, self.code_theme)
             height = self._shown_height(layout)
-            self._height = height
+            self._height, self._lines = height, layout.height
             if height != old_height:
                 self.refresh(layout=True)
-            end = max(height, old_height)
+            end = max(layout.height, old_lines)  # padding lines stay blank: not repainted
             if end > first:
                 self.refresh(Region(0, first, layout.width, end - first))
         elif self.is_mounted:
@@ -283,21 +179,39 @@ class StreamingMarkdown(Widget):
 
     # ----------------------------------------------------------------- Line API
 
-    def _layout_for(self, width: int) -> _Layout:
+    @property
+    def _splitter(self) -> BlockSplitter:
+        if self._block_splitter is None:
+            from qwen_tui.ui.render.blocks import BlockSplitter
+
+            self._block_splitter = BlockSplitter()
+        return self._block_splitter
+
+    def _layout_for(self, width: int) -> AnswerLayout:
         layout = self._layout
         if layout is None or layout.width != width:
+            from qwen_tui.ui.render.layout import AnswerLayout
+
             self._consume()
-            layout = _Layout(self, max(width, 1))
+            layout = AnswerLayout(self.app.console, max(width, 1))
             layout.sync(self._splitter, self._final, self.code_theme)
             self._layout = layout
             self._height = self._shown_height(layout)
+            self._lines = layout.height
         return layout
 
-    def _shown_height(self, layout: _Layout) -> int:
+    def _shown_height(self, layout: AnswerLayout) -> int:
         height = layout.height
         if self._final or height == 0:
             return height
-        return -(-height // GROW_STEP) * GROW_STEP
+        room = self.room
+        if room is not None and room > 0:
+            if height <= room:
+                return min(-(-height // GROW_STEP) * GROW_STEP, room)
+            step = max(self.grow_step, 1)
+            return room + -(-(height - room) // step) * step
+        step = max(self.grow_step, 1)
+        return -(-height // step) * step
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
         return self._shown_height(self._layout_for(width))

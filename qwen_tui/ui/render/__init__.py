@@ -1,0 +1,3 @@
+"""Rendering of streamed Markdown answers to lines (see ``markdown_stream``)."""
+
+DEFAULT_CODE_THEME = "monokai"

@@ -18,9 +18,8 @@ from rich.markdown import Markdown
 from rich.syntax import Syntax, SyntaxTheme
 from textual.strip import Strip
 
+from qwen_tui.ui.render import DEFAULT_CODE_THEME
 from qwen_tui.ui.render.blocks import PARSER, prepare_source
-
-DEFAULT_CODE_THEME = "monokai"
 
 
 class ChatMarkdown(Markdown):
