@@ -126,8 +126,20 @@ class Case:
     def reply(self) -> str:
         if self.reply_chunks is None:
             return REPLY
-        words = ("tok ", "en. ", "漢字", "🚀ok")  # 4 characters each, some multi-byte
-        return "".join(words[i % len(words)] for i in range(self.reply_chunks))
+        return chunked_reply(self.reply_chunks)
+
+
+def chunked_reply(chunks: int, paragraph_every: int | None = 50) -> str:
+    """``chunks`` chunks of ``CHUNK`` characters, some multi-byte; a paragraph break every
+    ``paragraph_every`` chunks (None: one endless paragraph)."""
+    words = ("tok ", "en. ", "漢字. ", "🚀ok ")  # 4 characters each, so one chunk each
+    parts = []
+    for i in range(chunks):
+        if paragraph_every and i % paragraph_every == paragraph_every - 1:
+            parts.append("ok\n\n")
+        else:
+            parts.append(words[i % len(words)])
+    return "".join(parts)
 
 
 def _fault(fault: Fault) -> Callable[[Simulator, str, str], Any]:

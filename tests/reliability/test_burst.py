@@ -1,0 +1,46 @@
+"""A 20,000-token burst (tps=0, 20,000 chunks): the TUI shows all of it and the event loop is
+never held long enough to delay a key press past 100 ms."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.reliability.faults import BURST_CHUNKS, CHUNK, PROVIDERS, chunked_reply
+from tests.reliability.tui_driver import KEY_BUDGET_S, SIZE, LoopLag, key_latency, make_app, send, settle
+
+REPLY = chunked_reply(BURST_CHUNKS)
+
+
+async def burst_lag(name: str, sim, workdir: Path, tmp_path: Path) -> tuple[float, str, str]:
+    app = make_app(sim, workdir, tmp_path, provider=name)
+    async with app.run_test(size=SIZE) as pilot:
+        # One short question first: the first question's one-time costs (lazy imports, the HTTP
+        # client's TLS set-up) are measured apart, in the fault matrix, not as the burst's.
+        sim.set_knobs(provider=PROVIDERS[name], ttft_ms=5.0, tps=0, reply="warm-up", chunk_chars=CHUNK)
+        await send(pilot, "warm up")
+        await settle(app)
+        sim.set_knobs(provider=PROVIDERS[name], reply=REPLY)
+        with LoopLag() as lag:
+            answer = await send(pilot, "burst")
+            await settle(app)
+        assert await key_latency(app) < KEY_BUDGET_S
+        return lag.worst, answer.text, answer.outcome
+
+
+async def test_burst_shows_everything(sim, workdir, tmp_path) -> None:
+    _, text, outcome = await burst_lag("ollama", sim, workdir, tmp_path)
+    assert outcome == "complete" and text == REPLY
+
+
+# Finding (docs/reliability.md): during the burst the loop is held 150-300 ms at a time. Where the
+# time goes: deltas decoded from one 64 KiB read are handled without a yield in QwenApp._answer,
+# and StreamingMarkdown renders the blocks closed in a frame all in that frame. Not fixed here.
+@pytest.mark.xfail(reason="a 20,000-token burst holds the event loop > 100 ms (see docs/reliability.md)",
+                   strict=False)
+@pytest.mark.parametrize("name", ["sambanova", "ollama"])
+async def test_burst_keys_stay_responsive(name, sim, workdir, tmp_path) -> None:
+    worst, text, outcome = await burst_lag(name, sim, workdir, tmp_path)
+    assert len(REPLY) == BURST_CHUNKS * CHUNK
+    assert worst < KEY_BUDGET_S, f"the loop was held {worst * 1000:.0f} ms during the burst"
