@@ -189,3 +189,30 @@ def test_providers_reports_unreachable_in_plain_words(cli, tmp_path: Path) -> No
     rows = {r["name"]: r for r in json.loads(result.stdout)["providers"]}
     assert rows["ollama"]["reachable"] is False
     assert "Ollama is not running at http://127.0.0.1:9" in rows["ollama"]["error"]
+
+
+def test_sim_subcommand_serves_until_interrupted(tmp_path: Path) -> None:
+    import re
+    import signal
+
+    import httpx
+
+    proc = subprocess.Popen([sys.executable, "-m", "qwen_tui", "sim", "--port", "0", "--ttft-ms", "1"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    try:
+        assert proc.stdout is not None
+        first = proc.stdout.readline()
+        match = re.search(r"http://127\.0\.0\.1:\d+", first)
+        assert match, first
+        printed = first
+        for line in proc.stdout:
+            printed += line
+            if "Ctrl+C" in line:
+                break
+        assert "[providers.ollama]" in printed and "export HF_TOKEN=" in printed
+        assert httpx.get(match.group() + "/ollama/", timeout=5).text == "Ollama is running"
+    finally:
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(10)
+    assert code == 0
+    assert "Traceback" not in proc.stderr.read()
