@@ -26,7 +26,7 @@ from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from qwen_tui.context.errors import BinaryFile, NotFound, OutsideRoot, Unreadable
+from qwen_tui.context.errors import NotFound, OutsideRoot, Unreadable
 from qwen_tui.context.ignore import ALWAYS_IGNORED_DIRS, IgnoreLayer, IgnoreRules
 from qwen_tui.context.reader import DEFAULT_MAX_FILE_BYTES, HEAD_BYTES, FileContent, read_file, sniff
 

@@ -11,7 +11,7 @@ import asyncio
 import email.utils
 import json
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -137,9 +137,19 @@ class HTTPProvider:
     def warm_url(self) -> str:
         return self.settings.base_url
 
-    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:  # pragma: no cover
+    #: What an unknown-model message calls the models it lists.
+    models_word = "available"
+
+    async def before_chat(self, request: ChatRequest) -> tuple[str, str, dict[str, str]]:  # pragma: no cover
+        """URL, model and extra headers of a chat request."""
         raise NotImplementedError
-        yield  # noqa
+
+    def chat_body(self, request: ChatRequest, model: str) -> dict[str, Any]:  # pragma: no cover
+        raise NotImplementedError
+
+    def decode(self, resp: httpx.Response, timing: RequestTiming, partial: list[str]) -> AsyncIterator[StreamEvent]:
+        """The events in a response body (SSE, NDJSON...), ending with ``Finished``."""
+        raise NotImplementedError  # pragma: no cover
 
     async def list_models(self) -> list[ModelInfo]:  # pragma: no cover
         raise NotImplementedError
@@ -255,30 +265,56 @@ class HTTPProvider:
             raise self.status_error(resp.status_code, resp.headers, raw, timing, url=url)
         yield resp
 
-    async def stream_events(
-        self,
-        url: str,
-        body: dict[str, Any],
-        timing: RequestTiming,
-        partial: list[str],
-        decode: Callable[[httpx.Response, RequestTiming, list[str]], AsyncIterator[StreamEvent]],
-        headers: dict[str, str] | None = None,
-    ) -> AsyncIterator[StreamEvent]:
-        """POST, announce the phases, then the events ``decode`` reads from the body."""
+    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
+        """One chat request: phases while waiting, then the decoded events. Every failure is a
+        ProviderError carrying the partial text and the timing measured so far."""
+        self.require_key()
+        url, model, headers = await self.before_chat(request)
+        timing = RequestTiming(self.name, model)
+        partial: list[str] = []
+        yield Phase("connecting", timing)
         resp: httpx.Response | None = None
         try:
-            async for item in self.send_stream("POST", url, body, timing, headers):
+            async for item in self.send_stream("POST", url, self.chat_body(request, model), timing, headers):
                 if isinstance(item, httpx.Response):
                     resp = item
                 else:
                     yield item
             assert resp is not None
             yield Phase("streaming", timing)
-            async for event in decode(resp, timing, partial):
+            async for event in self.decode(resp, timing, partial):
                 yield event
+        except NotFound as exc:
+            hint = await self.available_hint()
+            if hint:
+                exc.fix = f"{exc.fix}; {hint}"
+                exc.args = (exc.message,)
+            raise self._failed(exc, timing, partial) from None
+        except ProviderError as exc:
+            raise self._failed(exc, timing, partial) from None
+        except (asyncio.CancelledError, GeneratorExit):
+            timing.outcome = "cancelled"
+            raise
         finally:
             if resp is not None:
                 await resp.aclose()
+
+    @staticmethod
+    def _failed(exc: ProviderError, timing: RequestTiming, partial: list[str]) -> ProviderError:
+        timing.outcome = "error"
+        exc.partial_text = exc.partial_text or "".join(partial)
+        exc.timing = exc.timing or timing
+        return exc
+
+    async def available_hint(self) -> str:
+        """A few model names for an unknown-model message; empty if they cannot be had quickly."""
+        try:
+            async with asyncio.timeout(3.0):
+                models = await self.list_models()
+        except (ProviderError, TimeoutError):
+            return ""
+        names = [m.id for m in models if not m.sandbox][:5]
+        return f"{self.models_word}: {', '.join(names)}" if names else ""
 
     async def iter_raw(self, resp: httpx.Response, timing: RequestTiming, partial: list[str]) -> AsyncIterator[bytes]:
         """Raw body chunks, with the between-chunks timeout and drops mapped to Truncated.

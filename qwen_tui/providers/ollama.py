@@ -6,7 +6,6 @@ timeout is long (300 s) and a ``loading_model`` phase is announced while nothing
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -15,9 +14,6 @@ from qwen_tui.providers.base import (
     ChatRequest,
     Finished,
     ModelInfo,
-    NotFound,
-    Phase,
-    ProviderError,
     StreamErrorEvent,
     StreamEvent,
     TextDelta,
@@ -36,6 +32,7 @@ class OllamaProvider(HTTPProvider):
     kind = "ollama"
     needs_key = False
     label = "Ollama"
+    models_word = "installed"
     slow_header_phase = "loading_model"
 
     def refused_message(self, url: str) -> tuple[str, str]:
@@ -83,40 +80,11 @@ class OllamaProvider(HTTPProvider):
             body["options"] = options
         return body
 
-    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
-        model = request.model or self.settings.model
-        timing = RequestTiming(self.name, model)
-        partial: list[str] = []
-        url = f"{self.settings.base_url}/api/chat"
-        yield Phase("connecting", timing)
-        try:
-            body = self.chat_body(request, model)
-            async for event in self.stream_events(url, body, timing, partial, self._events, {"Accept": "application/x-ndjson"}):
-                yield event
-        except NotFound as exc:
-            try:
-                async with asyncio.timeout(3.0):
-                    names = [m.id for m in await self.list_models()][:5]
-            except (ProviderError, TimeoutError):
-                names = []
-            if names:
-                exc.fix = f"{exc.fix}; installed: {', '.join(names)}"
-                exc.args = (exc.message,)
-            raise self._fail(exc, timing, partial) from None
-        except ProviderError as exc:
-            raise self._fail(exc, timing, partial) from None
-        except (asyncio.CancelledError, GeneratorExit):
-            timing.outcome = "cancelled"
-            raise
+    async def before_chat(self, request: ChatRequest) -> tuple[str, str, dict[str, str]]:
+        return f"{self.settings.base_url}/api/chat", request.model or self.settings.model, {
+            "Accept": "application/x-ndjson"}
 
-    @staticmethod
-    def _fail(exc: ProviderError, timing: RequestTiming, partial: list[str]) -> ProviderError:
-        timing.outcome = "error"
-        exc.partial_text = exc.partial_text or "".join(partial)
-        exc.timing = exc.timing or timing
-        return exc
-
-    async def _events(self, resp: Any, timing: RequestTiming, partial: list[str]) -> AsyncIterator[StreamEvent]:
+    async def decode(self, resp: Any, timing: RequestTiming, partial: list[str]) -> AsyncIterator[StreamEvent]:
         decoder = NDJSONDecoder()
         last: dict[str, Any] | None = None
         async for chunk in self.iter_raw(resp, timing, partial):

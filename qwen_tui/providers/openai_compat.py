@@ -8,7 +8,6 @@ with ``choices: []`` or none at all, extra or missing fields, a finish chunk wit
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -18,8 +17,6 @@ from qwen_tui.providers.base import (
     Finished,
     MissingKey,
     ModelInfo,
-    NotFound,
-    Phase,
     ProviderError,
     ReasoningDelta,
     StreamErrorEvent,
@@ -92,48 +89,8 @@ class OpenAICompatProvider(HTTPProvider):
                                         owned_by=item.get("owned_by"), details=item))
         return models
 
-    async def available_hint(self) -> str:
-        """A few model names for an unknown-model message; empty if they cannot be had quickly."""
-        try:
-            async with asyncio.timeout(3.0):
-                models = await self.list_models()
-        except (ProviderError, TimeoutError):
-            return ""
-        names = [m.id for m in models if not m.sandbox][:5]
-        return ("available: " + ", ".join(names)) if names else ""
-
     # -- streaming ----------------------------------------------------------------------------
-    async def stream(self, request: ChatRequest) -> AsyncIterator[StreamEvent]:
-        self.require_key()
-        url, model, headers = await self.before_chat(request)
-        timing = RequestTiming(self.name, model)
-        partial: list[str] = []
-        yield Phase("connecting", timing)
-        try:
-            body = self.chat_body(request, model)
-            async for event in self.stream_events(url, body, timing, partial, self._events, headers):
-                yield event
-        except NotFound as exc:
-            hint = await self.available_hint()
-            if hint:
-                exc.fix = f"{exc.fix}; {hint}"
-                exc.args = (exc.message,)
-            raise self._finish_error(exc, timing, partial) from None
-        except ProviderError as exc:
-            raise self._finish_error(exc, timing, partial) from None
-        except (asyncio.CancelledError, GeneratorExit):
-            timing.outcome = "cancelled"
-            raise
-
-    def _finish_error(self, exc: ProviderError, timing: RequestTiming, partial: list[str]) -> ProviderError:
-        timing.outcome = "error"
-        if not exc.partial_text:
-            exc.partial_text = "".join(partial)
-        if exc.timing is None:
-            exc.timing = timing
-        return exc
-
-    async def _events(self, resp: Any, timing: RequestTiming, partial: list[str]) -> AsyncIterator[StreamEvent]:
+    async def decode(self, resp: Any, timing: RequestTiming, partial: list[str]) -> AsyncIterator[StreamEvent]:
         decoder = SSEDecoder()
         finish: str | None = None
         done = False
