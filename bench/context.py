@@ -19,7 +19,6 @@ import json
 import os
 import platform
 import random
-import re
 import statistics
 import sys
 import tempfile
@@ -29,6 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from docs_section import write_section  # noqa: E402
 from qwen_tui.context import ProjectIndex, Selection, build_prompt  # noqa: E402
 from qwen_tui.context.fuzzy import FuzzyIndex  # noqa: E402
 
@@ -178,18 +179,6 @@ and scores only those in Python.
 """
 
 
-def write_docs(section: str) -> None:
-    path = ROOT / "docs" / "benchmarks.md"
-    path.parent.mkdir(exist_ok=True)
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    pattern = re.compile(r"^## Context\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section + "\n", text, count=1)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    path.write_text(text.rstrip("\n") + "\n")
-
-
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--files", type=int, default=100_000)
@@ -205,7 +194,7 @@ def main() -> int:
     results["repeats"] = args.repeats
     print(json.dumps(results, indent=2))
     if args.write_docs:
-        write_docs(markdown(results, args.files, args.folders))
+        write_section(markdown(results, args.files, args.folders))
     return 0 if all(results["targets_met"].values()) else 1
 
 

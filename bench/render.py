@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import re
 import statistics
 import sys
 from pathlib import Path
@@ -28,10 +27,11 @@ from textual.widgets import Markdown
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from docs_section import write_section  # noqa: E402
 from qwen_tui.ui.markdown_stream import StreamingMarkdown  # noqa: E402
 
 SIZE = (100, 40)
-DOCS = ROOT / "docs" / "benchmarks.md"
 
 
 def tokens_of(text: str, size: int = 4) -> list[str]:
@@ -234,17 +234,6 @@ its time budget). StreamingMarkdown last window / first windows: {growth:.2f}x.
 {table(cost_rows)}
 """
     return text
-
-
-def write_section(section: str) -> None:
-    DOCS.parent.mkdir(exist_ok=True)
-    current = DOCS.read_text() if DOCS.exists() else "# Benchmarks\n"
-    pattern = re.compile(r"^## Streaming renderer\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(current):
-        current = pattern.sub(lambda _m: section + "\n", current)
-    else:
-        current = current.rstrip("\n") + "\n\n" + section
-    DOCS.write_text(current.rstrip("\n") + "\n")
 
 
 if __name__ == "__main__":
