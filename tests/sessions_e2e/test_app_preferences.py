@@ -44,7 +44,10 @@ async def ask(pilot, app: QwenApp, question: str):
     await app.request_worker.wait()
     answer = app.query_one(ChatView).last_answer
     await answer.body.wait_rendered()
-    await pilot.pause()
+    for _ in range(200):  # the session's end record and the context refresh run in workers
+        await pilot.pause(0.01)
+        if not any(w.is_running and w.group in ("session", "state", "context", "metrics-save") for w in app.workers):
+            break
     return answer
 
 

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import sys
@@ -40,6 +41,15 @@ async def answers(pilot, app: QwenApp, question: str = "are you there?") -> None
     answer = app.query_one(ChatView).last_answer
     assert answer.outcome == "complete", answer.error_message
     assert answer.text == "Hello from the simulator.\n"
+    await quiet(pilot, app)
+
+
+async def quiet(pilot, app: QwenApp) -> None:
+    """Let the saves and refreshes that follow an answer finish before the test ends the app."""
+    for _ in range(200):
+        await pilot.pause(0.01)
+        if not any(w.is_running and w.group in ("session", "state", "context", "metrics-save") for w in app.workers):
+            return
 
 
 def make_app(project: Path, config_file: Path, **kwargs) -> QwenApp:
@@ -230,3 +240,49 @@ async def test_unknown_theme_name_falls_back_with_a_notice(sim: Simulator, proje
         assert any("theme 'no-such-theme' not found — using another" in n for n in notices(app)), notices(app)
         assert app.theme == "qwen-dark"
         await answers(pilot, app)
+
+
+# ---- a save that dies half-way ----------------------------------------------------------------
+
+
+async def test_a_state_save_cut_before_its_rename_leaves_the_old_file_whole(sim: Simulator, project: Path,
+                                                                            config_file: Path, monkeypatch) -> None:
+    """The crash point of an atomic save: the temp file is written but never renamed. The old
+    state.toml stays whole, no temp file is left, and the app runs on."""
+    import qwen_tui.atomic
+
+    state_path = paths.state_file()
+    state_path.parent.mkdir(parents=True, exist_ok=True)
+    old = 'theme = "qwen-light"\n[panel_sizes]\nsidebar = 40\n'
+    state_path.write_text(old)
+    attempts: list[str] = []
+
+    def crash(src, dst):
+        attempts.append(Path(src).read_text())  # the new content was complete in the temp file
+        raise OSError(28, "No space left on device")
+
+    class CrashingOs:  # os as qwen_tui.atomic sees it, with a rename that never happens
+        replace = staticmethod(crash)
+
+        def __getattr__(self, name):
+            return getattr(os, name)
+
+    monkeypatch.setattr(qwen_tui.atomic, "os", CrashingOs())
+    app = make_app(project, config_file)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot, app)
+        app.theme = "qwen-high-contrast"  # a save of the new choice ...
+        await pilot.pause(0.3)
+        assert attempts and 'theme = "qwen-high-contrast"' in attempts[-1]
+        await answers(pilot, app)  # ... that failed does not stop the app
+    assert state_path.read_text() == old
+
+    def leftovers() -> list[str]:
+        return sorted(p.name for p in state_path.parent.iterdir() if p.name.startswith((".state.toml", "state.toml")))
+
+    for _ in range(100):  # a save thread may still be on its way out
+        if leftovers() == ["state.toml"]:
+            break
+        await asyncio.sleep(0.02)
+    assert leftovers() == ["state.toml"], "a temp file was left behind"
+    assert state_path.read_text() == old

@@ -178,6 +178,10 @@ async def test_sigkill_mid_answer_keeps_text_up_to_the_last_flush(sim: Simulator
         await app.request_worker.wait()
         contents = [m["content"] for m in sim.last_chat().body["messages"]]
         assert QUESTION in contents and saved in contents and contents[-1].endswith("go on")
+        for _ in range(200):  # the answer's end record is written in a thread
+            if store.load(session.id).turns[-1].outcome == "complete":
+                break
+            await pilot.pause(0.01)
     again = store.load(session.id)
     assert [t.content for t in again.turns] == [QUESTION, saved, "go on", "Continued.\n"]
 
