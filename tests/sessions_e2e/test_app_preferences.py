@@ -191,6 +191,7 @@ async def test_export_to_a_file_and_to_the_clipboard(sim: Simulator, project: Pa
     app = make_app(project, config_file)
     async with app.run_test(size=(120, 40)) as pilot:
         await settle(pilot, app)
+        app.project.add("src/app.py")
         await ask(pilot, app, "How do I add `a` and ``b``?")
         await pilot.pause(0.2)  # the end record is written in a thread
         await pilot.press("f3")
@@ -231,7 +232,10 @@ async def test_export_to_a_file_and_to_the_clipboard(sim: Simulator, project: Pa
     assert f"- Project: `{project.resolve()}`" in lines
     # the question verbatim, in a fence longer than its own backticks
     question_at = next(i for i, line in enumerate(lines) if line.startswith("## You · "))
-    assert lines[question_at + 2: question_at + 5] == ["```text", "How do I add `a` and ``b``?", "```"]
+    assert lines[question_at + 2: question_at + 7] == [
+        "Context: `src/app.py`", "", "```text", "How do I add `a` and ``b``?", "```"]
+    assert session.turns[0].context_files == ["src/app.py"]
+    assert session.turns[1].provider == "ollama" and session.turns[1].model == "qwen2.5-coder:7b"
     assert "## Assistant · ollama / qwen2.5-coder:7b" in lines
     assert REPLY.strip() in exported  # the answer's Markdown kept as it is
     assert f"_TTFT {timing['ttft_ms']:.0f} ms" in exported and f"{timing['tokens']} tokens_" in exported
