@@ -51,6 +51,9 @@ READY_APP = b"Providers"  # the footer's F2 label: the first full frame has been
 READY_FLOOR = b"floor-ready>"
 KEY = "Ж"  # typed during a stream: not in any reply, so its echo is unambiguous
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+NOTES = (
+    "Where the misses come from (measured with this bench's byte log): the status bar redraws both of its lines ten times a second while a request runs (~940 bytes a tick: ~9 KB/s, about 190 bytes a token at 50 tok/s and 10 at 1,000 tok/s); each page-follow jump repaints the chat region once a screenful (~20 KB at 120x40); start-up is Python plus `textual.app` (~0.25 s) plus the app's other imports, provider construction (httpx, entry points) and the first layout. Before page-follow and changed-lines-only repaints the 1,000 tok/s stream cost 274–316 bytes a token and the 50 tok/s one ~1,500."
+)
 
 
 # ------------------------------------------------------------------------------------ replies
@@ -508,6 +511,8 @@ def report(apps: list[Run], floors: list[Run], memory: Run | None, runs: int) ->
             *lines,
             "",
             doc,
+            "",
+            NOTES,
             "",
         ]
     )
