@@ -22,6 +22,7 @@ from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
+from textual.css.query import NoMatches
 from textual.worker import Worker
 
 from qwen_tui import paths
@@ -149,6 +150,7 @@ class QwenApp(App[int]):
     ]
     #: Every class whose bindings Help lists.
     HELP_CLASSES: list[type] = []
+    INDEX_REFRESH_S = 3.0
 
     def __init__(
         self,
@@ -382,6 +384,19 @@ class QwenApp(App[int]):
             self.project.build()
         except OSError as exc:
             self.call_from_thread(self.notify, f"Could not index the project: {exc}", severity="error")
+            return
+        self.call_from_thread(self._keep_index_fresh)
+
+    @work(exclusive=True, group="index-refresh")
+    async def _keep_index_fresh(self) -> None:
+        """Rescan changed folders now and then, in a thread, so new files reach ``@`` completion
+        and go-to-file. Skipped while an answer streams: the stream has the CPU."""
+        while True:
+            await asyncio.sleep(self.INDEX_REFRESH_S)
+            if self.streaming:
+                continue
+            with contextlib.suppress(OSError):
+                await asyncio.to_thread(self.project.index.refresh)
 
     @work(thread=True, group="metrics")
     def _load_metrics(self) -> None:
@@ -466,12 +481,19 @@ class QwenApp(App[int]):
 
     @work(exclusive=True, group="context")
     async def refresh_context(self) -> None:
-        entries = await asyncio.to_thread(self.project.measure)
-        history = sum(estimate_tokens(m.content) for m in self.history_messages())
+        messages = self.history_messages()
+
+        def measure() -> tuple[list, int]:  # file reads and token counts stay off the event loop
+            return self.project.measure(), sum(estimate_tokens(m.content) for m in messages)
+
+        entries, history = await asyncio.to_thread(measure)
         window = self.context_window()
         budget = max(0, window - self.project.reserve_tokens)
-        self.query_one(ContextPanel).show(entries, window=window, budget=budget, history_tokens=history)
-        tree = self.query_one(ProjectTree)
+        try:
+            panel, tree = self.query_one(ContextPanel), self.query_one(ProjectTree)
+        except NoMatches:  # the app is closing
+            return
+        panel.show(entries, window=window, budget=budget, history_tokens=history)
         tree._invalidate()
         tree.refresh()
         if self.state is not None:
