@@ -6,6 +6,7 @@ timeout is long (300 s) and a ``loading_model`` phase is announced while nothing
 
 from __future__ import annotations
 
+import math
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -128,8 +129,12 @@ class OllamaProvider(HTTPProvider):
     @staticmethod
     def _usage(last: dict[str, Any], timing: RequestTiming) -> Usage:
         def num(key: str) -> float | None:
+            """A finite non-negative number, else missing (a server may send NaN or Infinity)."""
             value = last.get(key)
-            return float(value) if isinstance(value, int | float) else None
+            if isinstance(value, bool) or not isinstance(value, int | float):
+                return None
+            value = float(value)
+            return value if math.isfinite(value) and value >= 0 else None
 
         server: dict[str, Any] = {}
         for key in ("total_duration", "load_duration", "prompt_eval_duration", "eval_duration"):
