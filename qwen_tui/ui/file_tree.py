@@ -21,6 +21,7 @@ from textual.widgets.tree import TreeNode
 
 from qwen_tui.ui import keys
 from qwen_tui.ui.prompt import fuzzy
+from qwen_tui.ui.safe_input import SafeInput
 from qwen_tui.ui.safe_text import visible
 
 CONTEXT_MARK = "● "
@@ -116,7 +117,7 @@ class FileFinder(ModalScreen[str | None]):
 
     def compose(self):
         with Vertical():
-            yield Input(placeholder="Go to file…", id="finder-input")
+            yield SafeInput(placeholder="Go to file…", id="finder-input")
             yield OptionList(id="finder-list")
 
     def on_mount(self) -> None:

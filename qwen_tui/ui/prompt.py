@@ -109,6 +109,12 @@ class PromptInput(TextArea):
     def action_newline(self) -> None:
         self.insert("\n")
 
+    async def _on_paste(self, event: events.Paste) -> None:
+        """Pasted text (often a model's output) is data: its control characters go in as
+        visible placeholders, since the editor would write them to the terminal raw."""
+        event.text = visible(event.text.replace("\r\n", "\n"))
+        await super()._on_paste(event)
+
     # -- history ------------------------------------------------------------------------------
     def action_history_previous(self) -> None:
         if self._completion_open():
@@ -191,7 +197,9 @@ class PromptInput(TextArea):
         path = option_list.get_option_at_index(index).id
         query = self._mention_query() or ""
         row, col = self.cursor_location
-        self.replace(f"@{path} ", (row, col - len(query) - 1), (row, col))
+        # The editor shows its text as is: a file name holding ESC or bidi characters goes in
+        # its visible form (the file itself is added to the context by ``Mentioned``).
+        self.replace(f"@{visible(path, single_line=True)} ", (row, col - len(query) - 1), (row, col))
         self.close_completion()
         self.post_message(self.Mentioned(path))
 

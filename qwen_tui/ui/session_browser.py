@@ -22,6 +22,7 @@ from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from qwen_tui.session import SessionError, SessionInfo, SessionStore, default_export_name
+from qwen_tui.ui.safe_input import SafeInput
 from qwen_tui.ui.safe_text import visible
 
 SESSIONS = Binding.Group("Sessions")
@@ -97,11 +98,11 @@ class TextDialog(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical(classes="dialog"):
             yield Label(self.prompt)
-            yield Input(value=self.value, select_on_focus=False)
+            yield SafeInput(value=self.value, select_on_focus=False)
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:
-        self.dismiss(event.value)
+        self.dismiss(self.query_one(SafeInput).submitted_value(event.value))
 
     def action_cancel(self) -> None:
         self.dismiss(None)
