@@ -8,7 +8,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from rich.text import Text
-from textual.widgets import Static
+from textual.containers import Vertical
+from textual.timer import Timer
+from textual.widget import Widget
 
 from qwen_tui.timing import RequestTiming
 from qwen_tui.ui.safe_text import visible
@@ -71,15 +73,50 @@ def fmt_ms(ms: float | None) -> str:
     return f"{ms / 1000:.1f}s"
 
 
-class StatusBar(Static):
-    """Two lines: what is active and what is happening now; then each provider's figures."""
+class StatusLine(Widget):
+    """One line of text that repaints only when the text changes (a status tick that shows the
+    same figures sends nothing to the terminal)."""
 
     DEFAULT_CSS = """
-    StatusBar { height: 2; padding: 0 1; background: $panel; text-wrap: nowrap; text-overflow: ellipsis; }
+    StatusLine { height: 1; }
     """
 
-    def __init__(self, *, clock: Callable[[], float], id: str | None = None) -> None:
-        super().__init__("", id=id, markup=False)
+    def __init__(self, *, id: str | None = None) -> None:  # noqa: A002 - Textual's name
+        super().__init__(id=id)
+        self._text = Text()
+        self.repaints = 0  # how many times the text changed (tests read it)
+
+    @property
+    def text(self) -> Text:
+        return self._text
+
+    def set_text(self, text: Text) -> None:
+        if text == self._text:
+            return
+        self._text = text
+        self.repaints += 1
+        self.refresh()
+
+    def render(self) -> Text:
+        return self._text
+
+
+class StatusBar(Vertical):
+    """Two lines: what is active and what is happening now (``#status-live``); then each
+    provider's figures (``#status-providers``). Each line is its own widget and repaints only
+    when its text changes: the live line's clock does not resend the providers line."""
+
+    DEFAULT_CSS = """
+    StatusBar { height: 2; padding: 0 1; background: $panel; }
+    StatusBar > StatusLine { text-wrap: nowrap; text-overflow: ellipsis; }
+    """
+    #: While waiting for the first token the elapsed time is shown at this resolution and the
+    #: line ticks this often; once tokens flow, the rate is refreshed once a second.
+    WAIT_TICK_S = 0.1
+    RATE_TICK_S = 1.0
+
+    def __init__(self, *, clock: Callable[[], float], id: str | None = None) -> None:  # noqa: A002
+        super().__init__(id=id)
         self._clock = clock
         self.active = ""
         self.model = ""
@@ -87,7 +124,14 @@ class StatusBar(Static):
         self.statuses: list[ProviderStatus] = []
         self.live: LiveRequest | None = None
         self.last_result: str = ""
-        self._ticker = None
+        self._ticker: Timer | None = None
+        self._tick_every = 0.0
+        self._live_line = StatusLine(id="status-live")
+        self._providers_line = StatusLine(id="status-providers")
+
+    def compose(self):
+        yield self._live_line
+        yield self._providers_line
 
     def show(
         self,
@@ -103,15 +147,35 @@ class StatusBar(Static):
         self.live = live
         if last_result is not None:
             self.last_result = last_result
-        if live is not None and self._ticker is None and self.is_mounted:
-            self._ticker = self.set_interval(0.1, self._tick)
-        if live is None and self._ticker is not None:
+        self._paint()
+
+    def _paint(self) -> None:
+        """Bring both lines up to date (each repaints only if it changed); keep the clock
+        ticking at the pace the live line needs."""
+        self._live_line.set_text(self.top_line())
+        self._providers_line.set_text(self._fitted_providers_line())
+        self._schedule_tick()
+
+    def _schedule_tick(self) -> None:
+        live = self.live
+        if live is None or not self.is_mounted:
+            every = 0.0
+        elif live.timing is None or live.timing.first_token_at is None:
+            every = self.WAIT_TICK_S
+        else:
+            every = self.RATE_TICK_S
+        if every == self._tick_every:
+            return
+        if self._ticker is not None:
             self._ticker.stop()
             self._ticker = None
-        self.update(self.render_status())
+        self._tick_every = every
+        if every:
+            self._ticker = self.set_interval(every, self._tick, name="status-tick")
 
     def _tick(self) -> None:
-        self.update(self.render_status())
+        self._live_line.set_text(self.top_line())
+        self._schedule_tick()
 
     def live_text(self) -> Text:
         live = self.live
@@ -123,6 +187,7 @@ class StatusBar(Static):
         timing = live.timing
         if timing is None or timing.first_token_at is None:
             elapsed = (self._clock() - (timing.started if timing else live.started)) * 1000
+            elapsed = elapsed // 100 * 100  # 100 ms steps: the line changes (and repaints) 10x a second
             label = {"loading_model": "loading model", "waiting": "waiting"}.get(live.phase, live.phase)
             text.append(f"⏱ {fmt_ms(elapsed)} ", style="bold")
             text.append(label, style="yellow" if live.phase == "loading_model" else "dim")
@@ -134,7 +199,8 @@ class StatusBar(Static):
             text.append(f"{rate:.0f} tok/s" if rate else "– tok/s", style="bold")
         return text
 
-    def render_status(self) -> Text:
+    def top_line(self) -> Text:
+        """Active provider and model, then the live figures (or the last result)."""
         top = Text(no_wrap=True, overflow="ellipsis")
         if self.demo:
             top.append(" DEMO ", style="bold reverse magenta")
@@ -146,12 +212,22 @@ class StatusBar(Static):
         if live.plain:
             top.append("  │ ")
             top.append_text(live)
+        return top
+
+    def _fitted_providers_line(self) -> Text:
         line = self.providers_line(short=False)
         if line.cell_len > max(self.size.width - 2, 20):
             line = self.providers_line(short=True)
-        result = Text("\n", no_wrap=True, overflow="ellipsis").join([top, line])
+        return line
+
+    def render_status(self) -> Text:
+        """Both lines as one text (what the bar shows)."""
+        result = Text("\n", no_wrap=True, overflow="ellipsis").join([self.top_line(), self._fitted_providers_line()])
         result.no_wrap, result.overflow = True, "ellipsis"
         return result
+
+    def on_resize(self) -> None:
+        self._providers_line.set_text(self._fitted_providers_line())
 
     def providers_line(self, short: bool) -> Text:
         """Each provider: name, last/median TTFT coloured by speed, state. ``short`` abbreviates
