@@ -35,6 +35,9 @@ FRAME_SECONDS = 1 / 60
 #: a relayout and a repaint of the whole visible screen; growing in steps makes most frames
 #: repaint only the changed lines (a few bytes per token over SSH). Exact again at ``finish``.
 GROW_STEP = 8
+#: Rendering work per frame. A burst (thousands of tokens in one network read) is drawn over a
+#: few frames rather than in one long stretch that would hold the event loop (keys wait).
+RENDER_BUDGET_S = 0.006
 
 
 class StreamingMarkdown(Widget):
@@ -106,6 +109,16 @@ class StreamingMarkdown(Widget):
         self._final = False
         self._schedule_flush()
 
+    def set_code_theme(self, name: str) -> None:
+        """Draw code blocks with the Pygments theme ``name`` (the app's theme changed): every
+        line is laid out again with it."""
+        if name == self.code_theme:
+            return
+        self.code_theme = name
+        self._layout = None
+        if self.is_mounted:
+            self.refresh(layout=True)
+
     @property
     def finished(self) -> bool:
         """The stream has ended (``finish`` was called and nothing was appended since)."""
@@ -153,7 +166,7 @@ class StreamingMarkdown(Widget):
         if self.is_mounted and self._layout is not None:
             layout = self._layout
             old_height, old_lines = self._height, self._lines
-            first = layout.sync(self._splitter, self._final, self.code_theme)
+            first = layout.sync(self._splitter, self._final, self.code_theme, RENDER_BUDGET_S)
             height = self._shown_height(layout)
             self._height, self._lines = height, layout.height
             if height != old_height:
@@ -161,6 +174,9 @@ class StreamingMarkdown(Widget):
             end = max(layout.height, old_lines)  # padding lines stay blank: not repainted
             if end > first:
                 self.refresh(Region(0, first, layout.width, end - first))
+            if layout.behind:  # the rest at the next frame; waiters wait for all of it
+                self._schedule_flush()
+                return
         elif self.is_mounted:
             self.refresh(layout=True)
         waiters, self._waiters = self._waiters, []
@@ -220,4 +236,6 @@ class StreamingMarkdown(Widget):
         width = self.size.width
         if width <= 0:
             return Strip.blank(0)
-        return self._layout_for(width).line(y)
+        # The widget's own colours under the text (as RichLog does): lines rendered without a
+        # background would otherwise show the terminal's default (dark bands under a light theme).
+        return self._layout_for(width).line(y).apply_style(self.rich_style)

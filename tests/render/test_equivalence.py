@@ -15,7 +15,7 @@ from .conftest import ANSWER, WIDTH, StreamApp, chunks
 
 
 def widget_lines(widget: StreamingMarkdown) -> list:
-    return [widget.render_line(y) for y in range(widget.size.height)]
+    return [widget._layout_for(widget.size.width).line(y) for y in range(widget.size.height)]  # unstyled lines
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])

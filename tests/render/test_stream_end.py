@@ -26,7 +26,7 @@ async def test_finish_without_a_frame_shows_the_buffered_tail(answer: str) -> No
             widget.append(piece)
         widget.finish()  # no frame has run: all of it is still buffered
         await widget.wait_rendered()
-        shown = [widget.render_line(y) for y in range(widget.size.height)]
+        shown = [widget._layout_for(widget.size.width).line(y) for y in range(widget.size.height)]
         assert shown == render_answer(app.console, answer, widget.size.width)
         assert answer.split("\n")[-1].split("(")[-1].strip("'|") in "\n".join(s.text for s in shown)
 
@@ -53,5 +53,23 @@ async def test_append_after_finish_continues_the_answer() -> None:
         widget.append("y = 2\n```\nafter")
         widget.finish()
         await widget.wait_rendered()
-        shown = [widget.render_line(y) for y in range(widget.size.height)]
+        shown = [widget._layout_for(widget.size.width).line(y) for y in range(widget.size.height)]
         assert shown == render_answer(app.console, widget.text, WIDTH)
+
+
+async def test_lines_carry_the_widget_background() -> None:
+    """Every line is drawn on the widget's own colours (no terminal-default bands under a light
+    theme), text outside code blocks included."""
+    app = StreamApp()
+    async with app.run_test(size=(WIDTH, 30)):
+        app.theme = "textual-light"
+        widget = app.query_one(StreamingMarkdown)
+        widget.append("Plain prose line.\n\n```python\nx = 1\n```\n\nMore prose.")
+        widget.finish()
+        await widget.wait_rendered()
+        background = widget.rich_style.bgcolor
+        assert background is not None
+        for y in range(widget.size.height):
+            for segment in widget.render_line(y):
+                style = segment.style
+                assert style is not None and style.bgcolor is not None, (y, segment)

@@ -6,6 +6,7 @@ Kept apart from the widget so that the Markdown parser, Pygments and Rich's Mark
 
 from __future__ import annotations
 
+from time import perf_counter
 from typing import TYPE_CHECKING
 
 from textual.strip import Strip
@@ -41,6 +42,10 @@ class AnswerLayout:
         # any other open tail: rendered whole
         self.tail: RenderedBlock | None = None
         self.tail_source: str | None = None
+        #: Work was left for the next frame (``sync`` ran out of its time budget): closed blocks
+        #: not rendered yet, or code lines of the open fence not highlighted yet.
+        self.behind = False
+        self._tail_hidden = False  # the open tail comes after blocks not rendered yet: not shown
 
     @property
     def height(self) -> int:
@@ -48,6 +53,8 @@ class AnswerLayout:
 
     @property
     def tail_height(self) -> int:
+        if self._tail_hidden:
+            return 0
         if self.fence is not None:
             return 2 + len(self.fence_strips) + len(self.partial)
         return len(self.tail.strips) if self.tail is not None else 0
@@ -61,6 +68,8 @@ class AnswerLayout:
             if y == 0:
                 return blank_line(self.width)
             y -= 1
+        if self._tail_hidden:
+            return blank_line(self.width)
         if self.fence is not None:
             assert self.highlighter is not None
             if y == 0:
@@ -78,19 +87,41 @@ class AnswerLayout:
             return self.tail.strips[y]
         return blank_line(self.width)
 
-    def sync(self, splitter: BlockSplitter, final: bool, code_theme: str) -> int:
-        """Catch up with the splitter. Returns the first line that may have changed."""
+    def sync(self, splitter: BlockSplitter, final: bool, code_theme: str, budget: float | None = None) -> int:
+        """Catch up with the splitter. Returns the first line that may have changed.
+
+        With a ``budget`` (seconds), rendering stops once it is spent (after at least one block
+        or code line) and :attr:`behind` is set: the caller calls again at the next frame. This
+        keeps a burst (thousands of tokens in one read) from holding the event loop."""
         console = self.console
         width = self.width
+        deadline = None if budget is None else perf_counter() + budget
         first_changed = len(self.frozen) + self.separator  # the tail's first line
         closed = splitter.closed
         if len(self.frozen_blocks) < len(closed):
             first_changed = len(self.frozen)
             previous = self.frozen_blocks[-1:]
-            new = [render_block(console, src, width, code_theme) for src in closed[len(self.frozen_blocks) :]]
+            new = []
+            for src in closed[len(self.frozen_blocks) :]:
+                new.append(render_block(console, src, width, code_theme))
+                if deadline is not None and perf_counter() > deadline:
+                    break
             self.frozen_blocks.extend(new)
             joined = join_blocks(previous + new, width)
             self.frozen.extend(joined[len(previous[0].strips) :] if previous else joined)
+        if len(self.frozen_blocks) < len(closed):
+            self.behind = True
+            if not self._tail_hidden:
+                self._tail_hidden = True
+                first_changed = min(first_changed, len(self.frozen))
+            if self.separator:
+                self.separator = False
+                first_changed = min(first_changed, len(self.frozen))
+            return first_changed
+        self.behind = False
+        if self._tail_hidden:
+            self._tail_hidden = False
+            first_changed = min(first_changed, len(self.frozen))
 
         fence = None if final else splitter.fence
         if fence is not None:
@@ -106,9 +137,15 @@ class AnswerLayout:
             assert self.highlighter is not None
             for code_line in fence.lines[self.fence_done :]:
                 self.fence_strips.extend(self.highlighter.line(code_line))
-            self.fence_done = len(fence.lines)
-            partial = splitter.partial
-            self.partial = self.highlighter.line(partial) if partial else []
+                self.fence_done += 1
+                if deadline is not None and perf_counter() > deadline:
+                    break
+            if self.fence_done < len(fence.lines):
+                self.behind = True
+                self.partial = []  # the partial line comes after lines not highlighted yet
+            else:
+                partial = splitter.partial
+                self.partial = self.highlighter.line(partial) if partial else []
             lead = RenderedBlock([], takes_separator=True)
         else:
             self.fence = None
