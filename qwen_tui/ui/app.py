@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import shutil
 import subprocess
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rich.text import Text
@@ -61,15 +62,38 @@ from qwen_tui.ui.status_bar import (
 NARROW_WIDTH = 100  # below this the side panels start hidden (Ctrl+B shows them)
 SIDEBAR_WIDTHS = (24, 34, 90)  # side panels: narrowest, default (app.tcss), widest, in cells
 QUIT_WINDOW_S = 2.0
+#: A question whose history is shorter than this (characters) and that has no context files is
+#: built on the event loop: a thread hop would cost more than the work.
+PLAN_INLINE_CHARS = 200_000
+#: While deltas stream, the request worker gives the event loop back after this much handling.
+YIELD_EVERY_S = 0.004
+#: The streaming answer is handed to the session writer at most this often (the writer itself
+#: writes to disk every ``session.FLUSH_INTERVAL``).
+SAVE_EVERY_S = 0.05
+_START_FROZEN = False
 
 
 @dataclass(slots=True)
 class Turn:
-    """One question and what came back (kept for the history sent with the next question)."""
+    """One question and what came back (kept for the history sent with the next question).
+
+    The answer is kept as the list of pieces that arrived: adding a piece is O(1) however long
+    the answer is; ``answer`` joins them (once) when the whole text is needed."""
 
     question: str
-    answer: str = ""
+    parts: list[str] = field(default_factory=list)
     outcome: str = "pending"
+
+    @property
+    def answer(self) -> str:
+        parts = self.parts
+        if len(parts) > 1:
+            parts[:] = ["".join(parts)]
+        return parts[0] if parts else ""
+
+    @answer.setter
+    def answer(self, text: str) -> None:
+        self.parts[:] = [text] if text else []
 
 
 def local_clipboard_commands() -> list[list[str]]:
@@ -270,10 +294,7 @@ class QwenApp(App[int]):
         """Code blocks follow the theme; a switch (e.g. from the palette) goes to state.toml."""
         self.code_theme = code_theme_for(self.current_theme)
         for body in self.query(StreamingMarkdown):
-            if body.code_theme != self.code_theme:
-                body.code_theme = self.code_theme
-                body._layout = None  # its blocks are drawn again with the new syntax theme
-                body.refresh(layout=True)
+            body.set_code_theme(self.code_theme)
         if getattr(self, "_theme_applied", False) and self.state is not None and self.state.theme != name:
             self.state.theme = name
             self._save_state()
@@ -294,6 +315,26 @@ class QwenApp(App[int]):
             self._check_providers()
         if self.resume and self.sessions is not None:
             self._resume(self.resume)
+        self.call_after_refresh(self._after_first_frame)
+
+    def _after_first_frame(self) -> None:
+        """Once the screen is up: freeze what start-up built (no full garbage collection walks
+        it again) and open the active provider's connection."""
+        global _START_FROZEN
+        if not _START_FROZEN:  # once per process: a second app (tests) has nothing new to freeze
+            _START_FROZEN = True
+            gc.freeze()
+        self._warm(self.active)
+
+    @work(group="warm", exit_on_error=False)
+    async def _warm(self, name: str) -> None:
+        """Open the provider's connection ahead of the question (TCP/TLS off the question's
+        path); best effort: a failure is met again, and told, by the question itself."""
+        provider = self.providers.get(name)
+        if provider is None or self.statuses[name].state == NO_KEY:
+            return
+        with contextlib.suppress(Exception):
+            await asyncio.wait_for(provider.warm(), timeout=10)
 
     # -- sessions -----------------------------------------------------------------------------
     @work(exclusive=True, group="resume")
@@ -572,34 +613,52 @@ class QwenApp(App[int]):
 
     @work(exclusive=True, group="llm")
     async def _answer(self, question: str, answer: AssistantMessage, name: str) -> None:
+        with no_full_collections():
+            await self._answer_now(question, answer, name)
+
+    async def _answer_now(self, question: str, answer: AssistantMessage, name: str) -> None:
         provider = self.providers[name]
         model = self.models[name]
         history = self.history_messages()
         turn = Turn(question)
-        plan = await asyncio.to_thread(self.project.plan, question, history, self.context_window())
+        if self.project.selection.entries or sum(len(m.content) for m in history) > PLAN_INLINE_CHARS:
+            plan = await asyncio.to_thread(self.project.plan, question, history, self.context_window())
+        else:  # no files to read and a short history: building the prompt takes microseconds
+            plan = self.project.plan(question, history, self.context_window())
         if plan.over_budget:
             answer.show_error("Not sent: it would not fit in the model's context window.", plan.held_message or "")
             answer.finish("held")
             return
         self.turns.append(turn)
-        writer = await self._begin_session_answer(question, name, model)
+        # The session file is written in a thread while the request goes out; the text that
+        # arrives before it is ready is handed over as soon as it is.
+        session_task = asyncio.ensure_future(self._begin_session_answer(question, name, model))
+        saver = _AnswerSaver(turn, session_task)
         status = self.statuses[name]
         self.live = LiveRequest(provider=name, started=self.clock())
         self.refresh_status()
         timing: RequestTiming | None = None
         outcome, error_text = "complete", None
+        loop = asyncio.get_running_loop()
         try:
             request = ChatRequest(messages=plan.messages, model=model)
             async with contextlib.aclosing(provider.stream(request)) as events:
+                slice_start = loop.time()
                 async for event in events:
                     if isinstance(event, TextDelta):
-                        answer.append(event.text)
-                        if not turn.answer:
+                        if not turn.parts:
                             self._dashboard_update(name, timing, "streaming")
-                        turn.answer += event.text
-                        if writer is not None:
-                            writer.update(turn.answer)
-                    elif isinstance(event, Phase):
+                        answer.append(event.text)
+                        turn.parts.append(event.text)
+                        saver.changed()
+                        # One network read can hold thousands of deltas: give the loop back
+                        # (keys, frames) every few milliseconds of handling them.
+                        if loop.time() - slice_start > YIELD_EVERY_S:
+                            await asyncio.sleep(0)
+                            slice_start = loop.time()
+                        continue
+                    slice_start = loop.time()
+                    if isinstance(event, Phase):
                         self.live.phase = event.name
                         if event.timing is not None:
                             self.live.timing = timing = event.timing
@@ -622,7 +681,7 @@ class QwenApp(App[int]):
         except ProviderError as err:
             outcome, error_text = "error", err.message
             timing = err.timing or timing
-            if err.partial_text and not turn.answer:
+            if err.partial_text and not turn.parts:
                 answer.append(err.partial_text)
                 turn.answer = err.partial_text
             fix = f"{err.fix[:1].upper()}{err.fix[1:]}." if err.fix and not err.fix.endswith(".") else err.fix
@@ -630,7 +689,7 @@ class QwenApp(App[int]):
             answer.finish("error")
             if isinstance(err, MissingKey):
                 status.state = NO_KEY
-            elif isinstance(err, Unavailable) and not turn.answer:
+            elif isinstance(err, Unavailable) and not turn.parts:
                 status.state = DOWN
         except Exception as exc:  # noqa: BLE001 - an unexpected failure still must not kill the app
             self.log.error(f"unexpected error in the request: {exc!r}")
@@ -650,6 +709,8 @@ class QwenApp(App[int]):
             self.last_result = f"last: {name} {self._result_note(name, timing)}" if timing is not None else ""
             self.refresh_status()
             self.refresh_context()
+            saver.close()
+            writer = await _settled(session_task)
             if writer is not None:
                 self._finish_session_answer(writer, outcome, timing, error_text, turn.answer)
 
@@ -735,6 +796,8 @@ class QwenApp(App[int]):
         self.refresh_context()
         if self.statuses[name].state not in (DOWN, NO_KEY, CHECKING):
             self._learn_context_window(name)
+        if changed:
+            self._warm(name)
         if changed:
             self.query_one(ChatView).add_note(
                 f"Now on {name} · {self.models[name]}: the next question goes there with the whole conversation."
@@ -869,6 +932,75 @@ class QwenApp(App[int]):
         for prov in self.providers.values():
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(prov.aclose(), timeout=2)
+
+
+@contextlib.contextmanager
+def no_full_collections():
+    """While an answer streams, the garbage collector's oldest generation is not collected.
+
+    Rendering an answer allocates hundreds of thousands of small objects; each full collection
+    walks all of them and held the event loop 70-150 ms in a 20,000-token burst. Young
+    collections still run (they free nearly all cyclic garbage); the full one comes back after
+    the answer. The objects alive after start-up (imports, the first frame) are frozen once
+    (``gc.freeze``) so that no later full collection walks them again."""
+    thresholds = gc.get_threshold()
+    gc.set_threshold(thresholds[0], thresholds[1], max(thresholds[2], 1_000_000))
+    try:
+        yield
+    finally:
+        gc.set_threshold(*thresholds)
+
+
+class _AnswerSaver:
+    """Hands a streaming answer to its session writer at most every ``SAVE_EVERY_S`` (joining the
+    pieces costs O(length), so not per delta); a timer hands over the rest when tokens stall, and
+    the writer gets the text as soon as the session file is ready."""
+
+    def __init__(self, turn: Turn, session_task: asyncio.Future) -> None:
+        self.turn = turn
+        self.writer = None
+        self._last = 0.0
+        self._timer: asyncio.TimerHandle | None = None
+        self._closed = False
+        session_task.add_done_callback(self._ready)
+
+    def _ready(self, task: asyncio.Future) -> None:
+        if task.cancelled() or task.exception() is not None or self._closed:
+            return
+        self.writer = task.result()
+        if self.turn.parts:
+            self.changed()
+
+    def changed(self) -> None:
+        if self.writer is None or self._timer is not None or self._closed:
+            return
+        wait = self._last + SAVE_EVERY_S - time.monotonic()
+        if wait <= 0:
+            self._push()
+        else:
+            self._timer = asyncio.get_running_loop().call_later(wait, self._push)
+
+    def _push(self) -> None:
+        self._timer = None
+        self._last = time.monotonic()
+        if self.writer is not None and not self._closed:
+            self.writer.update(self.turn.answer)
+
+    def close(self) -> None:
+        self._closed = True
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+
+async def _settled(task: asyncio.Future):
+    """The session writer once its thread is done (None if it failed or never came)."""
+    try:
+        return await asyncio.shield(task)
+    except asyncio.CancelledError:
+        return task.result() if task.done() and not task.cancelled() and task.exception() is None else None
+    except Exception:  # noqa: BLE001 - _begin_session_answer already told the user
+        return None
 
 
 # ---- helpers that reach the core ------------------------------------------------------------
