@@ -105,7 +105,15 @@ PAGE_CONTEXT = 3
 
 
 class ChatView(VerticalScroll):
-    """The conversation, anchored to the bottom while an answer streams."""
+    """The conversation, anchored to the bottom while an answer streams.
+
+    The scrollbar's room is kept even when the conversation fits: otherwise the first answer
+    that overflows the view narrows every message when the scrollbar appears, and the answer
+    streaming at that moment is laid out again from its first line (tens of ms on the loop)."""
+
+    DEFAULT_CSS = """
+    ChatView { scrollbar-gutter: stable; }
+    """
 
     can_focus = True
 
