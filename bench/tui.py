@@ -52,7 +52,8 @@ READY_FLOOR = b"floor-ready>"
 KEY = "Ж"  # typed during a stream: not in any reply, so its echo is unambiguous
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 NOTES = (
-    "Where the misses come from (measured with this bench's byte log): the status bar redraws both of its lines ten times a second while a request runs (~940 bytes a tick: ~9 KB/s, about 190 bytes a token at 50 tok/s and 10 at 1,000 tok/s); each page-follow jump repaints the chat region once a screenful (~20 KB at 120x40); start-up is Python plus `textual.app` (~0.25 s) plus the app's other imports, provider construction (httpx, entry points) and the first layout. Before page-follow and changed-lines-only repaints the 1,000 tok/s stream cost 274–316 bytes a token and the 50 tok/s one ~1,500."
+    "Round 2 changes: the status bar's two lines are separate widgets that repaint only when their text changes (elapsed time in 100 ms steps while waiting, the rate once a second), so a streaming answer no longer resends ~940 bytes ten times a second; the chat keeps the scrollbar's room (no re-layout when it appears); the request worker builds the prompt inline when there are no context files, begins the session file alongside the request and warms the active provider's connection after the first frame; render work is capped per frame and full garbage collections are held off while an answer streams. "
+    "Still not met and why: start-up is bounded below by Python plus `textual.app` (~0.3 s of imports, the floor's 0.26 s is Python plus httpx alone) plus the app's own imports, provider construction and the first layout; the first-token figure includes Textual's 60 fps update timer (a token that arrives within a frame of the last paint waits for the next tick) and its writer thread; bytes per token at 1,000 tok/s are dominated by the page-follow jumps (each resends the chat region, ~20 KB at 120x40)."
 )
 
 
