@@ -8,8 +8,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import select
+import signal
 import shutil
 import subprocess
+import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -94,6 +97,9 @@ class Turn:
     @answer.setter
     def answer(self, text: str) -> None:
         self.parts[:] = [text] if text else []
+
+
+TERMINAL_GONE = 129  # 128 + SIGHUP, as a shell reports a hung-up job
 
 
 def local_clipboard_commands() -> list[list[str]]:
@@ -316,6 +322,25 @@ class QwenApp(App[int]):
         if self.resume and self.sessions is not None:
             self._resume(self.resume)
         self.call_after_refresh(self._after_first_frame)
+        if not self.is_headless:
+            self._watch_terminal()
+
+    def _watch_terminal(self) -> None:
+        """When the terminal goes away (a dropped SSH connection, a closed window), leave: the
+        session is on disk. Textual's input thread would otherwise spin on the dead terminal."""
+        with contextlib.suppress(ValueError, RuntimeError, NotImplementedError, OSError):
+            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.exit, None, TERMINAL_GONE)
+        try:
+            poller = select.poll()
+            poller.register(sys.__stdin__.fileno(), select.POLLHUP | select.POLLERR | select.POLLNVAL)
+        except (AttributeError, ValueError, OSError):
+            return
+
+        def check() -> None:
+            if poller.poll(0):
+                self.exit(return_code=TERMINAL_GONE)
+
+        self.set_interval(1.0, check, name="terminal-watch")
 
     def _after_first_frame(self) -> None:
         """Once the screen is up: freeze what start-up built (no full garbage collection walks
@@ -1067,7 +1092,7 @@ def run_app(
         app = QwenApp(project_root, config, provider=provider, model=model, demo=demo,
                       config_problem=config_problem, resume=resume)
         result = app.run(mouse=False)
-        return int(result or 0)
+        return app.return_code or int(result or 0)
     finally:
         if simulator is not None:
             simulator.stop()
