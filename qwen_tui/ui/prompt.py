@@ -109,11 +109,11 @@ class PromptInput(TextArea):
     def action_newline(self) -> None:
         self.insert("\n")
 
-    async def _on_paste(self, event: events.Paste) -> None:
+    def _on_paste(self, event: events.Paste) -> None:
         """Pasted text (often a model's output) is data: its control characters go in as
-        visible placeholders, since the editor would write them to the terminal raw."""
+        visible placeholders, since the editor would write them to the terminal raw. Textual
+        then runs ``TextArea._on_paste`` (handlers run down the class hierarchy), which inserts it."""
         event.text = visible(event.text.replace("\r\n", "\n"))
-        await super()._on_paste(event)
 
     # -- history ------------------------------------------------------------------------------
     def action_history_previous(self) -> None:

@@ -17,8 +17,9 @@ class SafeInput(Input):
         super().__init__(value=visible(self.original, single_line=True), **kwargs)
 
     def _on_paste(self, event: events.Paste) -> None:
+        """Made visible here; ``Input._on_paste`` runs next (handlers run down the class
+        hierarchy) and inserts it."""
         event.text = visible(event.text.replace("\r\n", "\n"))
-        super()._on_paste(event)
 
     def submitted_value(self, value: str) -> str:
         """``value`` as submitted; the raw starting value if the visible one was kept as is."""
