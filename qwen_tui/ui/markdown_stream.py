@@ -21,6 +21,7 @@ from time import monotonic
 from typing import TYPE_CHECKING
 
 from textual.geometry import Region, Size
+from rich.cells import cell_len
 from textual.strip import Strip
 from textual.widget import Widget
 
@@ -67,6 +68,7 @@ class StreamingMarkdown(Widget):
         self._layout: AnswerLayout | None = None
         self._height = 0  # the height shown (padded while streaming)
         self._lines = 0  # the rendered lines behind it
+        self._shown: list[Strip | None] = []  # each row's line as last sent to the screen
         #: While streaming, the height grows in steps of ``grow_step`` lines once it passes
         #: ``room`` (the lines left below the widget's top in its scroll view, when known). A
         #: container that follows the tail sets a step of nearly a screen: the view then scrolls
@@ -172,8 +174,9 @@ class StreamingMarkdown(Widget):
             if height != old_height:
                 self.refresh(layout=True)
             end = max(layout.height, old_lines)  # padding lines stay blank: not repainted
-            if end > first:
-                self.refresh(Region(0, first, layout.width, end - first))
+            regions = self._changed_rows(layout, first, end)
+            if regions:
+                self.refresh(*regions)
             if layout.behind:  # the rest at the next frame; waiters wait for all of it
                 self._schedule_flush()
                 return
@@ -182,6 +185,31 @@ class StreamingMarkdown(Widget):
         waiters, self._waiters = self._waiters, []
         if waiters:
             self.call_after_refresh(self._release, waiters)
+
+    def _changed_rows(self, layout: AnswerLayout, first: int, end: int) -> list[Region]:
+        """The parts of rows ``[first, end)`` that differ from what is on screen.
+
+        A block that closes, or an open paragraph that re-wraps, renders again lines that mostly
+        read as before, and a growing line differs only past its old end: only what differs is
+        sent to the terminal (what SSH carries)."""
+        shown = self._shown
+        if len(shown) < end:
+            shown.extend([None] * (end - len(shown)))
+        width = layout.width
+        regions: list[Region] = []
+        height = layout.height
+        for y in range(first, end):
+            strip = layout.line(y) if y < height else None
+            old = shown[y]
+            if strip is not None and old == strip:
+                continue
+            shown[y] = strip
+            x = _same_cells(old, strip) if old is not None and strip is not None else 0
+            if regions and x == 0 and regions[-1].x == 0 and regions[-1].bottom == y:
+                regions[-1] = Region(0, regions[-1].y, width, regions[-1].height + 1)  # whole rows: one span
+            else:
+                regions.append(Region(x, y, width - x, 1))
+        return regions
 
     @staticmethod
     def _release(waiters: list[asyncio.Future[None]]) -> None:
@@ -210,6 +238,7 @@ class StreamingMarkdown(Widget):
 
             self._consume()
             layout = AnswerLayout(self.app.console, max(width, 1))
+            self._shown = []
             layout.sync(self._splitter, self._final, self.code_theme)
             self._layout = layout
             self._height = self._shown_height(layout)
@@ -222,8 +251,8 @@ class StreamingMarkdown(Widget):
             return height
         room = self.room
         if room is not None and room > 0:
-            if height <= room:
-                return min(-(-height // GROW_STEP) * GROW_STEP, room)
+            if height <= room:  # take the room at once: one layout, not one per few lines
+                return room
             step = max(self.grow_step, 1)
             return room + -(-(height - room) // step) * step
         step = max(self.grow_step, 1)
@@ -239,3 +268,21 @@ class StreamingMarkdown(Widget):
         # The widget's own colours under the text (as RichLog does): lines rendered without a
         # background would otherwise show the terminal's default (dark bands under a light theme).
         return self._layout_for(width).line(y).apply_style(self.rich_style)
+
+
+def _same_cells(old: Strip, new: Strip) -> int:
+    """How many leading cells two lines share (text and style)."""
+    x = 0
+    for a, b in zip(old, new):
+        if a == b:
+            x += a.cell_length
+            continue
+        if a.style == b.style and not a.control and not b.control:
+            common = 0
+            for ca, cb in zip(a.text, b.text):
+                if ca != cb:
+                    break
+                common += 1
+            x += cell_len(a.text[:common])
+        break
+    return x
