@@ -854,10 +854,9 @@ class QwenApp(App[int]):
 
     def _dashboard_update(self, name: str, timing: RequestTiming | None, phase: str, **end: object) -> None:
         """Tell an open dashboard how the request in flight is doing (it redraws at its own pace)."""
-        from qwen_tui.ui.dashboard import Dashboard
-
-        if isinstance(self.screen, Dashboard):
-            self.screen.post_message(Dashboard.RequestUpdate(name, self.models[name], timing, phase, **end))
+        screen = self.screen  # no import here: this runs on every request, on its hot path
+        if getattr(screen, "follows_requests", False):
+            screen.post_message(type(screen).RequestUpdate(name, self.models[name], timing, phase, **end))
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(help_rows(self.help_classes(), getattr(self, "_keymap", {}))))

@@ -158,6 +158,8 @@ class ProviderCard(Vertical):
 class Dashboard(Screen[None]):
     """Per-provider speed and reliability, from the metrics history plus live requests."""
 
+    follows_requests = True  # the app posts RequestUpdate while a request runs
+
     CSS_PATH = "dashboard.tcss"
     BINDINGS = [
         Binding("escape", "close", "Close the dashboard", id="dashboard.close", group=DASHBOARD),
