@@ -135,12 +135,9 @@ class BlaxelProvider(OpenAICompatProvider):
         self._resolved[model] = (url.rstrip("/"), runtime_model, sandbox)
         return self._resolved[model]
 
-    async def warm(self) -> None:
-        try:
-            url, _, _ = await self.resolve(self.settings.model)
-            await self.client.head(f"{url}/v1/models", headers=self.auth_headers())
-        except Exception:  # noqa: BLE001 - warming is best effort
-            pass
+    async def open_connection(self) -> None:
+        url, _, _ = await self.resolve(self.settings.model)
+        await self.client.head(f"{url}/v1/models", headers=self.auth_headers())
 
     def sandbox_error(self, model: str, status: int | None = None) -> SandboxModel:
         return SandboxModel(

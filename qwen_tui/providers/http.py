@@ -8,8 +8,11 @@ Subclasses supply URLs, headers, the request body, and how to read their stream 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import email.utils
 import json
+import ssl
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -40,6 +43,13 @@ from qwen_tui.timing import RequestTiming, clock
 
 USER_AGENT = "qwen-tui/0.1"
 MAX_ERROR_BODY = 64 * 1024
+
+
+@functools.cache
+def shared_tls_context() -> ssl.SSLContext:
+    """One TLS context for every provider's client: building one reads the CA bundle (~15 ms),
+    which each new client would otherwise do again, on the event loop."""
+    return httpx.create_ssl_context()
 
 
 def retry_after_seconds(value: str | None) -> float | None:
@@ -112,6 +122,7 @@ class HTTPProvider:
                 headers={"User-Agent": USER_AGENT},
                 trust_env=False,
                 follow_redirects=False,
+                verify=shared_tls_context(),
             )
         return self._client
 
@@ -156,11 +167,14 @@ class HTTPProvider:
 
     # -- shared operations ------------------------------------------------------------------
     async def warm(self) -> None:
-        """Open (and keep) a connection so the first question does not pay connect/TLS time."""
-        try:
-            await self.client.head(self.warm_url(), headers=self.auth_headers())
-        except httpx.HTTPError:
-            pass  # a failed warm-up is not an error; the real request will say what is wrong
+        """Open (and keep) a connection so the first question does not pay connect/TLS time.
+        Best effort: a failure here is met again, and told, by the question itself."""
+        await asyncio.to_thread(shared_tls_context)  # reading the CA bundle stays off the loop
+        with contextlib.suppress(Exception):
+            await self.open_connection()
+
+    async def open_connection(self) -> None:
+        await self.client.head(self.warm_url(), headers=self.auth_headers())
 
     async def check(self) -> Health:
         key_set = bool(self.settings.api_key)

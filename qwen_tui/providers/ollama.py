@@ -49,11 +49,8 @@ class OllamaProvider(HTTPProvider):
     def warm_url(self) -> str:
         return f"{self.settings.base_url}/api/version"
 
-    async def warm(self) -> None:
-        try:
-            await self.client.get(self.warm_url(), headers=self.auth_headers())
-        except Exception:  # noqa: BLE001 - warming is best effort
-            pass
+    async def open_connection(self) -> None:
+        await self.client.get(self.warm_url(), headers=self.auth_headers())
 
     async def list_models(self) -> list[ModelInfo]:
         body = await self.get_json(f"{self.settings.base_url}/api/tags")
