@@ -21,9 +21,7 @@ import json
 import os
 import platform
 import re
-import socket
 import statistics
-import subprocess
 import sys
 import time
 from contextlib import aclosing
@@ -39,56 +37,14 @@ from qwen_tui.demo import demo_settings  # noqa: E402
 from qwen_tui.providers.base import ChatRequest, Message, TextDelta  # noqa: E402
 from qwen_tui.providers.registry import build_provider  # noqa: E402
 from qwen_tui.providers.streams import SSEDecoder  # noqa: E402
+from qwen_tui.sim.process import SimulatorProcess  # noqa: E402
 
 CONTENT = re.compile(rb'"content":\s*"[^"]')
 
 
-class SimProcess:
-    """``python -m qwen_tui.sim`` on a free loopback port, with its control API."""
-
-    def __init__(self, ttft_ms: float, tps: float) -> None:
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        self.url = f"http://127.0.0.1:{self.port}"
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "qwen_tui.sim", "--port", str(self.port), "--ttft-ms", str(ttft_ms),
-             "--tps", str(tps)],
-            stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
-        )
-        assert self.proc.stdout is not None
-        for line in self.proc.stdout:
-            if "listening" in line:
-                break
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            try:
-                httpx.get(self.url + "/_sim/requests", timeout=1)
-                break
-            except httpx.HTTPError:
-                time.sleep(0.05)
-
-    def knobs(self, **fields: object) -> None:
-        httpx.post(self.url + "/_sim/knobs", json=fields, timeout=5).raise_for_status()
-
-    def close(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(5)
-
-
-class _Urls:
-    def __init__(self, url: str) -> None:
-        self.url = url
-
-    def base_urls(self) -> dict[str, str]:
-        u = self.url
-        return {"huggingface": f"{u}/hf/v1", "sambanova": f"{u}/sambanova/v1", "ollama": f"{u}/ollama",
-                "blaxel": f"{u}/blaxel/run", "blaxel_api": f"{u}/blaxel/api/v0", "openai": f"{u}/openai/v1"}
-
-
-def provider_for(sim: SimProcess, kind: str):
+def provider_for(sim: SimulatorProcess, kind: str):
     settings = default_config(env={}).providers[kind]
-    return build_provider(demo_settings(settings, _Urls(sim.url)))  # type: ignore[arg-type]
+    return build_provider(demo_settings(settings, sim))  # type: ignore[arg-type]
 
 
 REQUEST = ChatRequest([Message("user", "hello")])
@@ -118,8 +74,8 @@ async def ours_ttft(provider) -> float:
     return ttft
 
 
-async def ttft_overhead(sim: SimProcess, runs: int) -> dict:
-    sim.knobs(ttft_ms=20.0, tps=2000.0, reply="x" * 400, chunk_chars=4)
+async def ttft_overhead(sim: SimulatorProcess, runs: int) -> dict:
+    sim.set_knobs(ttft_ms=20.0, tps=2000.0, reply="x" * 400, chunk_chars=4)
     provider = provider_for(sim, "sambanova")
     body = provider.chat_body(REQUEST, provider.settings.model)
     headers = {**provider.auth_headers(), "Content-Type": "application/json", "Accept": "text/event-stream"}
@@ -137,10 +93,10 @@ async def ttft_overhead(sim: SimProcess, runs: int) -> dict:
             "runs": runs}
 
 
-async def decode_rate(sim: SimProcess, kind: str, tokens: int) -> tuple[float, float]:
+async def decode_rate(sim: SimulatorProcess, kind: str, tokens: int) -> tuple[float, float]:
     """Best of 3: tokens per wall-clock second, and per CPU second of this (the client) process,
     which is what "on one core" means and what other jobs on the machine disturb least."""
-    sim.knobs(provider=kind, ttft_ms=0.0, tps=0, reply="abcd" * tokens, chunk_chars=4)
+    sim.set_knobs(provider=kind, ttft_ms=0.0, tps=0, reply="abcd" * tokens, chunk_chars=4)
     provider = provider_for(sim, kind)
     best_wall = best_cpu = 0.0
     for _ in range(3):
@@ -156,9 +112,9 @@ async def decode_rate(sim: SimProcess, kind: str, tokens: int) -> tuple[float, f
     return best_wall, best_cpu
 
 
-async def raw_rate(sim: SimProcess, kind: str, tokens: int) -> float:
+async def raw_rate(sim: SimulatorProcess, kind: str, tokens: int) -> float:
     """The floor: the same stream read by bare httpx, counting frames, no decoding."""
-    sim.knobs(provider=kind, ttft_ms=0.0, tps=0, reply="abcd" * tokens, chunk_chars=4)
+    sim.set_knobs(provider=kind, ttft_ms=0.0, tps=0, reply="abcd" * tokens, chunk_chars=4)
     provider = provider_for(sim, kind)
     url = provider.chat_url() if kind != "ollama" else f"{provider.settings.base_url}/api/chat"
     body = json.dumps(provider.chat_body(REQUEST, provider.settings.model)).encode()
@@ -193,7 +149,7 @@ def decoder_alone(tokens: int) -> float:
 async def main(quick: bool) -> str:
     runs = 20 if quick else 100
     tokens = 5_000 if quick else 50_000
-    sim = SimProcess(ttft_ms=20.0, tps=2000.0)
+    sim = SimulatorProcess(ttft_ms=20.0, tps=2000.0)
     try:
         over = await ttft_overhead(sim, runs)
         sse = await decode_rate(sim, "sambanova", tokens)

@@ -44,6 +44,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.docs_section import write_section  # noqa: E402
+from qwen_tui.sim.process import SimulatorProcess  # noqa: E402
 
 COLS, ROWS = 120, 40
 PROVIDER = "sambanova"
@@ -217,53 +218,29 @@ class Terminal:
 # ------------------------------------------------------------------------------------ simulator
 
 
-class Sim:
-    """``python -m qwen_tui.sim`` in its own process, controlled over HTTP."""
+class Sim(SimulatorProcess):
+    """The simulator in its own process, with what the runs ask of it."""
 
     def __init__(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "qwen_tui.sim", "--port", "0", "--ttft-ms", "20", "--tps", "1000"],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=ROOT,
-        )
-        assert self.proc.stdout is not None
-        lines: list[str] = []
-        for line in self.proc.stdout:
-            lines.append(line)
-            if line.startswith("Press Ctrl+C"):
-                break
-        text = "".join(lines)
-        self.url = re.search(r"listening on (\S+)", text).group(1)  # type: ignore[union-attr]
-        self.env = dict(re.findall(r"export (\w+)=(\S+)", text))
-        self.config = text.split("qwen-tui --config config.toml):\n", 1)[1].rsplit("Press Ctrl+C", 1)[0]
-        self.client = httpx.Client(base_url=self.url + "/_sim", timeout=10)
+        super().__init__(ttft_ms=20, tps=1000, cwd=ROOT)
 
     def knobs(self, **fields: object) -> None:
-        self.client.post("/knobs", json={"provider": PROVIDER, **fields}).raise_for_status()
+        self.set_knobs(provider=PROVIDER, **fields)
 
     def last_chat(self) -> dict:
-        chats = [r for r in self.client.get("/requests").json() if r["is_chat"]]
-        return chats[-1]
+        return self.chats()[-1]
 
     def chat_count(self) -> int:
-        return sum(1 for r in self.client.get("/requests").json() if r["is_chat"])
+        return len(self.chats())
 
     def wait_chat_done(self, count: int, timeout: float = 60.0) -> dict:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
-            chats = [r for r in self.client.get("/requests").json() if r["is_chat"]]
+            chats = self.chats()
             if len(chats) >= count and chats[count - 1]["last_token_at"] is not None:
                 return chats[count - 1]
             time.sleep(0.02)
         raise TimeoutError("the simulator did not finish the reply")
-
-    def close(self) -> None:
-        self.client.close()
-        self.proc.terminate()
-        try:
-            self.proc.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            self.proc.kill()
-            self.proc.wait()
 
 
 # ------------------------------------------------------------------------------------ runs
