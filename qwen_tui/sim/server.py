@@ -229,9 +229,9 @@ class Simulator:
             },
         }
 
-    def config_toml(self) -> str:
+    def config_toml(self, default_provider: str = "ollama") -> str:
         """A ready-to-paste config file (keys are demo values, so printing them is fine)."""
-        lines = ['default_provider = "ollama"', ""]
+        lines = [f"default_provider = {_toml_string(default_provider)}", ""]
         for name, table in self.config_tables().items():
             lines.append(f"[providers.{name}]")
             lines.extend(f"{key} = {_toml_string(value)}" for key, value in table.items())

@@ -37,7 +37,7 @@ def project(tmp_path: Path, sim: Simulator):
     write(tmp_path, "outside.txt", "outside\n")
     (root / "src" / "away.txt").symlink_to(tmp_path / "outside.txt")
     config = tmp_path / "config.toml"
-    config.write_text(sim.config_toml().replace('default_provider = "ollama"', 'default_provider = "sambanova"'))
+    config.write_text(sim.config_toml(default_provider="sambanova"))
     env = {**os.environ, **sim.env(), "QWEN_TUI_CONFIG": str(config)}
     sim.clear_requests()
 

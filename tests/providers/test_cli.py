@@ -11,33 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from qwen_tui.sim import DEFAULT_KEYS, DEFAULT_WORKSPACE, Fault, Simulator
+from qwen_tui.sim import Fault, Simulator
+from tests.ptyio import drain
 
 REPLY = "Hello 漢字 🚀\n```python\nprint('hi')\n```\n"
-
-
-def write_config(sim: Simulator, folder: Path) -> Path:
-    urls = sim.base_urls()
-    path = folder / "config.toml"
-    path.write_text(f"""
-default_provider = "sambanova"
-[providers.huggingface]
-base_url = "{urls['huggingface']}"
-[providers.sambanova]
-base_url = "{urls['sambanova']}"
-[providers.ollama]
-base_url = "{urls['ollama']}"
-[providers.blaxel]
-base_url = "{urls['blaxel']}"
-api_url = "{urls['blaxel_api']}"
-model = "sim-model"
-[providers.local]
-kind = "openai"
-base_url = "{urls['openai']}"
-model = "sim-openai-model"
-api_key_env = "LOCAL_KEY"
-""")
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -50,15 +27,12 @@ def cli_sim():
 def cli(cli_sim: Simulator, tmp_path: Path):
     cli_sim.set_knobs(ttft_ms=5.0, tps=0, reply=REPLY, chunk_chars=4)
     cli_sim.clear_requests()
-    config = write_config(cli_sim, tmp_path)
+    config = tmp_path / "config.toml"
+    config.write_text(cli_sim.config_toml(default_provider="sambanova"))
     env = {
         **os.environ,
         "QWEN_TUI_CONFIG": str(config),
-        "HF_TOKEN": DEFAULT_KEYS["huggingface"],
-        "SAMBANOVA_API_KEY": DEFAULT_KEYS["sambanova"],
-        "BL_API_KEY": DEFAULT_KEYS["blaxel"],
-        "BL_WORKSPACE": DEFAULT_WORKSPACE,
-        "LOCAL_KEY": DEFAULT_KEYS["openai"],
+        **cli_sim.env(),
     }
 
     def run(*args: str, env_changes: dict[str, str | None] | None = None, stdin: str | None = None,
@@ -76,7 +50,7 @@ def cli(cli_sim: Simulator, tmp_path: Path):
     return run
 
 
-@pytest.mark.parametrize("provider", ["huggingface", "sambanova", "ollama", "blaxel", "local"])
+@pytest.mark.parametrize("provider", ["huggingface", "sambanova", "ollama", "blaxel", "sim-openai"])
 def test_ask_streams_the_answer_and_reports_timing(cli, provider: str) -> None:
     result = cli("ask", "--provider", provider, "hello")
     assert result.returncode == 0, result.stderr
@@ -147,15 +121,7 @@ def test_escape_sequences_are_visible_on_a_terminal(cli, cli_sim: Simulator) -> 
     try:
         result = cli("ask", "hello", stdout=slave)
         os.close(slave)
-        out = b""
-        while True:
-            try:
-                chunk = os.read(master, 4096)
-            except OSError:
-                break
-            if not chunk:
-                break
-            out += chunk
+        out = drain(master)
     finally:
         os.close(master)
     assert result.returncode == 0, result.stderr
@@ -170,7 +136,7 @@ def test_providers_and_models_commands(cli) -> None:
     result = cli("providers", "--json")
     assert result.returncode == 0, result.stderr
     rows = {r["name"]: r for r in json.loads(result.stdout)["providers"]}
-    assert set(rows) == {"huggingface", "sambanova", "ollama", "blaxel", "local"}
+    assert set(rows) == {"huggingface", "sambanova", "ollama", "blaxel", "sim-openai"}
     assert all(r["reachable"] for r in rows.values()), rows
     assert rows["sambanova"]["key_set"] is True and rows["ollama"]["api_key_env"] is None
     assert all("key" not in k or k in ("key_set", "key_accepted", "api_key_env") for k in rows["sambanova"])

@@ -12,6 +12,7 @@ from pathlib import Path
 
 from qwen_tui.sim import Fault, Simulator
 from tests.reliability.faults import KEY_ENV, KEYS, write_config
+from tests.ptyio import drain
 from tests.reliability.hostile import PAYLOADS, all_payloads, raw_problems, tagged, visible_form
 
 
@@ -22,15 +23,7 @@ def ask_on_a_terminal(config: Path, cwd: Path, *args: str) -> tuple[int, bytes]:
         proc = subprocess.run([sys.executable, "-m", "qwen_tui", "ask", *args], stdin=subprocess.DEVNULL,
                               stdout=slave, stderr=slave, env=env, cwd=cwd, timeout=30)
         os.close(slave)
-        out = b""
-        while True:
-            try:
-                chunk = os.read(master, 65536)
-            except OSError:
-                break
-            if not chunk:
-                break
-            out += chunk
+        out = drain(master)
     finally:
         os.close(master)
     return proc.returncode, out
