@@ -53,6 +53,8 @@ async def test_burst_keys_stay_responsive(name, process_sim, workdir, tmp_path) 
     # test process is not the app's stall; the bound must still hold in a whole burst.
     worst, text, outcome = await burst_lag(name, process_sim, workdir, tmp_path)
     if worst >= KEY_BUDGET_S:
-        worst = min(worst, (await burst_lag(name, process_sim, workdir, tmp_path / "again"))[0])
+        again = tmp_path / "again"
+        again.mkdir()
+        worst = min(worst, (await burst_lag(name, process_sim, workdir, again))[0])
     assert len(REPLY) == BURST_CHUNKS * CHUNK
     assert worst < KEY_BUDGET_S, f"the loop was held {worst * 1000:.0f} ms during the burst"
