@@ -47,7 +47,7 @@ from qwen_tui.providers.base import (
 from qwen_tui.timing import RequestTiming, StatsBook, append_history, load_history, timing_record
 from qwen_tui.context import ContextError, resolve_context_window
 from qwen_tui.themes.loader import code_theme_for, pick_theme, register_themes
-from qwen_tui.ui import keys
+from qwen_tui.ui import keys, strip_cycles
 from qwen_tui.ui.chat_view import AssistantMessage, ChatView
 from qwen_tui.ui.commands import QwenCommands
 from qwen_tui.ui.context_panel import ContextList, ContextPanel
@@ -200,6 +200,7 @@ class QwenApp(App[int]):
         theme: str | None = None,
         resume: str | None = None,
     ) -> None:
+        strip_cycles.install()
         super().__init__()
         self.project_root = Path(project_root).resolve()
         self.config = config
