@@ -7,7 +7,7 @@ used and tested without a terminal. No Textual import here or anywhere under ``p
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
@@ -31,6 +31,9 @@ class ChatRequest:
     model: str | None = None  # None: the provider's configured model
     max_tokens: int | None = None
     temperature: float | None = None
+    #: Scheduled on the event loop once the request has been written to the connection: a
+    #: client can do its screen work after the bytes have left rather than before.
+    on_sent: Callable[[], None] | None = field(default=None, repr=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,7 @@ import email.utils
 import json
 import ssl
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
 import httpx
@@ -217,7 +217,8 @@ class HTTPProvider:
                               "check base_url: it may point at the wrong server", status=resp.status_code) from None
 
     async def send_stream(
-        self, method: str, url: str, body: dict[str, Any], timing: RequestTiming, headers: dict[str, str] | None = None
+        self, method: str, url: str, body: dict[str, Any], timing: RequestTiming, headers: dict[str, str] | None = None,
+        on_sent: Callable[[], None] | None = None,
     ) -> AsyncIterator[StreamEvent | httpx.Response]:
         """Send the request and wait for the response headers, within the first-byte timeout.
 
@@ -235,6 +236,8 @@ class HTTPProvider:
             elif name in ("connection.connect_tcp.complete", "connection.start_tls.complete"):
                 timing.connect_done = clock()
                 timing.reused_connection = False
+            elif on_sent is not None and name.endswith(".send_request_body.complete"):
+                asyncio.get_running_loop().call_soon(on_sent)  # its failure is not the request's
 
         req = self.client.build_request(method, url, content=content, headers=hdrs, extensions={"trace": trace})
         timing.started = clock()
@@ -289,7 +292,8 @@ class HTTPProvider:
         yield Phase("connecting", timing)
         resp: httpx.Response | None = None
         try:
-            async for item in self.send_stream("POST", url, self.chat_body(request, model), timing, headers):
+            async for item in self.send_stream("POST", url, self.chat_body(request, model), timing, headers,
+                                              on_sent=request.on_sent):
                 if isinstance(item, httpx.Response):
                     resp = item
                 else:

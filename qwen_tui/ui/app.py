@@ -47,8 +47,8 @@ from qwen_tui.providers.base import (
 from qwen_tui.timing import RequestTiming, StatsBook, append_history, load_history, timing_record
 from qwen_tui.context import ContextError, resolve_context_window
 from qwen_tui.themes.loader import code_theme_for, pick_theme, register_themes
-from qwen_tui.ui import keys, strip_cycles
-from qwen_tui.ui.chat_view import AssistantMessage, ChatView
+from qwen_tui.ui import keys, strip_cycles, timer_ticks
+from qwen_tui.ui.chat_view import AssistantMessage, ChatView, UserMessage
 from qwen_tui.ui.commands import QwenCommands
 from qwen_tui.ui.context_panel import ContextList, ContextPanel
 from qwen_tui.ui.file_tree import FileFinder, ProjectTree
@@ -70,6 +70,9 @@ QUIT_WINDOW_S = 2.0
 PLAN_INLINE_CHARS = 200_000
 #: While deltas stream, the request worker gives the event loop back after this much handling.
 YIELD_EVERY_S = 0.004
+#: A question is shown at the latest this long after Enter, sent or not (a connection being
+#: opened, files being read); under a frame, so the screen still answers Enter at once.
+SHOW_WITHIN_S = 0.010
 #: The streaming answer is handed to the session writer at most this often (the writer itself
 #: writes to disk every ``session.FLUSH_INTERVAL``).
 SAVE_EVERY_S = 0.05
@@ -201,6 +204,7 @@ class QwenApp(App[int]):
         resume: str | None = None,
     ) -> None:
         strip_cycles.install()
+        timer_ticks.install()
         super().__init__()
         self.project_root = Path(project_root).resolve()
         self.config = config
@@ -619,9 +623,16 @@ class QwenApp(App[int]):
 
     @on(PromptInput.Submitted)
     def _submitted(self, event: PromptInput.Submitted) -> None:
-        self.ask(event.text)
+        if self.ask(event.text) is not None:
+            event.prompt.clear()  # a question not taken stays in the prompt
 
     def ask(self, question: str, note: str = "") -> AssistantMessage | None:
+        """Send ``question`` first, then show it: the request leaves before the screen work.
+
+        Mounting the question and the answer (their styles, their children) and painting them
+        take 3-5 ms of the event loop; done first, they delayed the request as much. Painting
+        is held and the two messages are mounted once the request is written (or after
+        ``SHOW_WITHIN_S`` when a connection must be opened first): well within one frame."""
         if self.streaming:
             self.notify("An answer is still streaming: Escape stops it.", severity="warning")
             return None
@@ -630,19 +641,35 @@ class QwenApp(App[int]):
             return None
         self._add_mentions(question)
         chat = self.query_one(ChatView)
-        chat.add_user(question, note)
-        answer = chat.add_assistant(self.active, self.models[self.active])
+        user = UserMessage(question, note)
+        answer = AssistantMessage(self.active, self.models[self.active])
         answer.body.code_theme = self.code_theme
-        chat.anchor()
-        self.request_worker = self._answer(question, answer, self.active)
+        chat.expect(answer)
+        self._begin_batch()
+        shown = False
+
+        def show() -> None:
+            nonlocal shown
+            if shown:
+                return
+            shown = True
+            try:
+                chat.add_turn(user, answer)
+            finally:
+                self._end_batch()
+
+        self.request_worker = self._answer(question, answer, self.active, show)
+        self.set_timer(SHOW_WITHIN_S, show, name="show-question")
         return answer
 
     @work(exclusive=True, group="llm")
-    async def _answer(self, question: str, answer: AssistantMessage, name: str) -> None:
+    async def _answer(self, question: str, answer: AssistantMessage, name: str,
+                      on_sent: Callable[[], None] | None = None) -> None:
         with no_full_collections():
-            await self._answer_now(question, answer, name)
+            await self._answer_now(question, answer, name, on_sent)
 
-    async def _answer_now(self, question: str, answer: AssistantMessage, name: str) -> None:
+    async def _answer_now(self, question: str, answer: AssistantMessage, name: str,
+                          on_sent: Callable[[], None] | None = None) -> None:
         provider = self.providers[name]
         model = self.models[name]
         history = self.history_messages()
@@ -667,7 +694,7 @@ class QwenApp(App[int]):
         outcome, error_text = "complete", None
         loop = asyncio.get_running_loop()
         try:
-            request = ChatRequest(messages=plan.messages, model=model)
+            request = ChatRequest(messages=plan.messages, model=model, on_sent=on_sent)
             async with contextlib.aclosing(provider.stream(request)) as events:
                 slice_start = loop.time()
                 async for event in events:

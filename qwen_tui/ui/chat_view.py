@@ -13,6 +13,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
+from textual.widget import AwaitMount
 
 from qwen_tui.ui.markdown_stream import GROW_STEP, StreamingMarkdown
 from qwen_tui.ui.safe_text import visible
@@ -116,6 +117,7 @@ class ChatView(VerticalScroll):
     """
 
     can_focus = True
+    _expected: AssistantMessage | None = None
 
     def on_mount(self) -> None:
         self.anchor()
@@ -137,16 +139,38 @@ class ChatView(VerticalScroll):
         self.call_after_refresh(self._page_follow, message)
         return message
 
-    def _page_follow(self, message: AssistantMessage) -> None:
-        """Tell a streaming answer how much room it has on screen and how far to grow at a time."""
+    def expect(self, answer: AssistantMessage) -> None:
+        """``answer`` is the newest answer from now on, though it is mounted a moment later
+        (the app sends the question before it shows it)."""
+        self._expected = answer
+
+    def add_turn(self, user: UserMessage, answer: AssistantMessage) -> AwaitMount:
+        """Show a question and its (streaming) answer, following it from the bottom."""
+        mounted = self.mount_all([user, answer])
+        self._expected = None
+        self.call_after_refresh(self._page_follow, answer, user)
+        self.anchor()
+        return mounted
+
+    def _page_follow(self, message: AssistantMessage, question: UserMessage | None = None) -> None:
+        """Tell a streaming answer how much room it has on screen and how far to grow at a time.
+
+        It takes that room now, while the first token is awaited, so that the first token only
+        repaints rows. An answer that starts at the bottom of the view (the conversation is
+        anchored there) gets the page under its question: the question moves to the top."""
         body = message.body
         if body.finished or not message.is_mounted:
             return
         viewport = self.scrollable_content_region
         shown = message.region
         top = shown.y + message.header_height if shown.height else viewport.bottom
-        body.room = max(0, viewport.bottom - top)
+        room = max(0, viewport.bottom - top)
+        if room == 0 and question is not None and question.is_mounted and shown.height:
+            lead = top - question.region.y  # the question and the answer's header, in rows
+            room = viewport.height - lead if viewport.height - lead >= GROW_STEP else 0
+        body.room = room
         body.grow_step = max(GROW_STEP, viewport.height - PAGE_CONTEXT)
+        body.refresh(layout=True)
 
     def on_resize(self) -> None:
         answer = self.last_answer
@@ -164,6 +188,8 @@ class ChatView(VerticalScroll):
 
     @property
     def last_answer(self) -> AssistantMessage | None:
+        if self._expected is not None:
+            return self._expected
         messages = self.assistant_messages
         return messages[-1] if messages else None
 

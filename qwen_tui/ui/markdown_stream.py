@@ -247,15 +247,17 @@ class StreamingMarkdown(Widget):
 
     def _shown_height(self, layout: AnswerLayout) -> int:
         height = layout.height
-        if self._final or height == 0:
+        if self._final:
             return height
         room = self.room
-        if room is not None and room > 0:
-            if height <= room:  # take the room at once: one layout, not one per few lines
-                return room
-            step = max(self.grow_step, 1)
-            return room + -(-(height - room) // step) * step
         step = max(self.grow_step, 1)
+        if room is not None:
+            # Take the room at once, before the first token (a page when there is none): one
+            # layout while waiting, none at the first token (it repaints its rows only) and
+            # one per page after it.
+            if room > 0 and height <= room:
+                return room
+            return room + max(1, -(-(height - room) // step)) * step
         return -(-height // step) * step
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:

@@ -63,7 +63,14 @@ class PromptInput(TextArea):
 
     @dataclass
     class Submitted(Message):
+        """Enter with a question; the prompt keeps the text until the app takes the question."""
+
+        prompt: PromptInput
         text: str
+
+        @property
+        def control(self) -> PromptInput:
+            return self.prompt
 
     @dataclass
     class Mentioned(Message):
@@ -103,8 +110,7 @@ class PromptInput(TextArea):
             self.prompt_history.append(text)
         self._history_index = None
         self._draft = ""
-        self.clear()
-        self.post_message(self.Submitted(text))
+        self.post_message(self.Submitted(self, text))
 
     def action_newline(self) -> None:
         self.insert("\n")

@@ -351,3 +351,21 @@ async def test_ollama_loading_phase_shows_while_the_model_loads(make_provider, f
     finally:
         fresh_sim.set_knobs(provider="ollama", load_ms=0.0)
     assert seen["loading_model"] < 1.0 <= seen["text"]
+
+
+@pytest.mark.parametrize("kind", PROVIDERS)
+async def test_on_sent_once_the_request_is_written(kind, make_provider, fresh_sim) -> None:
+    """The TUI puts its screen work after the request has left: ``on_sent`` must come once,
+    after the simulator has the request, before the first token."""
+    fresh_sim.set_knobs(provider=kind, ttft_ms=80.0, reply="ok then")
+    sent: list[float] = []
+    first_token: list[float] = []
+    request = ChatRequest(QUESTION, on_sent=lambda: sent.append(time.perf_counter()))
+    async with aclosing(make_provider(kind).stream(request)) as stream:
+        async for event in stream:
+            if isinstance(event, TextDelta) and not first_token:
+                first_token.append(time.perf_counter())
+    assert len(sent) == 1
+    arrived = [r for r in fresh_sim.requests if r.is_chat][-1].received_at
+    assert arrived <= sent[0] + 0.005  # same clock: the simulator runs in this process
+    assert sent[0] < first_token[0]

@@ -536,3 +536,41 @@ async def test_new_files_reach_the_index_without_a_restart(make_app, sim, projec
             if "src/new_module.py" in app.project.files:
                 break
         assert "src/new_module.py" in app.project.files
+
+
+async def test_a_question_not_taken_stays_in_the_prompt(make_app, sim):
+    sim.set_knobs(reply="slow " * 50, tps=10.0, chunk_chars=5)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await type_and_send(pilot, "first")
+        prompt = app.query_one(PromptInput)
+        assert prompt.text == "" and app.request_worker is not None
+        await type_and_send(pilot, "second, typed while the first streams")
+        assert prompt.text == "second, typed while the first streams"  # refused, not lost
+        assert len(app.query_one(ChatView).assistant_messages) == 1
+        await pilot.press("escape")
+        await settle(app)
+
+
+async def test_the_answer_takes_its_page_before_the_first_token(make_app, sim):
+    """Its room is laid out while the first token is awaited; the first token then repaints
+    rows only (no layout of the screen at the moment the user is waiting for)."""
+    sim.set_knobs(reply="first words of the answer", ttft_ms=1500.0, tps=5.0, chunk_chars=6)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await type_and_send(pilot, "a question")
+        chat = app.query_one(ChatView)
+        answer = chat.last_answer
+        await asyncio.sleep(0.25)  # shown and laid out; the first token is 1.5 s away
+        assert answer.is_mounted and not answer.text
+        waiting = answer.body.size.height
+        view = chat.scrollable_content_region.height
+        assert waiting >= view // 2, (waiting, view)
+        question = chat.children[-2]
+        assert question.region.y >= chat.region.y  # the question is still on screen, at the top
+        while not answer.text:
+            await asyncio.sleep(0.01)
+        await pilot.pause()
+        assert not answer.body.finished and answer.body.size.height == waiting
+        await pilot.press("escape")
+        await settle(app)
