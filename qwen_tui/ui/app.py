@@ -27,6 +27,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Footer, OptionList, Static
 from textual.widgets.option_list import Option
 from textual.css.query import NoMatches
+from textual.widget import AwaitMount
 from textual.worker import Worker
 
 from qwen_tui import paths
@@ -654,13 +655,23 @@ class QwenApp(App[int]):
                 return
             shown = True
             try:
-                chat.add_turn(user, answer)
-            finally:
+                mounted = chat.add_turn(user, answer)
+            except Exception:
                 self._end_batch()
+                raise
+            self.call_later(self._paint_when_mounted, mounted)
 
         self.request_worker = self._answer(question, answer, self.active, show)
         self.set_timer(SHOW_WITHIN_S, show, name="show-question")
         return answer
+
+    async def _paint_when_mounted(self, mounted: AwaitMount) -> None:
+        """Paint the new turn once it is composed: painted before, it is drawn half-built and
+        its layout waits a frame more."""
+        try:
+            await mounted
+        finally:
+            self._end_batch()
 
     @work(exclusive=True, group="llm")
     async def _answer(self, question: str, answer: AssistantMessage, name: str,
@@ -683,18 +694,24 @@ class QwenApp(App[int]):
             answer.finish("held")
             return
         self.turns.append(turn)
-        # The session file is written in a thread while the request goes out; the text that
+        # The session file is written in a thread once the request has gone out; the text that
         # arrives before it is ready is handed over as soon as it is.
-        session_task = asyncio.ensure_future(self._begin_session_answer(question, name, model))
+        sent = asyncio.Event()
+
+        def request_sent() -> None:
+            sent.set()
+            if on_sent is not None:
+                on_sent()
+
+        session_task = asyncio.ensure_future(self._begin_session_answer(question, name, model, sent))
         saver = _AnswerSaver(turn, session_task)
         status = self.statuses[name]
-        self.live = LiveRequest(provider=name, started=self.clock())
-        self.refresh_status()
+        self.live = LiveRequest(provider=name, started=self.clock())  # shown at the first phase
         timing: RequestTiming | None = None
         outcome, error_text = "complete", None
         loop = asyncio.get_running_loop()
         try:
-            request = ChatRequest(messages=plan.messages, model=model, on_sent=on_sent)
+            request = ChatRequest(messages=plan.messages, model=model, on_sent=request_sent)
             async with contextlib.aclosing(provider.stream(request)) as events:
                 slice_start = loop.time()
                 async for event in events:
@@ -778,9 +795,14 @@ class QwenApp(App[int]):
         return " · ".join(parts)
 
     # -- persistence (threads) ----------------------------------------------------------------
-    async def _begin_session_answer(self, question: str, name: str, model: str):
+    async def _begin_session_answer(self, question: str, name: str, model: str,
+                                    sent: asyncio.Event | None = None):
         if self.sessions is None:
             return None
+        if sent is not None:  # nothing ahead of the request on the loop, a thread start included
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(SHOW_WITHIN_S):
+                    await sent.wait()
 
         def begin():
             if self.session is None:

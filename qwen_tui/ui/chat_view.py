@@ -31,6 +31,12 @@ class UserMessage(Static):
         body.append(visible(text))
         super().__init__(body, markup=False, classes="user-message")
         self.text = text
+        self._body = body
+
+    def rows_at(self, width: int) -> int:
+        """Its height in rows when the chat's content is ``width`` cells wide, before it is laid
+        out (app.tcss: a thick left border and one cell of padding each side)."""
+        return len(self._body.wrap(self.app.console, max(width - 3, 1)))
 
 
 class AssistantMessage(Vertical):
@@ -145,7 +151,18 @@ class ChatView(VerticalScroll):
         self._expected = answer
 
     def add_turn(self, user: UserMessage, answer: AssistantMessage) -> AwaitMount:
-        """Show a question and its (streaming) answer, following it from the bottom."""
+        """Show a question and its (streaming) answer, following it from the bottom.
+
+        The answer's room is worked out before the first layout (and checked after it), so
+        that one layout places the turn with the answer's page: the first token, often only
+        a frame or two behind, then repaints rows."""
+        view = self.scrollable_content_region
+        if view.height > 0:
+            lead = 1 + user.rows_at(view.width) + 1 + 1  # margin, question, margin, header
+            below = self.virtual_size.height + lead
+            room = view.height - below if below <= view.height else view.height - (lead - 1)
+            answer.body.room = room if room >= GROW_STEP else 0
+            answer.body.grow_step = max(GROW_STEP, view.height - PAGE_CONTEXT)
         mounted = self.mount_all([user, answer])
         self._expected = None
         self.call_after_refresh(self._page_follow, answer, user)
@@ -168,9 +185,10 @@ class ChatView(VerticalScroll):
         if room == 0 and question is not None and question.is_mounted and shown.height:
             lead = top - question.region.y  # the question and the answer's header, in rows
             room = viewport.height - lead if viewport.height - lead >= GROW_STEP else 0
-        body.room = room
-        body.grow_step = max(GROW_STEP, viewport.height - PAGE_CONTEXT)
-        body.refresh(layout=True)
+        grow_step = max(GROW_STEP, viewport.height - PAGE_CONTEXT)
+        if (room, grow_step) != (body.room, body.grow_step):  # add_turn's estimate was off
+            body.room, body.grow_step = room, grow_step
+            body.refresh(layout=True)
 
     def on_resize(self) -> None:
         answer = self.last_answer

@@ -177,6 +177,8 @@ class StreamingMarkdown(Widget):
             regions = self._changed_rows(layout, first, end)
             if regions:
                 self.refresh(*regions)
+                if old_lines == 0 and height == old_height:
+                    self._paint_now()
             if layout.behind:  # the rest at the next frame; waiters wait for all of it
                 self._schedule_flush()
                 return
@@ -185,6 +187,20 @@ class StreamingMarkdown(Widget):
         waiters, self._waiters = self._waiters, []
         if waiters:
             self.call_after_refresh(self._release, waiters)
+
+    def _paint_now(self) -> None:
+        """The first text of an answer goes to the screen now, not at the screen's next frame
+        (0-17 ms later, and later still behind the new turn's own layout): the first token is
+        what the user waits for, and the TTFT the status bar shows should be what they see.
+        Only when it changes rows, not the layout (the answer took its room beforehand)."""
+        try:
+            screen = self.screen
+            if self.app._batch_count or not screen.is_current:
+                return
+            screen._dirty_widgets.add(self)
+            screen._on_timer_update()  # what Textual's Pilot calls to paint at once
+        except AttributeError:  # a Textual without these internals: the next frame paints it
+            return
 
     def _changed_rows(self, layout: AnswerLayout, first: int, end: int) -> list[Region]:
         """The parts of rows ``[first, end)`` that differ from what is on screen.
