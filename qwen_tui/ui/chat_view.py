@@ -16,6 +16,7 @@ from textual.widgets import Static
 from textual.widget import AwaitMount
 
 from qwen_tui.ui.markdown_stream import GROW_STEP, StreamingMarkdown
+from qwen_tui.ui.one_layout import LaidOutOnce
 from qwen_tui.ui.safe_text import visible
 
 
@@ -39,7 +40,7 @@ class UserMessage(Static):
         return len(self._body.wrap(self.app.console, max(width - 3, 1)))
 
 
-class AssistantMessage(Vertical):
+class AssistantMessage(LaidOutOnce, Vertical):
     """One answer: a header naming provider and model, the streamed body, then a footer with
     the outcome (timing, "stopped", or the error in plain words)."""
 
@@ -111,7 +112,7 @@ class AssistantMessage(Vertical):
 PAGE_CONTEXT = 3
 
 
-class ChatView(VerticalScroll):
+class ChatView(LaidOutOnce, VerticalScroll):
     """The conversation, anchored to the bottom while an answer streams.
 
     The scrollbar's room is kept even when the conversation fits: otherwise the first answer

@@ -25,6 +25,7 @@ from rich.cells import cell_len
 from textual.strip import Strip
 from textual.widget import Widget
 
+from qwen_tui.ui.one_layout import LaidOutOnce
 from qwen_tui.ui.render import DEFAULT_CODE_THEME
 
 if TYPE_CHECKING:
@@ -41,7 +42,7 @@ GROW_STEP = 8
 RENDER_BUDGET_S = 0.006
 
 
-class StreamingMarkdown(Widget):
+class StreamingMarkdown(LaidOutOnce, Widget):
     """A Markdown answer that grows as text streams in. See the module docstring."""
 
     DEFAULT_CSS = """
@@ -220,11 +221,17 @@ class StreamingMarkdown(Widget):
             if strip is not None and old == strip:
                 continue
             shown[y] = strip
-            x = _same_cells(old, strip) if old is not None and strip is not None else 0
-            if regions and x == 0 and regions[-1].x == 0 and regions[-1].bottom == y:
+            if old is not None and strip is not None:
+                x = _same_cells(old, strip)
+                # A growing line keeps its blank tail: the cells after what changed are not sent.
+                right = width - min(_same_tail_cells(old, strip), width - x - 1)
+            else:
+                x, right = 0, width
+            if regions and x == 0 and right == width and regions[-1].x == 0 and regions[-1].right == width \
+                    and regions[-1].bottom == y:
                 regions[-1] = Region(0, regions[-1].y, width, regions[-1].height + 1)  # whole rows: one span
             else:
-                regions.append(Region(x, y, width - x, 1))
+                regions.append(Region(x, y, right - x, 1))
         return regions
 
     @staticmethod
@@ -286,6 +293,26 @@ class StreamingMarkdown(Widget):
         # The widget's own colours under the text (as RichLog does): lines rendered without a
         # background would otherwise show the terminal's default (dark bands under a light theme).
         return self._layout_for(width).line(y).apply_style(self.rich_style)
+
+
+def _same_tail_cells(old: Strip, new: Strip) -> int:
+    """How many trailing cells two lines of the same width share (text and style)."""
+    if old.cell_length != new.cell_length:
+        return 0
+    x = 0
+    for a, b in zip(reversed(list(old)), reversed(list(new))):
+        if a == b:
+            x += a.cell_length
+            continue
+        if a.style == b.style and not a.control and not b.control:
+            common = 0
+            for ca, cb in zip(reversed(a.text), reversed(b.text)):
+                if ca != cb:
+                    break
+                common += 1
+            x += cell_len(a.text[len(a.text) - common:]) if common else 0
+        break
+    return x
 
 
 def _same_cells(old: Strip, new: Strip) -> int:

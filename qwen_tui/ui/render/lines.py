@@ -39,9 +39,12 @@ class ChatMarkdown(Markdown):
 
 
 def render_lines(console: Console, renderable: RenderableType, width: int) -> list[Strip]:
-    """Lines of ``renderable`` at ``width`` cells, each padded to exactly ``width``."""
+    """Lines of ``renderable`` at ``width`` cells, each padded to exactly ``width``.
+
+    Neighbouring segments of one style are joined: each segment costs a full colour sequence on
+    the terminal, and a highlighted code line splits into many (``'``, ``fast``, ``'``)."""
     options = console.options.update_width(width).update(height=None, highlight=False)
-    return [Strip(line, width) for line in console.render_lines(renderable, options, pad=True)]
+    return [Strip(line, width).simplify() for line in console.render_lines(renderable, options, pad=True)]
 
 
 def render_markdown(console: Console, source: str, width: int, code_theme: str) -> list[Strip]:
