@@ -662,6 +662,7 @@ class QwenApp(App[int]):
             shown = True
             try:
                 mounted = chat.add_turn(user, answer)
+                self.refresh_status()
             except Exception:
                 self._end_batch()
                 raise
@@ -740,7 +741,8 @@ class QwenApp(App[int]):
                             self.live.timing = timing = event.timing
                         if event.name == "loading_model":
                             status.state = LOADING
-                        self.refresh_status()
+                        if event.name != "connecting" or sent.is_set():
+                            self.refresh_status()  # "connecting" shows with the question, once sent
                         self._dashboard_update(name, timing, event.name)
                     elif isinstance(event, Finished):
                         timing = event.timing
