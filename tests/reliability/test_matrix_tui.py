@@ -8,6 +8,7 @@ request is in flight and after it; no traceback (the app keeps running, nothing 
 from __future__ import annotations
 
 import asyncio
+import gc
 from pathlib import Path
 
 import pytest
@@ -32,8 +33,26 @@ async def test_tui_fault_matrix(name: str, sim, workdir: Path, tmp_path: Path) -
     sim_name = PROVIDERS[name]
     app = make_app(sim, workdir, tmp_path, provider=name)
     failures: list[str] = []
-    latencies: list[float] = []
+    latencies: list[tuple[float, str]] = []
     probes: dict[str, int] = {}
+    # The test session's heap is not the app's: the app freezes what its start-up built, and a
+    # full collection walking pytest's heap during a key press (390 ms once in CI) is not a stall
+    # of the app.
+    gc.collect()
+    gc.freeze()
+    try:
+        await run_matrix(app, name, sim_name, sim, tmp_path, failures, latencies, probes)
+    finally:
+        gc.unfreeze()
+    slow = [case for case in ("stall", "first_byte_timeout", "connect_timeout") if case in probes]
+    assert all(probes[case] >= 3 for case in slow), f"too few key presses while in flight: {probes}"
+    assert not failures, "\n".join(failures)
+    slowest, where = max(latencies)
+    assert slowest < KEY_BUDGET_S, f"slowest key press {slowest * 1000:.0f} ms, {where}"
+
+
+async def run_matrix(app, name: str, sim_name: str, sim, tmp_path: Path, failures: list[str],
+                     latencies: list[tuple[float, str]], probes: dict[str, int]) -> None:
     async with app.run_test(size=SIZE) as pilot:
         for case in CASES:
             if not case.applies(name):
@@ -46,19 +65,15 @@ async def test_tui_fault_matrix(name: str, sim, workdir: Path, tmp_path: Path) -
                     await wait_for_text(app, answer)
                 in_flight = 0
                 while app.streaming and in_flight < 5:
-                    latencies.append(await key_latency(app))
+                    latencies.append((await key_latency(app), f"{case.id} (in flight)"))
                     in_flight += 1
                     await asyncio.sleep(0.03)
                 probes[case.id] = in_flight
                 await settle(app)
-            latencies.append(await key_latency(app))
+            latencies.append((await key_latency(app), case.id))
             problems = check_cell(app, name, sim_name, case, answer)
             failures.extend(f"{name}/{case.id}: {p}" for p in problems)
         assert app.is_running and app._exception is None
-    slow = [case for case in ("stall", "first_byte_timeout", "connect_timeout") if case in probes]
-    assert all(probes[case] >= 3 for case in slow), f"too few key presses while in flight: {probes}"
-    assert not failures, "\n".join(failures)
-    assert max(latencies) < KEY_BUDGET_S, f"slowest key press {max(latencies) * 1000:.0f} ms"
 
 
 def check_cell(app, name: str, sim_name: str, case, answer) -> list[str]:
