@@ -27,7 +27,7 @@ _ATTR_ON = {1, 2, 3, 4, 5, 6, 7, 8, 9, 21, 51, 52, 53}
 _ATTR_OFF = {22: (1, 2), 23: (3,), 24: (4, 21), 25: (5, 6), 27: (7,), 28: (8,), 29: (9,), 54: (51, 52), 55: (53,)}
 
 
-class Style:
+class SGRState:
     """A terminal's SGR state: attributes on, foreground and background (as SGR parameters)."""
 
     __slots__ = ("attrs", "fg", "bg")
@@ -36,7 +36,7 @@ class Style:
         self.attrs, self.fg, self.bg = attrs, fg, bg
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, Style) and (self.attrs, self.fg, self.bg) == (other.attrs, other.fg, other.bg)
+        return isinstance(other, SGRState) and (self.attrs, self.fg, self.bg) == (other.attrs, other.fg, other.bg)
 
     def __hash__(self) -> int:
         return hash((self.attrs, self.fg, self.bg))
@@ -55,10 +55,10 @@ class Style:
         return out
 
 
-DEFAULT = Style()
+DEFAULT = SGRState()
 
 
-def apply_sgr(style: Style, params: str) -> Style | None:
+def apply_sgr(style: SGRState, params: str) -> SGRState | None:
     """``style`` after ``ESC[<params>m``; None for parameters this module does not model."""
     if ":" in params:
         return None  # sub-parameters (curly underlines, colon colours): passed through as is
@@ -98,10 +98,10 @@ def apply_sgr(style: Style, params: str) -> Style | None:
         else:
             return None
         i += 1
-    return Style(frozenset(attrs), fg, bg)
+    return SGRState(frozenset(attrs), fg, bg)
 
 
-def transition(have: Style, want: Style) -> str:
+def transition(have: SGRState, want: SGRState) -> str:
     """The shortest of: the changed parameters alone, or a reset followed by the whole style."""
     if have == want:
         return ""
@@ -124,8 +124,8 @@ class SGRDiff:
     and is the original's at the end of each)."""
 
     def __init__(self) -> None:
-        self._sent: Style | None = DEFAULT  # what the terminal has; None: not known
-        self._want: Style | None = DEFAULT  # what the original stream has set by now
+        self._sent: SGRState | None = DEFAULT  # what the terminal has; None: not known
+        self._want: SGRState | None = DEFAULT  # what the original stream has set by now
 
     def __call__(self, data: str) -> str:
         if "\x1b[" not in data:
@@ -156,10 +156,8 @@ class SGRDiff:
         want, sent = self._want, self._sent
         if want is None or want == sent:
             return  # up to date, or unknown after a sequence passed through as written
-        if sent is None:
-            emit("\x1b[0m" if want.is_default else "\x1b[0;" + ";".join(want.params()) + "m")
-        else:
-            emit(transition(sent, want))
+        assert sent is not None  # both become unknown together, and known again together
+        emit(transition(sent, want))
         self._sent = want
 
 
