@@ -224,7 +224,7 @@ class StreamingMarkdown(LaidOutOnce, Widget):
             if old is not None and strip is not None:
                 x = _same_cells(old, strip)
                 # A growing line keeps its blank tail: the cells after what changed are not sent.
-                right = width - min(_same_tail_cells(old, strip), width - x - 1)
+                right = width - min(_same_cells(old, strip, from_end=True), width - x - 1)
             else:
                 x, right = 0, width
             if regions and x == 0 and right == width and regions[-1].x == 0 and regions[-1].right == width \
@@ -295,39 +295,23 @@ class StreamingMarkdown(LaidOutOnce, Widget):
         return self._layout_for(width).line(y).apply_style(self.rich_style)
 
 
-def _same_tail_cells(old: Strip, new: Strip) -> int:
-    """How many trailing cells two lines of the same width share (text and style)."""
-    if old.cell_length != new.cell_length:
+def _same_cells(old: Strip, new: Strip, *, from_end: bool = False) -> int:
+    """How many leading (or trailing) cells two lines share, text and style."""
+    if from_end and old.cell_length != new.cell_length:
         return 0
+    pairs = zip(reversed(list(old)), reversed(list(new))) if from_end else zip(old, new)
     x = 0
-    for a, b in zip(reversed(list(old)), reversed(list(new))):
+    for a, b in pairs:
         if a == b:
             x += a.cell_length
             continue
         if a.style == b.style and not a.control and not b.control:
+            text_a, text_b = (a.text[::-1], b.text[::-1]) if from_end else (a.text, b.text)
             common = 0
-            for ca, cb in zip(reversed(a.text), reversed(b.text)):
+            for ca, cb in zip(text_a, text_b):
                 if ca != cb:
                     break
                 common += 1
-            x += cell_len(a.text[len(a.text) - common:]) if common else 0
-        break
-    return x
-
-
-def _same_cells(old: Strip, new: Strip) -> int:
-    """How many leading cells two lines share (text and style)."""
-    x = 0
-    for a, b in zip(old, new):
-        if a == b:
-            x += a.cell_length
-            continue
-        if a.style == b.style and not a.control and not b.control:
-            common = 0
-            for ca, cb in zip(a.text, b.text):
-                if ca != cb:
-                    break
-                common += 1
-            x += cell_len(a.text[:common])
+            x += cell_len(text_a[:common])
         break
     return x

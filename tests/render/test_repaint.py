@@ -36,6 +36,8 @@ async def test_a_growing_line_repaints_only_its_new_cells() -> None:
         assert regions, "nothing was repainted"
         assert all(r.height == 1 and r.y == 0 for r in regions), regions
         assert min(r.x for r in regions) >= len("Growing words"), regions
+        # and only up to where the new text ends: the blank rest of the row is not sent again
+        assert max(r.right for r in regions) <= len("Growing words and more") + 1, regions
 
 
 async def test_a_growing_code_line_repaints_from_where_it_changed() -> None:
