@@ -24,7 +24,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.screen import ModalScreen
-from textual.widgets import Footer, OptionList, Static
+from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 from textual.css.query import NoMatches
 from textual.widget import AwaitMount
@@ -54,6 +54,7 @@ from qwen_tui.ui.commands import QwenCommands
 from qwen_tui.ui.context_panel import ContextList, ContextPanel
 from qwen_tui.ui.file_tree import FileFinder, ProjectTree
 from qwen_tui.ui.help import HelpScreen, help_rows
+from qwen_tui.ui.key_bar import KeyBar
 from qwen_tui.ui.markdown_stream import StreamingMarkdown
 from qwen_tui.ui.project import DEFAULT_CONTEXT_WINDOW, ProjectContext, estimate_tokens
 from qwen_tui.ui.prompt import MENTION, PromptBar, PromptInput
@@ -291,7 +292,7 @@ class QwenApp(App[int]):
                 yield ChatView(id="chat")
                 yield PromptBar(files=lambda: self.project.files)
         yield StatusBar(clock=self.clock, id="status")
-        yield Footer()
+        yield KeyBar()
 
     def _apply_theme(self) -> None:
         """Shipped and user themes; 16-colour terminals get the ANSI theme (their own palette)."""

@@ -22,10 +22,11 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widgets import Footer, Select, Sparkline, Static
+from textual.widgets import Select, Sparkline, Static
 
 from qwen_tui.benchmark import HistoryFigures, history_figures, history_models
 from qwen_tui.timing import RequestTiming, load_history, timing_record
+from qwen_tui.ui.key_bar import KeyBar
 from qwen_tui.ui.safe_text import visible
 
 DASHBOARD = Binding.Group("Dashboard")
@@ -210,7 +211,7 @@ class Dashboard(Screen[None]):
             yield Select([("All models", ALL_MODELS)], allow_blank=False, value=ALL_MODELS, id="dash-model")
         yield Static(Text("Reading the history…", style="dim"), id="dash-summary")
         yield VerticalScroll(id="dash-cards")
-        yield Footer()
+        yield KeyBar()
 
     def on_mount(self) -> None:
         self._ticker = self.set_interval(LIVE_TICK_S, self._tick, pause=True)
