@@ -11,13 +11,13 @@ import asyncio
 import contextlib
 import functools
 import email.utils
+import importlib.util
 import json
-import ssl
+import sys
 import time
 from collections.abc import AsyncIterator, Callable
-from typing import Any
-
-import httpx
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from qwen_tui.providers.base import (
     AuthError,
@@ -40,6 +40,31 @@ from qwen_tui.providers.base import (
     redact,
 )
 from qwen_tui.timing import RequestTiming, clock
+
+if TYPE_CHECKING:
+    import ssl
+
+    import httpx
+
+
+def _imported_at_first_use(name: str) -> ModuleType:
+    """The module, its import run when an attribute is first read. httpx and what it pulls in
+    take 40 ms to import; the full-screen app would pay them before its first frame, though it
+    opens no connection until after it."""
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.find_spec(name)
+    assert spec is not None and spec.loader is not None, name
+    loader = importlib.util.LazyLoader(spec.loader)
+    spec.loader = loader
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    loader.exec_module(module)
+    return module
+
+
+if not TYPE_CHECKING:
+    httpx = _imported_at_first_use("httpx")
 
 USER_AGENT = "qwen-tui/0.1"
 MAX_ERROR_BODY = 64 * 1024

@@ -330,8 +330,6 @@ class QwenApp(App[int]):
         self._build_index()
         if self.load_metrics:
             self._load_metrics()
-        if self.check_health:
-            self._check_providers()
         if self.resume and self.sessions is not None:
             self._resume(self.resume)
         self.call_after_refresh(self._after_first_frame)
@@ -357,12 +355,15 @@ class QwenApp(App[int]):
 
     def _after_first_frame(self) -> None:
         """Once the screen is up: freeze what start-up built (no full garbage collection walks
-        it again) and open the active provider's connection."""
+        it again), open the active provider's connection and check the providers (the HTTP
+        client is imported then, not before the first frame)."""
         global _START_FROZEN
         if not _START_FROZEN:  # once per process: a second app (tests) has nothing new to freeze
             _START_FROZEN = True
             gc.freeze()
         self._warm(self.active)
+        if self.check_health:
+            self._check_providers()
 
     @work(group="warm", exit_on_error=False)
     async def _warm(self, name: str) -> None:

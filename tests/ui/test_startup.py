@@ -1,0 +1,46 @@
+"""Start-up does only what the first frame needs: the HTTP client is imported, and the
+providers checked, once the screen is up."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from qwen_tui.ui.app import QwenApp
+
+BUILD_THE_APP = """
+import sys
+from pathlib import Path
+from qwen_tui.config import load_config
+from qwen_tui.ui.app import QwenApp
+app = QwenApp(Path(sys.argv[1]), load_config(env={"SAMBANOVA_API_KEY": "x"}), state=None, sessions=None)
+assert app.providers, "no providers built"
+print(sorted(m for m in sys.modules if m == "httpx" or m.startswith("httpx.")))
+"""
+
+
+def test_building_the_app_runs_no_http_client_import(tmp_path: Path):
+    out = subprocess.run([sys.executable, "-c", BUILD_THE_APP, str(tmp_path)], capture_output=True, text=True,
+                         timeout=60, check=True).stdout.splitlines()
+    # the module object stands in sys.modules, none of its submodules has been executed
+    assert out[0] == "['httpx']", out
+
+
+def test_the_client_module_loads_on_first_use(tmp_path: Path):
+    code = BUILD_THE_APP + "app.providers['sambanova'].client; print('httpx._client' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True,
+                         timeout=60, check=True).stdout.splitlines()
+    assert out[-1] == "True"
+
+
+async def test_providers_are_checked_after_the_first_frame(make_app, monkeypatch):
+    events: list[str] = []
+    frame = QwenApp._after_first_frame
+    check = QwenApp._check_providers
+    monkeypatch.setattr(QwenApp, "_after_first_frame", lambda self: (events.append("frame"), frame(self)))
+    monkeypatch.setattr(QwenApp, "_check_providers", lambda self: (events.append("check"), check(self)))
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert events[:2] == ["frame", "check"]
