@@ -8,12 +8,14 @@ import sys
 from pathlib import Path
 
 from qwen_tui.ui.app import QwenApp
+from qwen_tui.ui.prompt import PromptInput
 
 BUILD_THE_APP = """
 import sys
 from pathlib import Path
 from qwen_tui.config import load_config
 from qwen_tui.ui.app import QwenApp
+from qwen_tui.ui.prompt import PromptInput
 app = QwenApp(Path(sys.argv[1]), load_config(env={"SAMBANOVA_API_KEY": "x"}), state=None, sessions=None)
 assert app.providers, "no providers built"
 print(sorted(m for m in sys.modules if m == "httpx" or m.startswith("httpx.")))
@@ -44,3 +46,23 @@ async def test_providers_are_checked_after_the_first_frame(make_app, monkeypatch
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert events[:2] == ["frame", "check"]
+
+
+async def test_the_first_question_parses_no_styles(make_app, sim, monkeypatch):
+    """A turn's styles are parsed after the first frame: Textual would parse them, and re-parse
+    every other source, when the first question mounts (8 ms, as the request leaves)."""
+    from qwen_tui.ui.chat_view import ChatView
+
+    app = make_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        parses: list[int] = []
+        parse = app.stylesheet.parse
+        monkeypatch.setattr(app.stylesheet, "parse", lambda: (parses.append(1), parse())[1])
+        prompt = app.query_one(PromptInput)
+        prompt.insert("a question")
+        await pilot.press("enter")
+        await app.request_worker.wait()
+        await pilot.pause()
+        assert app.query_one(ChatView).last_answer.text
+        assert parses == []
