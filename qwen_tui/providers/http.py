@@ -266,18 +266,23 @@ class HTTPProvider:
 
         req = self.client.build_request(method, url, content=content, headers=hdrs, extensions={"trace": trace})
         timing.started = clock()
-        send = asyncio.ensure_future(self.client.send(req, stream=True))
+        deadline = self.settings.timeouts.first_byte
+        send: asyncio.Future[httpx.Response] | None = None
         try:
-            deadline = self.settings.timeouts.first_byte
-            if self.slow_header_phase:
+            if self.slow_header_phase:  # the phase shows while the headers are awaited: send beside
+                send = asyncio.ensure_future(self.client.send(req, stream=True))
                 done, _ = await asyncio.wait({send}, timeout=min(self.slow_header_s, deadline))
                 if not done:
                     yield Phase(self.slow_header_phase, timing)  # type: ignore[arg-type]
                     deadline -= self.slow_header_s
-            async with asyncio.timeout(max(deadline, 0.001)):
-                resp = await asyncio.shield(send)
+                async with asyncio.timeout(max(deadline, 0.001)):
+                    resp = await asyncio.shield(send)
+            else:  # sent from this task: a task of its own starts a loop turn later, behind the screen's work
+                async with asyncio.timeout(deadline):
+                    resp = await self.client.send(req, stream=True)
         except TimeoutError:
-            send.cancel()
+            if send is not None:
+                send.cancel()
             if timing.connect_started is not None and timing.connect_done is None:  # still connecting
                 raise self.transport_error(httpx.ConnectTimeout("connect"), url, timing) from None
             raise ProviderTimeout(
@@ -287,7 +292,8 @@ class HTTPProvider:
                 timing=timing,
             ) from None
         except (asyncio.CancelledError, GeneratorExit):  # stopped while waiting: drop the request
-            send.cancel()
+            if send is not None:
+                send.cancel()
             raise
         except httpx.HTTPError as exc:
             raise self.transport_error(exc, url, timing) from None

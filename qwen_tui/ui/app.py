@@ -49,7 +49,7 @@ from qwen_tui.timing import RequestTiming, StatsBook, append_history, load_histo
 from qwen_tui.context import ContextError, resolve_context_window
 from qwen_tui.themes.loader import code_theme_for, pick_theme, register_themes
 from qwen_tui.ui import keys, strip_cycles, timer_ticks
-from qwen_tui.ui.chat_view import AssistantMessage, ChatView, UserMessage
+from qwen_tui.ui.chat_view import ChatView, PendingTurn
 from qwen_tui.ui.commands import QwenCommands
 from qwen_tui.ui.context_panel import ContextList, ContextPanel
 from qwen_tui.ui.file_tree import FileFinder, ProjectTree
@@ -632,10 +632,15 @@ class QwenApp(App[int]):
 
     @on(PromptInput.Submitted)
     def _submitted(self, event: PromptInput.Submitted) -> None:
-        if self.ask(event.text) is not None:
-            event.prompt.clear()  # a question not taken stays in the prompt
+        prompt, text = event.prompt, event.text
 
-    def ask(self, question: str, note: str = "") -> AssistantMessage | None:
+        def clear() -> None:  # once the question shows; a question not taken stays in the prompt
+            if prompt.text == text:
+                prompt.clear()
+
+        self.ask(text, on_shown=clear)
+
+    def ask(self, question: str, note: str = "", on_shown: Callable[[], None] | None = None) -> PendingTurn | None:
         """Send ``question`` first, then show it: the request leaves before the screen work.
 
         Mounting the question and the answer (their styles, their children) and painting them
@@ -650,10 +655,8 @@ class QwenApp(App[int]):
             return None
         self._add_mentions(question)
         chat = self.query_one(ChatView)
-        user = UserMessage(question, note)
-        answer = AssistantMessage(self.active, self.models[self.active])
-        answer.body.code_theme = self.code_theme
-        chat.expect(answer)
+        turn = PendingTurn(question, note, self.active, self.models[self.active], self.code_theme)
+        chat.expect(turn)
         self._begin_batch()
         shown = False
 
@@ -663,16 +666,18 @@ class QwenApp(App[int]):
                 return
             shown = True
             try:
-                mounted = chat.add_turn(user, answer)
+                mounted = chat.add_turn(turn)
+                if on_shown is not None:
+                    on_shown()
                 self.refresh_status()
             except Exception:
                 self._end_batch()
                 raise
             self.call_later(self._paint_when_mounted, mounted)
 
-        self.request_worker = self._answer(question, answer, self.active, show)
+        self.request_worker = self._answer(question, turn, self.active, show)
         self.set_timer(SHOW_WITHIN_S, show, name="show-question")
-        return answer
+        return turn
 
     async def _paint_when_mounted(self, mounted: AwaitMount) -> None:
         """Paint the new turn once it is composed: painted before, it is drawn half-built and
@@ -683,13 +688,15 @@ class QwenApp(App[int]):
             self._end_batch()
 
     @work(exclusive=True, group="llm")
-    async def _answer(self, question: str, answer: AssistantMessage, name: str,
+    async def _answer(self, question: str, pending: PendingTurn, name: str,
                       on_sent: Callable[[], None] | None = None) -> None:
         with no_full_collections():
-            await self._answer_now(question, answer, name, on_sent)
+            await self._answer_now(question, pending, name, on_sent)
 
-    async def _answer_now(self, question: str, answer: AssistantMessage, name: str,
+    async def _answer_now(self, question: str, pending: PendingTurn, name: str,
                           on_sent: Callable[[], None] | None = None) -> None:
+        """``pending.answer`` is read only where it is used: its widget is built then (after the
+        request is written, unless something is to be told before)."""
         provider = self.providers[name]
         model = self.models[name]
         history = self.history_messages()
@@ -699,8 +706,8 @@ class QwenApp(App[int]):
         else:  # no files to read and a short history: building the prompt takes microseconds
             plan = self.project.plan(question, history, self.context_window())
         if plan.over_budget:
-            answer.show_error("Not sent: it would not fit in the model's context window.", plan.held_message or "")
-            answer.finish("held")
+            pending.answer.show_error("Not sent: it would not fit in the model's context window.", plan.held_message or "")
+            pending.answer.finish("held")
             return
         self.turns.append(turn)
         # The session file is written in a thread once the request has gone out; the text that
@@ -727,7 +734,7 @@ class QwenApp(App[int]):
                     if isinstance(event, TextDelta):
                         if not turn.parts:
                             self._dashboard_update(name, timing, "streaming")
-                        answer.append(event.text)
+                        pending.answer.append(event.text)
                         turn.parts.append(event.text)
                         saver.changed()
                         # One network read can hold thousands of deltas: give the loop back
@@ -753,20 +760,20 @@ class QwenApp(App[int]):
                         plan.calibrate(event.prompt_tokens)  # better estimates next time
             status.state = DEMO if self.demo else WARM
             note = self._result_note(name, timing)
-            answer.finish("complete", note)
+            pending.answer.finish("complete", note)
         except asyncio.CancelledError:
             outcome = "cancelled"
-            answer.finish("cancelled", "Stopped — kept what arrived. Ctrl+R asks again.")
+            pending.answer.finish("cancelled", "Stopped — kept what arrived. Ctrl+R asks again.")
             raise
         except ProviderError as err:
             outcome, error_text = "error", err.message
             timing = err.timing or timing
             if err.partial_text and not turn.parts:
-                answer.append(err.partial_text)
+                pending.answer.append(err.partial_text)
                 turn.answer = err.partial_text
             fix = f"{err.fix[:1].upper()}{err.fix[1:]}." if err.fix and not err.fix.endswith(".") else err.fix
-            answer.show_error(f"{err.provider}: {err.what}", (fix + "\n" if fix else "") + "Ctrl+R retries · F2 switches provider.")
-            answer.finish("error")
+            pending.answer.show_error(f"{err.provider}: {err.what}", (fix + "\n" if fix else "") + "Ctrl+R retries · F2 switches provider.")
+            pending.answer.finish("error")
             if isinstance(err, MissingKey):
                 status.state = NO_KEY
             elif isinstance(err, Unavailable) and not turn.parts:
@@ -774,8 +781,8 @@ class QwenApp(App[int]):
         except Exception as exc:  # noqa: BLE001 - an unexpected failure still must not kill the app
             self.log.error(f"unexpected error in the request: {exc!r}")
             outcome, error_text = "error", redact(f"{exc.__class__.__name__}: {exc}")
-            answer.show_error(f"{name}: unexpected error ({error_text})", "Ctrl+R retries; --debug shows details.")
-            answer.finish("error")
+            pending.answer.show_error(f"{name}: unexpected error ({error_text})", "Ctrl+R retries; --debug shows details.")
+            pending.answer.finish("error")
         finally:
             turn.outcome = outcome
             if timing is not None:

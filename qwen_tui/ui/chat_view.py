@@ -10,6 +10,7 @@ SSH); between jumps only the new lines are sent.
 
 from __future__ import annotations
 
+from functools import cached_property
 from rich.text import Text
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
@@ -108,6 +109,26 @@ class AssistantMessage(LaidOutOnce, Vertical):
         self._error.add_class("shown")
 
 
+class PendingTurn:
+    """A question and its answer before they are shown. Their widgets are built when first
+    needed, normally once the request has gone out: building them takes half a millisecond
+    that Enter would otherwise wait before the request is sent."""
+
+    def __init__(self, question: str, note: str, provider: str, model: str, code_theme: str) -> None:
+        self.question, self.note = question, note
+        self.provider, self.model, self.code_theme = provider, model, code_theme
+
+    @cached_property
+    def user(self) -> UserMessage:
+        return UserMessage(self.question, self.note)
+
+    @cached_property
+    def answer(self) -> AssistantMessage:
+        answer = AssistantMessage(self.provider, self.model)
+        answer.body.code_theme = self.code_theme
+        return answer
+
+
 #: Lines of what came before that stay in view when the view jumps a page to follow the answer.
 PAGE_CONTEXT = 3
 
@@ -124,7 +145,7 @@ class ChatView(LaidOutOnce, VerticalScroll):
     """
 
     can_focus = True
-    _expected: AssistantMessage | None = None
+    _expected: PendingTurn | None = None
 
     def on_mount(self) -> None:
         self.anchor()
@@ -160,17 +181,18 @@ class ChatView(LaidOutOnce, VerticalScroll):
         self.call_after_refresh(self._page_follow, message)
         return message
 
-    def expect(self, answer: AssistantMessage) -> None:
-        """``answer`` is the newest answer from now on, though it is mounted a moment later
-        (the app sends the question before it shows it)."""
-        self._expected = answer
+    def expect(self, turn: PendingTurn) -> None:
+        """``turn``'s answer is the newest answer from now on, though it is mounted a moment
+        later (the app sends the question before it shows it)."""
+        self._expected = turn
 
-    def add_turn(self, user: UserMessage, answer: AssistantMessage) -> AwaitMount:
+    def add_turn(self, turn: PendingTurn) -> AwaitMount:
         """Show a question and its (streaming) answer, following it from the bottom.
 
         The answer's room is worked out before the first layout (and checked after it), so
         that one layout places the turn with the answer's page: the first token, often only
         a frame or two behind, then repaints rows."""
+        user, answer = turn.user, turn.answer
         view = self.scrollable_content_region
         if view.height > 0:
             lead = 1 + user.rows_at(view.width) + 1 + 1  # margin, question, margin, header
@@ -222,7 +244,7 @@ class ChatView(LaidOutOnce, VerticalScroll):
     @property
     def last_answer(self) -> AssistantMessage | None:
         if self._expected is not None:
-            return self._expected
+            return self._expected.answer
         messages = self.assistant_messages
         return messages[-1] if messages else None
 

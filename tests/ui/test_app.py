@@ -574,3 +574,33 @@ async def test_the_answer_takes_its_page_before_the_first_token(make_app, sim):
         assert not answer.body.finished and answer.body.size.height == waiting
         await pilot.press("escape")
         await settle(app)
+
+
+async def test_the_question_is_built_and_the_prompt_cleared_after_the_request_leaves(make_app, sim, monkeypatch):
+    """Enter sends first: the question's widgets and the prompt's clearing (a millisecond of
+    the event loop) come once the request is written."""
+    import qwen_tui.ui.app as app_module
+    from qwen_tui.providers.base import ChatRequest
+    from qwen_tui.ui.chat_view import AssistantMessage, UserMessage
+
+    events: list[str] = []
+
+    def request(*args, on_sent=None, **kwargs):
+        return ChatRequest(*args, on_sent=lambda: (events.append("sent"), on_sent()), **kwargs)
+
+    def recorded(cls, name):
+        init = cls.__init__
+        monkeypatch.setattr(cls, "__init__", lambda self, *a, **k: (events.append(name), init(self, *a, **k))[1])
+
+    monkeypatch.setattr(app_module, "ChatRequest", request)
+    recorded(UserMessage, "question built")
+    recorded(AssistantMessage, "answer built")
+    clear = PromptInput.clear
+    monkeypatch.setattr(PromptInput, "clear", lambda self: (events.append("prompt cleared"), clear(self))[1])
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await type_and_send(pilot, "a question")
+        await settle(app)
+        assert events[:4] == ["sent", "question built", "answer built", "prompt cleared"], events
+        assert app.query_one(PromptInput).text == ""
+        assert app.query_one(ChatView).last_answer.text == "Hello from the simulator.\n"
