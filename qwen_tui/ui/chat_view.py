@@ -89,12 +89,19 @@ class AssistantMessage(LaidOutOnce, Vertical):
         self.body.append(text)
 
     def finish(self, outcome: str, note: str = "") -> None:
-        """Flush what came and show how the answer ended."""
+        """Flush what came and show how the answer ended (after the last text is painted: the
+        note changes the layout)."""
         self.outcome = outcome
         self.body.finish()
         if note:
-            self._footer.update(Text(visible(note), style="dim"))
-            self._footer.add_class("shown")
+            if self.is_mounted:
+                self.call_after_refresh(self._show_note, note)
+            else:
+                self._show_note(note)
+
+    def _show_note(self, note: str) -> None:
+        self._footer.update(Text(visible(note), style="dim"))
+        self._footer.add_class("shown")
 
     def show_error(self, what: str, fix: str = "") -> None:
         """The error inline, under the partial text: what happened, what to do."""

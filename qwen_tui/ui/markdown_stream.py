@@ -66,6 +66,7 @@ class StreamingMarkdown(LaidOutOnce, Widget):
         self._pending: list[str] = []  # appended but not yet handed to the splitter
         self._block_splitter: BlockSplitter | None = None  # made at the first append (lazy imports)
         self._final = False
+        self._settled = False  # finished and down to the height of its text (``_settle``)
         self._layout: AnswerLayout | None = None
         self._height = 0  # the height shown (padded while streaming)
         self._lines = 0  # the rendered lines behind it
@@ -79,6 +80,7 @@ class StreamingMarkdown(LaidOutOnce, Widget):
         self._flush_scheduled = False
         self._last_flush = 0.0
         self._waiters: list[asyncio.Future[None]] = []
+        self._settle_waiters: list[asyncio.Future[None]] = []  # released once it has settled
         self._code_blocks: tuple[int, list[str]] = (0, [])
         if text:
             self.append(text)
@@ -109,7 +111,7 @@ class StreamingMarkdown(LaidOutOnce, Widget):
             return
         self._received.append(text)
         self._pending.append(text)
-        self._final = False
+        self._final = self._settled = False
         self._schedule_flush()
 
     def set_code_theme(self, name: str) -> None:
@@ -128,9 +130,28 @@ class StreamingMarkdown(LaidOutOnce, Widget):
         return self._final
 
     def finish(self) -> None:
-        """The stream ended (complete, stopped, failed, cut off): show everything, in final form."""
+        """The stream ended (complete, stopped, failed, cut off): show everything, in final form.
+
+        The last text is painted at once, in the room the answer streamed in; the answer comes
+        down to the height of its text after that paint. That change lays out and repaints the
+        whole view (10 KB, 15-35 ms for a long answer): done first, it held the end of the
+        answer off the screen as long."""
         self._final = True
-        self._flush()
+        self._flush(paint=True)
+        if self.is_mounted:
+            self.call_after_refresh(self._settle)
+        else:
+            self._settled = True
+
+    def _settle(self) -> None:
+        waiters, self._settle_waiters = self._settle_waiters, []
+        if self._final and not self._settled:
+            self._settled = True
+            if self._layout is not None and self._shown_height(self._layout) != self._height:
+                self._height = self._shown_height(self._layout)
+                self.refresh(layout=True)
+        if waiters:
+            self.call_after_refresh(self._release, waiters)
 
     async def wait_rendered(self) -> None:
         """Resolve once everything appended so far is on screen (for tests and benchmarks)."""
@@ -162,7 +183,9 @@ class StreamingMarkdown(LaidOutOnce, Widget):
             self._pending.clear()
             self._splitter.feed(text)
 
-    def _flush(self) -> None:
+    def _flush(self, paint: bool = False) -> None:
+        """Bring the screen up to what was received; ``paint``: paint the changed rows now,
+        not at the screen's next frame (when the layout need not change)."""
         self._flush_scheduled = False
         self._last_flush = monotonic()
         self._consume()
@@ -178,7 +201,7 @@ class StreamingMarkdown(LaidOutOnce, Widget):
             regions = self._changed_rows(layout, first, end)
             if regions:
                 self.refresh(*regions)
-                if old_lines == 0 and height == old_height:
+                if (old_lines == 0 or paint) and height == old_height:
                     self._paint_now()
             if layout.behind:  # the rest at the next frame; waiters wait for all of it
                 self._schedule_flush()
@@ -186,7 +209,9 @@ class StreamingMarkdown(LaidOutOnce, Widget):
         elif self.is_mounted:
             self.refresh(layout=True)
         waiters, self._waiters = self._waiters, []
-        if waiters:
+        if waiters and self._final and not self._settled:
+            self._settle_waiters += waiters  # on screen means at the height of its text
+        elif waiters:
             self.call_after_refresh(self._release, waiters)
 
     def _paint_now(self) -> None:
@@ -270,7 +295,7 @@ class StreamingMarkdown(LaidOutOnce, Widget):
 
     def _shown_height(self, layout: AnswerLayout) -> int:
         height = layout.height
-        if self._final:
+        if self._settled:
             return height
         room = self.room
         step = max(self.grow_step, 1)

@@ -73,3 +73,27 @@ async def test_lines_carry_the_widget_background() -> None:
             for segment in widget.render_line(y):
                 style = segment.style
                 assert style is not None and style.bgcolor is not None, (y, segment)
+
+
+async def test_the_end_is_painted_before_the_answer_comes_down_to_its_text() -> None:
+    """The last text goes to the screen at once, in the room the answer streamed in; the answer
+    shrinks to its text (a layout and repaint of the whole view) only after that."""
+    app = StreamApp()
+    async with app.run_test(size=(WIDTH, 30)):
+        widget = app.query_one(StreamingMarkdown)
+        widget.grow_step = 20  # streams in steps of 20 lines, as in a chat view
+        widget.append("first line of the answer\n\n")
+        await widget.wait_rendered()
+        padded = widget.size.height
+        assert padded == 20
+        widget.append("and the last words")
+        screen = app.screen
+        paint = screen._on_timer_update
+        painted: list[int] = []
+        screen._on_timer_update = lambda: (painted.append(widget.size.height), paint())[1]
+        widget.finish()
+        # painted during finish(), in the room the answer streamed in (no layout first)
+        assert painted == [padded]
+        assert "and the last words" in "\n".join(strip.text for strip in screen._compositor.render_strips())
+        await widget.wait_rendered()
+        assert widget.size.height == widget._layout.height == 3
