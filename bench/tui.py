@@ -12,7 +12,9 @@ each request arrived and when it sent its first and last token on the same clock
 (CLOCK_MONOTONIC), so the two sides compare directly. The reply's first and last tokens are
 unique markers; a marker "on screen" is the read that carried its last byte. Terminal bytes are
 everything the app wrote from Enter until the screen settled (what SSH would carry); CPU is
-utime + stime of the app from /proc over the same span.
+utime + stime of the app from /proc over the same span. Ready for input is the read that
+carries the first frame's key bar (its last line); a key typed at that moment is timed to its
+echo, the work start-up leaves for after the first frame included.
 
 The floor: a tiny client in the same kind of pty that imports httpx, reads the question, streams
 the same reply and writes the text as it comes (no layout, no colour). It is what any client
@@ -48,7 +50,7 @@ from qwen_tui.sim.process import SimulatorProcess  # noqa: E402
 
 COLS, ROWS = 120, 40
 PROVIDER = "sambanova"
-READY_APP = b"Providers"  # the footer's F2 label: the first full frame has been painted
+READY_APP = b"Providers"  # the key bar's F2 label, at the bottom: the first full frame is painted
 READY_FLOOR = b"floor-ready>"
 KEY = "Ж"  # typed during a stream: not in any reply, so its echo is unambiguous
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -268,6 +270,7 @@ class Stream:
 @dataclass
 class Run:
     ready_ms: float
+    first_key_ms: float = 0.0  # a key typed the moment the screen is ready: until its echo
     streams: dict[str, Stream] = field(default_factory=dict)
     key_ms: list[float] = field(default_factory=list)
     rss_ready_mib: float = 0.0
@@ -351,8 +354,12 @@ def run_app(sim: Sim, home: Path, project: Path, config: Path, *, keys: bool) ->
     before = sim.chat_count()
     term = Terminal(argv, env, project)
     try:
-        _, ready = term.wait_for(READY_APP, timeout=30)
+        offset, ready = term.wait_for(READY_APP, timeout=30)
         run = Run(ready_ms=(ready - term.started) * 1000)
+        sent = term.type(KEY)  # at once: start-up's work after the first frame is in its way
+        _, seen = term.wait_for(KEY.encode(), offset, timeout=10)
+        run.first_key_ms = (seen - sent) * 1000
+        term.type("\x7f")
         time.sleep(1.0)
         term.settle()
         run.rss_ready_mib = term.rss_mib()
@@ -474,6 +481,8 @@ def report(apps: list[Run], floors: list[Run], memory: Run | None, runs: int) ->
 
     row("process start to ready for input (ms)", [r.ready_ms for r in apps], 400,
         floor_values=[r.ready_ms for r in floors])
+    row("a key typed the moment the screen is ready: press to echo on screen (ms)",
+        [r.first_key_ms for r in apps], None, 1, floor_values=[])
     row("Enter to the request on the wire, first question (ms)", "enter_to_wire_ms", 5, 1)
     row("Enter to the request on the wire, second question (ms)", "enter_to_wire_ms", 5, 1, case="slow")
     row("first token sent to first token on screen (ms)", "first_ms", 17, 1)
