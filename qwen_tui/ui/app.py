@@ -643,10 +643,11 @@ class QwenApp(App[int]):
     def ask(self, question: str, note: str = "", on_shown: Callable[[], None] | None = None) -> PendingTurn | None:
         """Send ``question`` first, then show it: the request leaves before the screen work.
 
-        Mounting the question and the answer (their styles, their children) and painting them
-        take 3-5 ms of the event loop; done first, they delayed the request as much. Painting
-        is held and the two messages are mounted once the request is written (or after
-        ``SHOW_WITHIN_S`` when a connection must be opened first): well within one frame."""
+        Building, mounting and painting the question and the answer take 3-5 ms of the event
+        loop; done first, they delayed the request as much. They are built and mounted, and
+        ``on_shown`` called (the prompt clears), once the request is written (or after
+        ``SHOW_WITHIN_S`` when a connection must be opened first), painting held until the
+        turn is composed: well within one frame."""
         if self.streaming:
             self.notify("An answer is still streaming: Escape stops it.", severity="warning")
             return None
@@ -706,7 +707,8 @@ class QwenApp(App[int]):
         else:  # no files to read and a short history: building the prompt takes microseconds
             plan = self.project.plan(question, history, self.context_window())
         if plan.over_budget:
-            pending.answer.show_error("Not sent: it would not fit in the model's context window.", plan.held_message or "")
+            pending.answer.show_error("Not sent: it would not fit in the model's context window.",
+                                      plan.held_message or "")
             pending.answer.finish("held")
             return
         self.turns.append(turn)
@@ -772,7 +774,8 @@ class QwenApp(App[int]):
                 pending.answer.append(err.partial_text)
                 turn.answer = err.partial_text
             fix = f"{err.fix[:1].upper()}{err.fix[1:]}." if err.fix and not err.fix.endswith(".") else err.fix
-            pending.answer.show_error(f"{err.provider}: {err.what}", (fix + "\n" if fix else "") + "Ctrl+R retries · F2 switches provider.")
+            pending.answer.show_error(f"{err.provider}: {err.what}",
+                                      (fix + "\n" if fix else "") + "Ctrl+R retries · F2 switches provider.")
             pending.answer.finish("error")
             if isinstance(err, MissingKey):
                 status.state = NO_KEY
@@ -781,7 +784,8 @@ class QwenApp(App[int]):
         except Exception as exc:  # noqa: BLE001 - an unexpected failure still must not kill the app
             self.log.error(f"unexpected error in the request: {exc!r}")
             outcome, error_text = "error", redact(f"{exc.__class__.__name__}: {exc}")
-            pending.answer.show_error(f"{name}: unexpected error ({error_text})", "Ctrl+R retries; --debug shows details.")
+            pending.answer.show_error(f"{name}: unexpected error ({error_text})",
+                                      "Ctrl+R retries; --debug shows details.")
             pending.answer.finish("error")
         finally:
             turn.outcome = outcome

@@ -11,6 +11,7 @@ SSH); between jumps only the new lines are sent.
 from __future__ import annotations
 
 from functools import cached_property
+
 from rich.text import Text
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
@@ -165,11 +166,14 @@ class ChatView(LaidOutOnce, VerticalScroll):
         source with it (applying the theme emptied its parse cache): 8 ms on the first Enter,
         between the request leaving and the question showing."""
         stylesheet = self.app.stylesheet
-        for cls in TURN_WIDGETS:
-            probe = cls.__new__(cls)  # _get_default_css reads only the class
-            for read_from, css, tie_breaker, scope in probe._get_default_css():
-                stylesheet.add_source(css, read_from=read_from, is_default_css=True, tie_breaker=tie_breaker,
-                                      scope=scope)
+        try:
+            for cls in TURN_WIDGETS:
+                probe = cls.__new__(cls)  # _get_default_css reads only the class
+                for read_from, css, tie_breaker, scope in probe._get_default_css():
+                    stylesheet.add_source(css, read_from=read_from, is_default_css=True, tie_breaker=tie_breaker,
+                                          scope=scope)
+        except (AttributeError, TypeError):  # a Textual without these internals: parsed at the first turn
+            return
         stylesheet.rules  # noqa: B018 - parses now
 
     def _preload_renderer(self) -> None:

@@ -147,8 +147,9 @@ class StreamingMarkdown(LaidOutOnce, Widget):
         waiters, self._settle_waiters = self._settle_waiters, []
         if self._final and not self._settled:
             self._settled = True
-            if self._layout is not None and self._shown_height(self._layout) != self._height:
-                self._height = self._shown_height(self._layout)
+            height = self._shown_height(self._layout) if self._layout is not None else self._height
+            if height != self._height:
+                self._height = height
                 self.refresh(layout=True)
         if waiters:
             self.call_after_refresh(self._release, waiters)
