@@ -207,7 +207,7 @@ class ChatView(LaidOutOnce, VerticalScroll):
         view = self.scrollable_content_region
         if view.height > 0:
             lead = 1 + user.rows_at(view.width) + 1 + 1  # margin, question, margin, header
-            below = self.virtual_size.height + lead
+            below = self._content_height() + lead
             room = view.height - below if below <= view.height else view.height - (lead - 1)
             answer.body.room = room if room >= GROW_STEP else 0
             answer.body.grow_step = max(GROW_STEP, view.height - PAGE_CONTEXT)
@@ -216,6 +216,13 @@ class ChatView(LaidOutOnce, VerticalScroll):
         self.call_after_refresh(self._page_follow, answer, user)
         self.anchor()
         return mounted
+
+    def _content_height(self) -> int:
+        """Rows the conversation takes. Not ``virtual_size``: a scroll view's is at least its
+        viewport, and a first answer sized from it overflowed the view by a row (the scrollbar
+        then appeared, and the whole view was laid out again as the first token came)."""
+        shown = [child for child in self.children if child.display]
+        return shown[-1].virtual_region_with_margin.bottom if shown else 0
 
     def _page_follow(self, message: AssistantMessage, question: UserMessage | None = None) -> None:
         """Tell a streaming answer how much room it has on screen and how far to grow at a time.

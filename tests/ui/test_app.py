@@ -604,3 +604,22 @@ async def test_the_question_is_built_and_the_prompt_cleared_after_the_request_le
         assert events[:4] == ["sent", "question built", "answer built", "prompt cleared"], events
         assert app.query_one(PromptInput).text == ""
         assert app.query_one(ChatView).last_answer.text == "Hello from the simulator.\n"
+
+
+async def test_the_first_answer_takes_the_view_without_overflowing_it(make_app, sim):
+    """Its room is worked out from the conversation's height, not the scroll view's virtual
+    size (at least the viewport): a row too many made the scrollbar appear, and the whole view
+    was laid out again as the first token came."""
+    sim.set_knobs(reply="first words", ttft_ms=1500.0, tps=5.0, chunk_chars=6)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await type_and_send(pilot, "a question")
+        chat = app.query_one(ChatView)
+        answer = chat.last_answer
+        await asyncio.sleep(0.25)
+        view = chat.scrollable_content_region.height
+        assert answer.body.size.height >= view // 2
+        assert answer.region.bottom == chat.scrollable_content_region.bottom  # fills the view
+        assert not chat.show_vertical_scrollbar
+        await pilot.press("escape")
+        await settle(app)
