@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import os
 import select
 import signal
 import shutil
@@ -76,6 +77,8 @@ YIELD_EVERY_S = 0.004
 #: A question is shown at the latest this long after Enter, sent or not (a connection being
 #: opened, files being read); under a frame, so the screen still answers Enter at once.
 SHOW_WITHIN_S = 0.010
+#: Lets another runnable process have this core at once (a no-op when none waits).
+yield_cpu: Callable[[], None] = getattr(os, "sched_yield", lambda: None)
 #: The streaming answer is handed to the session writer at most this often (the writer itself
 #: writes to disk every ``session.FLUSH_INTERVAL``).
 SAVE_EVERY_S = 0.05
@@ -717,6 +720,9 @@ class QwenApp(App[int]):
         sent = asyncio.Event()
 
         def request_sent() -> None:
+            # A server on this machine (Ollama; the simulator) may wait for a core to read the
+            # request: it gets ours before the screen work (seen waiting 3 ms behind it).
+            yield_cpu()
             sent.set()
             if on_sent is not None:
                 on_sent()

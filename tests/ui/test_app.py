@@ -578,7 +578,8 @@ async def test_the_answer_takes_its_page_before_the_first_token(make_app, sim):
 
 async def test_the_question_is_built_and_the_prompt_cleared_after_the_request_leaves(make_app, sim, monkeypatch):
     """Enter sends first: the question's widgets and the prompt's clearing (a millisecond of
-    the event loop) come once the request is written."""
+    the event loop) come once the request is written, and after the core is offered to a
+    server on this machine."""
     import qwen_tui.ui.app as app_module
     from qwen_tui.providers.base import ChatRequest
     from qwen_tui.ui.chat_view import AssistantMessage, UserMessage
@@ -593,6 +594,8 @@ async def test_the_question_is_built_and_the_prompt_cleared_after_the_request_le
         monkeypatch.setattr(cls, "__init__", lambda self, *a, **k: (events.append(name), init(self, *a, **k))[1])
 
     monkeypatch.setattr(app_module, "ChatRequest", request)
+    monkeypatch.setattr(app_module, "yield_cpu", lambda: events.append("core yielded"))  # to a local server
+    monkeypatch.setattr(app_module, "SHOW_WITHIN_S", 5.0)  # shown when sent, however long connecting takes
     recorded(UserMessage, "question built")
     recorded(AssistantMessage, "answer built")
     clear = PromptInput.clear
@@ -601,7 +604,7 @@ async def test_the_question_is_built_and_the_prompt_cleared_after_the_request_le
     async with app.run_test(size=SIZE) as pilot:
         await type_and_send(pilot, "a question")
         await settle(app)
-        assert events[:4] == ["sent", "question built", "answer built", "prompt cleared"], events
+        assert events[:5] == ["sent", "core yielded", "question built", "answer built", "prompt cleared"], events
         assert app.query_one(PromptInput).text == ""
         assert app.query_one(ChatView).last_answer.text == "Hello from the simulator.\n"
 
