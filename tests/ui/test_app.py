@@ -554,7 +554,10 @@ async def test_a_question_not_taken_stays_in_the_prompt(make_app, sim):
 
 async def test_the_answer_takes_its_page_before_the_first_token(make_app, sim):
     """Its room is laid out while the first token is awaited; the first token then repaints
-    rows only (no layout of the screen at the moment the user is waiting for)."""
+    rows only (no layout of the screen at the moment the user is waiting for). The room is
+    worked out from the conversation's height, not the scroll view's virtual size (at least the
+    viewport): a row too many made the scrollbar appear, and the view was laid out again as the
+    first token came."""
     sim.set_knobs(reply="first words of the answer", ttft_ms=1500.0, tps=5.0, chunk_chars=6)
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
@@ -566,6 +569,8 @@ async def test_the_answer_takes_its_page_before_the_first_token(make_app, sim):
         waiting = answer.body.size.height
         view = chat.scrollable_content_region.height
         assert waiting >= view // 2, (waiting, view)
+        assert answer.region.bottom == chat.scrollable_content_region.bottom  # fills the view, no more
+        assert not chat.show_vertical_scrollbar
         question = chat.children[-2]
         assert question.region.y >= chat.region.y  # the question is still on screen, at the top
         while not answer.text:
@@ -607,22 +612,3 @@ async def test_the_question_is_built_and_the_prompt_cleared_after_the_request_le
         assert events[:5] == ["sent", "core yielded", "question built", "answer built", "prompt cleared"], events
         assert app.query_one(PromptInput).text == ""
         assert app.query_one(ChatView).last_answer.text == "Hello from the simulator.\n"
-
-
-async def test_the_first_answer_takes_the_view_without_overflowing_it(make_app, sim):
-    """Its room is worked out from the conversation's height, not the scroll view's virtual
-    size (at least the viewport): a row too many made the scrollbar appear, and the whole view
-    was laid out again as the first token came."""
-    sim.set_knobs(reply="first words", ttft_ms=1500.0, tps=5.0, chunk_chars=6)
-    app = make_app()
-    async with app.run_test(size=SIZE) as pilot:
-        await type_and_send(pilot, "a question")
-        chat = app.query_one(ChatView)
-        answer = chat.last_answer
-        await asyncio.sleep(0.25)
-        view = chat.scrollable_content_region.height
-        assert answer.body.size.height >= view // 2
-        assert answer.region.bottom == chat.scrollable_content_region.bottom  # fills the view
-        assert not chat.show_vertical_scrollbar
-        await pilot.press("escape")
-        await settle(app)
