@@ -29,7 +29,7 @@ sys.path.insert(0, str(ROOT))
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from docs_section import write_section  # noqa: E402
-from qwen_tui.ui.markdown_stream import StreamingMarkdown  # noqa: E402
+from qwen_tui.ui.render.markdown_stream import StreamingMarkdown  # noqa: E402
 
 SIZE = (100, 40)
 

@@ -20,17 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qwen_tui.providers.base import (
-    ChatRequest,
-    Finished,
-    Message,
-    Phase,
-    Provider,
-    ProviderError,
-    TextDelta,
-    redact,
-)
-from qwen_tui.timing import RequestTiming, append_history, percentile
+from qwen_tui.providers.base import ChatRequest, Finished, Message, Phase, Provider, ProviderError, TextDelta
+from qwen_tui.redact import redact
+from qwen_tui.timing import RequestTiming, percentile
+from qwen_tui.metrics import append_history
 
 DEFAULT_PROMPT = "Write a Python function that reverses a string."
 #: Fewer successful runs than this on either side and no difference is called.

@@ -17,7 +17,8 @@ from typing import Any
 
 from qwen_tui import __version__
 from qwen_tui.config import AppConfig, ConfigError, default_config, load_config
-from qwen_tui.providers.base import Provider, ProviderError, redact
+from qwen_tui.providers.base import Provider, ProviderError
+from qwen_tui.redact import redact
 from qwen_tui.subcommands.output import (
     EXIT_INTERRUPTED,
     EXIT_OK,

@@ -28,7 +28,8 @@ from typing import Any
 
 from qwen_tui import paths
 from qwen_tui.atomic import move_aside, write_atomic
-from qwen_tui.providers.base import Message, redact
+from qwen_tui.providers.base import Message
+from qwen_tui.redact import redact
 
 FORMAT_VERSION = 1
 FLUSH_INTERVAL = 0.5  # seconds: the most answer text a crash may lose

@@ -26,3 +26,14 @@ def visible_controls(text: str) -> str:
     if not _UNSAFE.search(text):
         return text
     return _UNSAFE.sub(_placeholder, text)
+
+
+def visible(text: str, *, single_line: bool = False) -> str:
+    """``text`` with every unsafe control character replaced by a visible placeholder.
+
+    ``single_line`` also turns newlines and tabs into placeholders (for labels and file names).
+    """
+    text = visible_controls(text)
+    if single_line:
+        text = text.replace("\n", "\u2424").replace("\t", "\u2409")
+    return text

@@ -1,4 +1,4 @@
-"""The provider contract: request and event types, the error family, secret redaction.
+"""The provider contract: request and event types, the error family.
 
 Everything a UI or a script needs to talk to a model lives behind these types, so the core can be
 used and tested without a terminal. No Textual import here or anywhere under ``providers/``.
@@ -6,11 +6,11 @@ used and tested without a terminal. No Textual import here or anywhere under ``p
 
 from __future__ import annotations
 
-import re
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol, runtime_checkable
 
+from qwen_tui.redact import redact, register_secret
 from qwen_tui.timing import RequestTiming
 
 Role = Literal["system", "user", "assistant"]
@@ -257,34 +257,3 @@ class StreamErrorEvent(BadResponse):
 
 class PaymentRequired(ProviderError):
     kind = "payment_required"
-
-
-# ---- secrets -------------------------------------------------------------------------------
-
-_SECRETS: set[str] = set()
-_PATTERNS = [
-    # Authorization-style header values
-    re.compile(r"(?i)((?:x-blaxel-)?authorization[\"']?\s*[:=]\s*[\"']?)(?:bearer\s+)?[^\s\"',}]+"),
-    re.compile(r"(?i)(bearer\s+)[A-Za-z0-9._~+/=-]{6,}"),
-    # key shapes
-    re.compile(r"()\b(?:hf|bl)_[A-Za-z0-9]{6,}"),
-    re.compile(r"()\bsk-[A-Za-z0-9_-]{6,}"),
-]
-REDACTED = "[redacted]"
-
-
-def register_secret(value: str | None) -> None:
-    """Remember a key value so ``redact`` removes it wherever it shows up, whatever its shape."""
-    if value and len(value) >= 4:
-        _SECRETS.add(value)
-
-
-def redact(text: str) -> str:
-    if not text:
-        return text
-    for secret in sorted(_SECRETS, key=len, reverse=True):
-        if secret in text:
-            text = text.replace(secret, REDACTED)
-    for pattern in _PATTERNS:
-        text = pattern.sub(lambda m: m.group(1) + REDACTED, text)
-    return text

@@ -19,26 +19,8 @@ from collections.abc import AsyncIterator, Callable
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from qwen_tui.providers.base import (
-    AuthError,
-    BadResponse,
-    ChatRequest,
-    Health,
-    MissingKey,
-    ModelInfo,
-    ModelLoading,
-    NotFound,
-    PaymentRequired,
-    Phase,
-    ProviderError,
-    ProviderSettings,
-    ProviderTimeout,
-    RateLimited,
-    StreamEvent,
-    Truncated,
-    Unavailable,
-    redact,
-)
+from qwen_tui.providers.base import AuthError, BadResponse, ChatRequest, Health, MissingKey, ModelInfo, ModelLoading, NotFound, PaymentRequired, Phase, ProviderError, ProviderSettings, ProviderTimeout, RateLimited, StreamEvent, Truncated, Unavailable
+from qwen_tui.redact import redact
 from qwen_tui.timing import RequestTiming, clock
 
 if TYPE_CHECKING:

@@ -11,21 +11,8 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from qwen_tui.providers.base import (
-    BadResponse,
-    ChatRequest,
-    Finished,
-    MissingKey,
-    ModelInfo,
-    ProviderError,
-    ReasoningDelta,
-    StreamErrorEvent,
-    StreamEvent,
-    TextDelta,
-    Truncated,
-    Usage,
-    redact,
-)
+from qwen_tui.providers.base import BadResponse, ChatRequest, Finished, MissingKey, ModelInfo, ProviderError, ReasoningDelta, StreamErrorEvent, StreamEvent, TextDelta, Truncated, Usage
+from qwen_tui.redact import redact
 from qwen_tui.providers.http import HTTPProvider, error_text
 from qwen_tui.providers.streams import DecodeError, SSEDecoder, parse_json
 from qwen_tui.timing import RequestTiming

@@ -21,7 +21,8 @@ from qwen_tui.subcommands.output import (
     fmt_ms,
     safe,
 )
-from qwen_tui.timing import RequestTiming, append_history
+from qwen_tui.timing import RequestTiming
+from qwen_tui.metrics import append_history
 
 
 def gather_context(root: Path, file_args: list[str], max_file_bytes: int) -> list[Any]:

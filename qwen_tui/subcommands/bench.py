@@ -24,7 +24,8 @@ from qwen_tui.benchmark import (
     verdict_words,
 )
 from qwen_tui.config import AppConfig
-from qwen_tui.providers.base import MissingKey, Provider, redact
+from qwen_tui.providers.base import MissingKey, Provider
+from qwen_tui.redact import redact
 from qwen_tui.subcommands.output import (
     EXIT_OK,
     EXIT_PROVIDER,

@@ -6,7 +6,8 @@ import json
 import sys
 from typing import Any, TextIO
 
-from qwen_tui.providers.base import MissingKey, ProviderError, redact
+from qwen_tui.providers.base import MissingKey, ProviderError
+from qwen_tui.redact import redact
 from qwen_tui.terminal_text import visible_controls
 
 EXIT_OK, EXIT_PROVIDER, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130

@@ -33,36 +33,27 @@ from textual.worker import Worker
 
 from qwen_tui import paths
 from qwen_tui.config import AppConfig
-from qwen_tui.providers.base import (
-    ChatRequest,
-    Finished,
-    Message,
-    MissingKey,
-    Phase,
-    Provider,
-    ProviderError,
-    TextDelta,
-    Unavailable,
-    Usage,
-    redact,
-)
-from qwen_tui.timing import RequestTiming, StatsBook, append_history, load_history, timing_record
+from qwen_tui.providers.base import ChatRequest, Finished, Message, MissingKey, Phase, Provider, ProviderError, TextDelta, Unavailable, Usage
+from qwen_tui.redact import redact
+from qwen_tui.timing import RequestTiming, StatsBook
+from qwen_tui.metrics import append_history, load_history, timing_record
 from qwen_tui.context import ContextError, resolve_context_window
 from qwen_tui.themes.loader import code_theme_for, pick_theme, register_themes
-from qwen_tui.ui import keys, strip_cycles, timer_ticks
-from qwen_tui.ui.chat_view import ChatView, PendingTurn
+from qwen_tui.ui import keys
+from qwen_tui.ui.textual_fixes import strip_cycles, timer_ticks
+from qwen_tui.ui.widgets.chat_view import ChatView, PendingTurn
 from qwen_tui.ui.commands import QwenCommands
-from qwen_tui.ui.context_panel import ContextList, ContextPanel
-from qwen_tui.ui.file_tree import FileFinder, ProjectTree
-from qwen_tui.ui.help import HelpScreen, help_rows
-from qwen_tui.ui.key_bar import KeyBar
-from qwen_tui.ui.markdown_stream import StreamingMarkdown
-from qwen_tui.ui.project import DEFAULT_CONTEXT_WINDOW, ProjectContext, estimate_tokens
-from qwen_tui.ui.prompt import MENTION, PromptBar, PromptInput
-from qwen_tui.ui.provider_picker import Pick, ProviderPicker
-from qwen_tui.ui.safe_text import visible
-from qwen_tui.ui.sgr_diff import diffing_driver
-from qwen_tui.ui.status_bar import (
+from qwen_tui.ui.widgets.context_panel import ContextList, ContextPanel
+from qwen_tui.ui.widgets.file_tree import FileFinder, ProjectTree
+from qwen_tui.ui.screens.help import HelpScreen, help_rows
+from qwen_tui.ui.widgets.key_bar import KeyBar
+from qwen_tui.ui.render.markdown_stream import StreamingMarkdown
+from qwen_tui.context.project import DEFAULT_CONTEXT_WINDOW, ProjectContext, estimate_tokens
+from qwen_tui.ui.widgets.prompt import MENTION, PromptBar, PromptInput
+from qwen_tui.ui.screens.provider_picker import Pick, ProviderPicker
+from qwen_tui.terminal_text import visible
+from qwen_tui.ui.render.sgr_diff import diffing_driver
+from qwen_tui.ui.widgets.status_bar import (
     CHECKING, COLD, DEMO, DOWN, LOADING, NO_KEY, WARM, LiveRequest, ProviderStatus, StatusBar, fmt_ms,
 )
 
@@ -431,7 +422,7 @@ class QwenApp(App[int]):
         if self.sessions is None:
             self.notify("Sessions are not available.")
             return
-        from qwen_tui.ui.session_browser import SessionBrowser
+        from qwen_tui.ui.screens.session_browser import SessionBrowser
 
         def chosen(result) -> None:
             if result is not None:
@@ -923,7 +914,7 @@ class QwenApp(App[int]):
         self.push_screen(ProviderPicker(self.status_list(), self.active, list_models), chosen)
 
     def action_dashboard(self) -> None:
-        from qwen_tui.ui.dashboard import Dashboard
+        from qwen_tui.ui.screens.dashboard import Dashboard
 
         # The demo writes no history file; its requests are kept in memory for the dashboard.
         source = (lambda: list(self.demo_records)) if self.demo else None
@@ -939,9 +930,9 @@ class QwenApp(App[int]):
         self.push_screen(HelpScreen(help_rows(self.help_classes(), getattr(self, "_keymap", {}))))
 
     def help_classes(self) -> list[type]:
-        from qwen_tui.ui.session_browser import SessionBrowser
+        from qwen_tui.ui.screens.session_browser import SessionBrowser
 
-        from qwen_tui.ui.dashboard import Dashboard
+        from qwen_tui.ui.screens.dashboard import Dashboard
 
         return [type(self), PromptInput, ProjectTree, ContextList, ProviderPicker, SessionBrowser, Dashboard,
                 *self.HELP_CLASSES]

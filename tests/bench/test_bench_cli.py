@@ -14,7 +14,7 @@ import pytest
 from qwen_tui import paths
 from qwen_tui.cli import main
 from qwen_tui.sim import Fault, Simulator
-from qwen_tui.timing import load_history
+from qwen_tui.metrics import load_history
 
 FAST_MS, SLOW_MS = 100.0, 300.0
 

@@ -10,7 +10,7 @@ from textual.app import App
 from textual.widgets import Select, Sparkline, Static
 
 from qwen_tui.timing import RequestTiming
-from qwen_tui.ui.dashboard import ALL_MODELS, Dashboard, ProviderCard
+from qwen_tui.ui.screens.dashboard import ALL_MODELS, Dashboard, ProviderCard
 
 NOW = 1_800_000_000.0  # the screen's fixed wall clock
 

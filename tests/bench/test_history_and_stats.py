@@ -18,7 +18,8 @@ from qwen_tui.benchmark import (
     judge,
 )
 from qwen_tui.subcommands.bench import ProgressLine
-from qwen_tui.timing import RequestTiming, append_history, load_history, rotated_path
+from qwen_tui.timing import RequestTiming
+from qwen_tui.metrics import append_history, load_history, rotated_path
 
 
 def timing(provider: str = "sambanova", ttft_s: float = 0.1, outcome: str = "complete") -> RequestTiming:

@@ -14,7 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from qwen_tui.providers.base import Message, register_secret
+from qwen_tui.providers.base import Message
+from qwen_tui.redact import register_secret
 from qwen_tui.session import SessionError, SessionStore, export_markdown
 
 

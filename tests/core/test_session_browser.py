@@ -9,7 +9,7 @@ from textual.app import App
 from textual.widgets import Input, OptionList
 
 from qwen_tui.session import SessionStore
-from qwen_tui.ui.session_browser import ConfirmDialog, ResumeSession, SessionBrowser, TextDialog
+from qwen_tui.ui.screens.session_browser import ConfirmDialog, ResumeSession, SessionBrowser, TextDialog
 
 
 class Host(App[None]):

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from qwen_tui.providers.base import AuthError, ProviderSettings, RateLimited, redact, register_secret
+from qwen_tui.providers.base import AuthError, ProviderSettings, RateLimited
+from qwen_tui.redact import redact, register_secret
 from qwen_tui.providers.http import error_text, retry_after_seconds
 from qwen_tui.terminal_text import visible_controls
 from qwen_tui.timing import ProviderStats, RequestTiming, percentile

@@ -23,8 +23,8 @@ from pathlib import Path
 import pytest
 from textual import events
 
-from qwen_tui.ui.chat_view import ChatView
-from qwen_tui.ui.prompt import PromptInput
+from qwen_tui.ui.widgets.chat_view import ChatView
+from qwen_tui.ui.widgets.prompt import PromptInput
 from tests.reliability.tui_driver import SIZE, make_app, send, settle, wait_for_text
 
 QUESTIONS = 50

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from textual import events
 
-from qwen_tui.ui.prompt import PromptInput
-from qwen_tui.ui.safe_input import SafeInput
+from qwen_tui.ui.widgets.prompt import PromptInput
+from qwen_tui.ui.widgets.safe_input import SafeInput
 from tests.reliability.hostile import all_payloads, visible_form
 from tests.reliability.tui_driver import SIZE, make_app
 

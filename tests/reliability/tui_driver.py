@@ -15,8 +15,8 @@ from qwen_tui.config import AppConfig, load_config
 from qwen_tui.providers.registry import build_provider
 from qwen_tui.sim import Simulator
 from qwen_tui.ui.app import QwenApp
-from qwen_tui.ui.chat_view import AssistantMessage, ChatView
-from qwen_tui.ui.prompt import PromptInput
+from qwen_tui.ui.widgets.chat_view import AssistantMessage, ChatView
+from qwen_tui.ui.widgets.prompt import PromptInput
 from tests.reliability.faults import KEY_ENV, KEYS, Setup, write_config
 
 SIZE = (120, 40)

@@ -8,7 +8,7 @@ import pytest
 from textual.app import App, ComposeResult
 from textual.containers import VerticalScroll
 
-from qwen_tui.ui.markdown_stream import StreamingMarkdown
+from qwen_tui.ui.render.markdown_stream import StreamingMarkdown
 
 WIDTH = 80
 

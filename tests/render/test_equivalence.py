@@ -7,7 +7,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from rich.console import Console
 
-from qwen_tui.ui.markdown_stream import StreamingMarkdown
+from qwen_tui.ui.render.markdown_stream import StreamingMarkdown
 from qwen_tui.ui.render.blocks import BlockSplitter
 from qwen_tui.ui.render.lines import join_blocks, render_answer, render_block
 

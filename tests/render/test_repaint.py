@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from textual.geometry import Region
 
-from qwen_tui.ui.markdown_stream import StreamingMarkdown
+from qwen_tui.ui.render.markdown_stream import StreamingMarkdown
 
 from .conftest import StreamApp
 

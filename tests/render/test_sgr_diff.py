@@ -10,7 +10,7 @@ from rich.console import Console
 from rich.segment import Segment
 from rich.style import Style
 
-from qwen_tui.ui.sgr_diff import SGRDiff, apply_sgr, DEFAULT, transition
+from qwen_tui.ui.render.sgr_diff import SGRDiff, apply_sgr, DEFAULT, transition
 
 COLS, ROWS = 40, 8
 

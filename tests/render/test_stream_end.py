@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from qwen_tui.ui.markdown_stream import StreamingMarkdown
+from qwen_tui.ui.render.markdown_stream import StreamingMarkdown
 from qwen_tui.ui.render.lines import render_answer
 
 from .conftest import WIDTH, StreamApp

@@ -7,7 +7,7 @@ import gc
 from rich.segment import Segment
 from textual.strip import Strip
 
-from qwen_tui.ui import strip_cycles
+from qwen_tui.ui.textual_fixes import strip_cycles
 
 
 def painted_lines(count: int) -> None:

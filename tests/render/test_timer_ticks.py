@@ -8,7 +8,7 @@ import pytest
 from textual import _time
 from textual.timer import EventTargetGone, Timer
 
-from qwen_tui.ui import timer_ticks
+from qwen_tui.ui.textual_fixes import timer_ticks
 
 
 class Target:

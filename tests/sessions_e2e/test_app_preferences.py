@@ -18,8 +18,8 @@ from qwen_tui.session import SessionStore
 from qwen_tui.sim import Simulator
 from qwen_tui.state import State
 from qwen_tui.ui.app import QwenApp
-from qwen_tui.ui.chat_view import ChatView
-from qwen_tui.ui.session_browser import SessionBrowser, TextDialog
+from qwen_tui.ui.widgets.chat_view import ChatView
+from qwen_tui.ui.screens.session_browser import SessionBrowser, TextDialog
 
 REPLY = "Use this:\n\n```python\ndef add(a, b):\n    return a + b  # 42\n```\n\nDone.\n"
 

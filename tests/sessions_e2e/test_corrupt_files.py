@@ -17,7 +17,7 @@ from qwen_tui.config import load_config
 from qwen_tui.session import SessionStore
 from qwen_tui.sim import Simulator
 from qwen_tui.ui.app import QwenApp
-from qwen_tui.ui.chat_view import ChatView
+from qwen_tui.ui.widgets.chat_view import ChatView
 
 BAD_CONFIG = 'default_provider = 3\n[providers.ollama]\nmodle = "x"\n'
 
@@ -184,7 +184,7 @@ async def test_corrupt_session_file_on_resume_is_told_moved_aside_and_skipped(si
 
 
 async def test_corrupt_session_file_in_the_browser(sim: Simulator, project: Path, config_file: Path) -> None:
-    from qwen_tui.ui.session_browser import SessionBrowser
+    from qwen_tui.ui.screens.session_browser import SessionBrowser
 
     good = good_session(project)
     bad = paths.sessions_dir() / "20200101-000000-bad111.jsonl"

@@ -135,7 +135,7 @@ async def test_sigkill_mid_answer_keeps_text_up_to_the_last_flush(sim: Simulator
     from qwen_tui.config import load_config
     from qwen_tui.state import State
     from qwen_tui.ui.app import QwenApp
-    from qwen_tui.ui.chat_view import ChatView
+    from qwen_tui.ui.widgets.chat_view import ChatView
 
     sim.set_knobs(ttft_ms=TTFT_S * 1000, tps=TPS, chunk_chars=CHUNK, reply=REPLY)
     received_at, killed_at = await asyncio.to_thread(kill_mid_answer, sim, config_file, project)
@@ -201,7 +201,7 @@ def resume_in_terminal(config_file: Path, project: Path, last_word: str) -> None
 
 
 async def shown(pilot, app) -> None:
-    from qwen_tui.ui.chat_view import ChatView
+    from qwen_tui.ui.widgets.chat_view import ChatView
 
     for _ in range(300):
         if app.session is not None and app.query_one(ChatView).last_answer is not None:
@@ -216,7 +216,7 @@ async def test_resume_latest_with_a_truncated_last_line(sim: Simulator, config_f
     from qwen_tui.config import load_config
     from qwen_tui.state import State
     from qwen_tui.ui.app import QwenApp
-    from qwen_tui.ui.chat_view import ChatView
+    from qwen_tui.ui.widgets.chat_view import ChatView
 
     store = SessionStore()
     session = store.create(str(project.resolve()))

@@ -15,10 +15,10 @@ import pytest
 from qwen_tui.config import AppConfig
 from qwen_tui.session import SessionStore
 from qwen_tui.ui.app import QwenApp
-from qwen_tui.ui.chat_view import ChatView
-from qwen_tui.ui.file_tree import ProjectTree
-from qwen_tui.ui.prompt import PromptInput
-from qwen_tui.ui.session_browser import SessionBrowser
+from qwen_tui.ui.widgets.chat_view import ChatView
+from qwen_tui.ui.widgets.file_tree import ProjectTree
+from qwen_tui.ui.widgets.prompt import PromptInput
+from qwen_tui.ui.screens.session_browser import SessionBrowser
 from ui.fakes import Script, ScriptedProvider  # tests/ui/fakes.py: the scripted provider of the UI snapshots
 
 THEMES = ["qwen-dark", "qwen-light", "qwen-high-contrast", "qwen-ansi"]

@@ -9,12 +9,12 @@ from textual.worker import WorkerCancelled
 
 from qwen_tui.sim import Fault
 from qwen_tui.ui.app import QwenApp
-from qwen_tui.ui.chat_view import ChatView
-from qwen_tui.ui.context_panel import ContextPanel
-from qwen_tui.ui.file_tree import ProjectTree
-from qwen_tui.ui.prompt import PromptInput
-from qwen_tui.ui.provider_picker import ProviderPicker
-from qwen_tui.ui.status_bar import StatusBar
+from qwen_tui.ui.widgets.chat_view import ChatView
+from qwen_tui.ui.widgets.context_panel import ContextPanel
+from qwen_tui.ui.widgets.file_tree import ProjectTree
+from qwen_tui.ui.widgets.prompt import PromptInput
+from qwen_tui.ui.screens.provider_picker import ProviderPicker
+from qwen_tui.ui.widgets.status_bar import StatusBar
 
 SIZE = (120, 40)
 
@@ -238,7 +238,7 @@ async def test_help_lists_every_binding_grouped(make_app, sim):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await pilot.press("f1")
-        from qwen_tui.ui.help import HelpScreen
+        from qwen_tui.ui.screens.help import HelpScreen
 
         assert isinstance(app.screen, HelpScreen)
         groups = app.screen.rows
@@ -494,7 +494,7 @@ async def test_dashboard_from_f5_updates_live_while_a_request_runs(make_app, sim
     """F5 opens the dashboard; a request in flight shows on it, and its result when it ends."""
     from textual.widgets import Static
 
-    from qwen_tui.ui.dashboard import Dashboard, ProviderCard
+    from qwen_tui.ui.screens.dashboard import Dashboard, ProviderCard
 
     sim.set_knobs(provider="sambanova", ttft_ms=400.0, tps=50.0, reply="slow answer " * 10)
     app = make_app()
@@ -587,7 +587,7 @@ async def test_the_question_is_built_and_the_prompt_cleared_after_the_request_le
     server on this machine."""
     import qwen_tui.ui.app as app_module
     from qwen_tui.providers.base import ChatRequest
-    from qwen_tui.ui.chat_view import AssistantMessage, UserMessage
+    from qwen_tui.ui.widgets.chat_view import AssistantMessage, UserMessage
 
     events: list[str] = []
 

@@ -13,7 +13,7 @@ from textual import events
 from textual.app import App, ComposeResult
 from textual.widgets import Input
 
-from qwen_tui.ui.chat_view import ChatView
+from qwen_tui.ui.widgets.chat_view import ChatView
 
 SIZE = (100, 30)
 FRAME_S = 1 / 60

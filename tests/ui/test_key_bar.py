@@ -3,10 +3,10 @@ they change, and a click on a key presses it."""
 
 from __future__ import annotations
 
-from qwen_tui.ui.file_tree import ProjectTree
-from qwen_tui.ui.key_bar import KeyBar
-from qwen_tui.ui.prompt import PromptInput
-from qwen_tui.ui.provider_picker import ProviderPicker
+from qwen_tui.ui.widgets.file_tree import ProjectTree
+from qwen_tui.ui.widgets.key_bar import KeyBar
+from qwen_tui.ui.widgets.prompt import PromptInput
+from qwen_tui.ui.screens.provider_picker import ProviderPicker
 
 
 def bar_text(app) -> str:

@@ -11,9 +11,9 @@ import pytest
 
 from qwen_tui.config import AppConfig
 from qwen_tui.ui.app import QwenApp
-from qwen_tui.ui.chat_view import ChatView
-from qwen_tui.ui.file_tree import ProjectTree
-from qwen_tui.ui.prompt import PromptInput
+from qwen_tui.ui.widgets.chat_view import ChatView
+from qwen_tui.ui.widgets.file_tree import ProjectTree
+from qwen_tui.ui.widgets.prompt import PromptInput
 
 from .fakes import Script, ScriptedProvider
 

@@ -8,14 +8,14 @@ import sys
 from pathlib import Path
 
 from qwen_tui.ui.app import QwenApp
-from qwen_tui.ui.prompt import PromptInput
+from qwen_tui.ui.widgets.prompt import PromptInput
 
 BUILD_THE_APP = """
 import sys
 from pathlib import Path
 from qwen_tui.config import load_config
 from qwen_tui.ui.app import QwenApp
-from qwen_tui.ui.prompt import PromptInput
+from qwen_tui.ui.widgets.prompt import PromptInput
 app = QwenApp(Path(sys.argv[1]), load_config(env={"SAMBANOVA_API_KEY": "x"}), state=None, sessions=None)
 assert app.providers, "no providers built"
 print(sorted(m for m in sys.modules if m == "httpx" or m.startswith("httpx.")))
@@ -51,7 +51,7 @@ async def test_providers_are_checked_after_the_first_frame(make_app, monkeypatch
 async def test_the_first_question_parses_no_styles(make_app, sim, monkeypatch):
     """A turn's styles are parsed after the first frame: Textual would parse them, and re-parse
     every other source, when the first question mounts (8 ms, as the request leaves)."""
-    from qwen_tui.ui.chat_view import ChatView
+    from qwen_tui.ui.widgets.chat_view import ChatView
 
     app = make_app()
     async with app.run_test(size=(80, 24)) as pilot:

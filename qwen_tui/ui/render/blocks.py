@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from markdown_it import MarkdownIt
 
-from qwen_tui.ui.safe_text import visible
+from qwen_tui.terminal_text import visible
 
 #: The one Markdown dialect used for both streamed and one-shot rendering. Raw HTML is off: model
 #: text is data, so ``List<T>`` or ``<script>`` is shown as typed, not swallowed as a tag.

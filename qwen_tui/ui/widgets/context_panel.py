@@ -13,8 +13,8 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from qwen_tui.ui import keys
-from qwen_tui.ui.project import ContextEntry
-from qwen_tui.ui.safe_text import visible
+from qwen_tui.context.project import ContextEntry
+from qwen_tui.terminal_text import visible
 
 
 def fmt_tokens(tokens: int | None) -> str:

@@ -19,7 +19,7 @@ from textual.widgets.option_list import Option
 
 from qwen_tui.context import fuzzy_find
 from qwen_tui.ui import keys
-from qwen_tui.ui.safe_text import visible
+from qwen_tui.terminal_text import visible
 
 _MENTION_AT_CURSOR = re.compile(r"(?:^|(?<=\s))@([^\s@]*)$")
 MENTION = re.compile(r"(?:^|(?<=\s))@([^\s@]+)")

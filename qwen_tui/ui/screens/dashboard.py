@@ -25,9 +25,10 @@ from textual.timer import Timer
 from textual.widgets import Select, Sparkline, Static
 
 from qwen_tui.benchmark import HistoryFigures, history_figures, history_models
-from qwen_tui.timing import RequestTiming, load_history, timing_record
-from qwen_tui.ui.key_bar import KeyBar
-from qwen_tui.ui.safe_text import visible
+from qwen_tui.timing import RequestTiming
+from qwen_tui.metrics import load_history, timing_record
+from qwen_tui.ui.widgets.key_bar import KeyBar
+from qwen_tui.terminal_text import visible
 
 DASHBOARD = Binding.Group("Dashboard")
 ALL_MODELS = "\x00all"  # the filter's "every model" value; no model id starts with NUL

@@ -8,7 +8,7 @@ from __future__ import annotations
 from textual import events
 from textual.widgets import Input
 
-from qwen_tui.ui.safe_text import visible
+from qwen_tui.terminal_text import visible
 
 
 class SafeInput(Input):

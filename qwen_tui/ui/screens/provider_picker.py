@@ -15,8 +15,8 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from qwen_tui.ui import keys
-from qwen_tui.ui.safe_text import visible
-from qwen_tui.ui.status_bar import STATE_STYLE, ProviderStatus, fmt_ms, speed_style
+from qwen_tui.terminal_text import visible
+from qwen_tui.ui.widgets.status_bar import STATE_STYLE, ProviderStatus, fmt_ms, speed_style
 
 
 @dataclass(frozen=True, slots=True)

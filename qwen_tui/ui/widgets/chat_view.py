@@ -17,9 +17,9 @@ from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 from textual.widget import AwaitMount
 
-from qwen_tui.ui.markdown_stream import GROW_STEP, StreamingMarkdown
-from qwen_tui.ui.one_layout import LaidOutOnce
-from qwen_tui.ui.safe_text import visible
+from qwen_tui.ui.render.markdown_stream import GROW_STEP, StreamingMarkdown
+from qwen_tui.ui.textual_fixes.one_layout import LaidOutOnce
+from qwen_tui.terminal_text import visible
 
 
 class UserMessage(Static):

@@ -13,7 +13,7 @@ from textual.timer import Timer
 from textual.widget import Widget
 
 from qwen_tui.timing import RequestTiming
-from qwen_tui.ui.safe_text import visible
+from qwen_tui.terminal_text import visible
 
 # States a provider can be in, as the status bar and the picker name them.
 WARM, COLD, LOADING, DOWN, NO_KEY, DEMO, CHECKING = (

@@ -20,9 +20,9 @@ from textual.widgets.option_list import Option
 from textual.widgets.tree import TreeNode
 
 from qwen_tui.ui import keys
-from qwen_tui.ui.prompt import fuzzy
-from qwen_tui.ui.safe_input import SafeInput
-from qwen_tui.ui.safe_text import visible
+from qwen_tui.ui.widgets.prompt import fuzzy
+from qwen_tui.ui.widgets.safe_input import SafeInput
+from qwen_tui.terminal_text import visible
 
 CONTEXT_MARK = "● "
 

@@ -25,7 +25,7 @@ from rich.cells import cell_len
 from textual.strip import Strip
 from textual.widget import Widget
 
-from qwen_tui.ui.one_layout import LaidOutOnce
+from qwen_tui.ui.textual_fixes.one_layout import LaidOutOnce
 from qwen_tui.ui.render import DEFAULT_CODE_THEME
 
 if TYPE_CHECKING:

@@ -22,8 +22,8 @@ from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
 from qwen_tui.session import SessionError, SessionInfo, SessionStore, default_export_name
-from qwen_tui.ui.safe_input import SafeInput
-from qwen_tui.ui.safe_text import visible
+from qwen_tui.ui.widgets.safe_input import SafeInput
+from qwen_tui.terminal_text import visible
 
 SESSIONS = Binding.Group("Sessions")
 
