@@ -2,7 +2,8 @@
 
 Layout of ``BuiltPrompt.messages``:
 
-1. one ``system`` message: the system prompt, then a "Project files" section with each file under a
+1. one ``system`` message: the system prompt, then the project instructions (AGENTS.md, QWEN.md;
+   see ``instructions``), then a "Project files" section with each file under a
    ``## path`` heading (plus ``(lines a-b)`` and any note, e.g. that it was cut) and its text in a
    fenced block tagged with its language. The files live in the single system message because some
    chat templates reject a second system message or one that is not first;
@@ -74,6 +75,7 @@ class BuiltPrompt:
     context_window: int
     reserve_tokens: int
     estimator: TokenEstimator = field(repr=False)
+    instruction_tokens: int = 0  # the instructions section's share of ``total_tokens``
 
     @property
     def over_budget(self) -> bool:
@@ -113,11 +115,16 @@ def build_prompt(
     context_window: int | None = None,
     reserve_tokens: int = DEFAULT_RESERVE_TOKENS,
     estimator: TokenEstimator | None = None,
+    instructions: str = "",
 ) -> BuiltPrompt:
     """The messages for one question (layout in the module docstring) and their token estimate."""
     estimator = estimator or TokenEstimator()
     window = resolve_context_window(context_window)
     system_text = DEFAULT_SYSTEM_PROMPT if system_prompt is None else system_prompt
+    instruction_tokens = 0
+    if instructions:
+        instruction_tokens = estimator.estimate(instructions)
+        system_text = f"{system_text}\n\n{instructions}" if system_text else instructions
     file_tokens: dict[str, int] = {}
     parts: list[str] = []
     for file in files:
@@ -140,4 +147,5 @@ def build_prompt(
     total = sum(file_tokens.values()) + estimator.estimate(base_text)
     total += MESSAGE_OVERHEAD_TOKENS if system_text else 0
     total += estimator.estimate_messages(messages[1:] if system_text else messages)
-    return BuiltPrompt(messages, file_tokens, total, window - reserve_tokens, window, reserve_tokens, estimator)
+    return BuiltPrompt(messages, file_tokens, total, window - reserve_tokens, window, reserve_tokens, estimator,
+                       instruction_tokens)
