@@ -28,7 +28,7 @@ from qwen_tui.subcommands.output import (
     exit_code_for,
 )
 
-SUBCOMMANDS = ("ask", "providers", "models", "bench", "sim", "config")
+SUBCOMMANDS = ("ask", "providers", "models", "bench", "race", "sim", "config")
 
 
 class Parser(argparse.ArgumentParser):
@@ -77,6 +77,13 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     bench.add_argument("--prompt", default="Write a Python function that reverses a string.")
     bench.add_argument("--json", action="store_true")
     bench.add_argument("--demo", action="store_true", help=argparse.SUPPRESS)
+
+    race = subs["race"] = Parser(prog="qwen-tui race", description="One question to 2-4 providers at once, ranked.")
+    race.add_argument("prompt", help="the question, or - to read it from stdin")
+    race.add_argument("--providers", required=True, help="comma-separated provider names (2 to 4)")
+    race.add_argument("--json", action="store_true", help="one JSON object per line, then the race")
+    race.add_argument("--quiet", action="store_true", help="only the ranking")
+    race.add_argument("--demo", action="store_true", help=argparse.SUPPRESS)
 
     sim = subs["sim"] = Parser(prog="qwen-tui sim", description="Run the provider simulator in the foreground.")
     sim.add_argument("--port", type=int, default=0)
@@ -181,6 +188,27 @@ def cmd_bench(args: argparse.Namespace) -> int:
             sim.stop()
 
 
+def cmd_race(args: argparse.Namespace) -> int:
+    from qwen_tui.race import check_lanes
+    from qwen_tui.subcommands.ask import read_prompt
+    from qwen_tui.subcommands.race import run_race
+
+    config = _load(args)
+    sim, config = _with_demo(args, config, paced=True)
+    try:
+        try:
+            names = check_lanes(args.providers.split(","), list(config.providers))
+        except ValueError as exc:
+            raise UsageError(f"--providers: {exc}") from None
+        prompt = read_prompt(args.prompt)
+        providers = [_provider(config, name) for name in names]
+        return _run_async(lambda: _closing(providers, run_race(
+            config, providers, prompt, as_json=args.json, quiet=args.quiet)))
+    finally:
+        if sim is not None:
+            sim.stop()
+
+
 def cmd_sim(args: argparse.Namespace) -> int:
     from qwen_tui.sim import run_foreground
 
@@ -231,6 +259,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "providers": cmd_providers,
     "models": cmd_models,
     "bench": cmd_bench,
+    "race": cmd_race,
     "sim": cmd_sim,
     "config": cmd_config,
 }

@@ -14,6 +14,7 @@ PROMPT = Binding.Group("Prompt")
 PROVIDERS = Binding.Group("Providers")
 FILES = Binding.Group("Files and context")
 PICKER = Binding.Group("Provider picker")
+RACE = Binding.Group("Race")
 
-GROUP_ORDER = [GENERAL, CHAT, PROMPT, PROVIDERS, FILES, PICKER]
+GROUP_ORDER = [GENERAL, CHAT, PROMPT, PROVIDERS, FILES, PICKER, RACE]
 # (the session browser brings its own "Sessions" group)

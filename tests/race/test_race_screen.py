@@ -1,0 +1,199 @@
+"""The race screen with Pilot: live lanes, the ranking, Escape, stopping one lane, keeping an
+answer. Behaviour against the simulator (real HTTP); snapshots with scripted providers."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import itertools
+from pathlib import Path
+
+import pytest
+from textual.app import App
+
+from qwen_tui.config import default_config
+from qwen_tui.demo import start_demo
+from qwen_tui.providers.base import Message
+from qwen_tui.providers.registry import build_provider
+from qwen_tui.race import Race
+from qwen_tui.sim import Fault, Simulator
+from qwen_tui.ui.screens.race import RacePick, RaceProviders, RaceScreen
+from tests.ui.fakes import Script, ScriptedProvider
+
+REPLY = "Lane answer.\n```python\nprint('hi')\n```\n" + "More words here. " * 20 + "\nEnd.\n"
+
+
+class RaceApp(App):
+    def __init__(self, screen) -> None:
+        super().__init__()
+        self.race_screen = screen
+        self.result: object = "pending"
+
+    def on_mount(self) -> None:
+        self.push_screen(self.race_screen, callback=self._done)
+
+    def _done(self, result) -> None:
+        self.result = result
+
+
+@pytest.fixture(scope="module")
+def race_sim():
+    with Simulator(port=0, ttft_ms=5.0, tps=0) as sim:
+        yield sim
+
+
+@pytest.fixture
+async def sim_providers(race_sim: Simulator):
+    race_sim.clear_requests()
+    _, config = start_demo(default_config(), race_sim, paced=False)
+    made = []
+
+    def make(*specs: tuple[str, float, float]):
+        for name, ttft, tps in specs:
+            race_sim.set_knobs(provider=name, ttft_ms=ttft, tps=tps, reply=REPLY, chunk_chars=4)
+            made.append(build_provider(config.providers[name]))
+        return made
+
+    yield make
+    for provider in made:
+        await provider.aclose()
+
+
+async def finished(pilot, screen: RaceScreen, timeout: float = 20.0) -> None:
+    for _ in range(int(timeout / 0.02)):
+        if screen.report is not None:
+            break
+        await asyncio.sleep(0.02)
+    assert screen.report is not None, "the race did not end"
+    for lane in screen.lanes:
+        await lane.body.wait_rendered()
+    await pilot.pause()
+
+
+def race_of(providers, question: str = "Which is faster?") -> RaceScreen:
+    race = Race(providers, [p.settings.model for p in providers], [Message("user", question)])
+    return RaceScreen(question, race)
+
+
+@pytest.mark.parametrize("specs", [
+    [("sambanova", 20.0, 800.0), ("ollama", 150.0, 300.0)],
+    [("blaxel", 260.0, 500.0), ("huggingface", 190.0, 500.0), ("ollama", 110.0, 500.0), ("sambanova", 30.0, 500.0)],
+], ids=["2 lanes", "4 lanes"])
+async def test_the_lanes_stream_and_the_ranking_follows_their_ttfts(sim_providers, specs):
+    screen = race_of(sim_providers(*specs))
+    app = RaceApp(screen)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await finished(pilot, screen)
+        assert all(lane.lane.outcome == "complete" for lane in screen.lanes)
+        assert [lane.body.text for lane in screen.lanes] == [REPLY] * len(specs)
+        by_ttft = [name for name, _, _ in sorted(specs, key=lambda s: s[1])]
+        assert [lane.name for lane in screen.report.ranking()] == by_ttft
+        ranking = str(screen._ranking.render())
+        assert ranking.index(f"1. [") < ranking.index(by_ttft[0]) < ranking.index(by_ttft[-1])
+        assert screen.query_one("#lanes").has_class("columns")  # 160 columns: side by side
+        header = str(screen.lanes[0].header.render())
+        assert "TTFT" in header and "tokens" in header
+
+
+async def test_one_lane_failing_mid_stream_shows_its_error_while_the_others_finish(sim_providers, race_sim):
+    providers = sim_providers(("sambanova", 20.0, 600.0), ("ollama", 60.0, 600.0))
+    race_sim.push_fault(Fault("drop", after_tokens=5), provider="ollama")
+    screen = race_of(providers)
+    app = RaceApp(screen)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await finished(pilot, screen)
+        failed, ok = screen.lanes[1], screen.lanes[0]
+        assert ok.lane.outcome == "complete" and ok.body.text == REPLY
+        assert failed.lane.outcome == "error" and failed.error.has_class("shown")
+        assert failed.body.text and REPLY.startswith(failed.body.text)  # what arrived is kept
+        assert [lane.name for lane in screen.report.ranking()] == ["sambanova", "ollama"]
+        assert not screen.query_one("#lanes").has_class("columns")  # 80 columns: stacked
+
+
+async def test_escape_stops_every_lane_keeping_what_arrived_then_closes(sim_providers):
+    providers = sim_providers(("sambanova", 10.0, 40.0), ("ollama", 10.0, 40.0))
+    screen = race_of(providers)
+    app = RaceApp(screen)
+    async with app.run_test(size=(120, 40)) as pilot:
+        for _ in range(200):
+            if all(lane.lane.parts for lane in screen.lanes):
+                break
+            await asyncio.sleep(0.02)
+        await pilot.press("escape")
+        await finished(pilot, screen)
+        assert [lane.lane.outcome for lane in screen.lanes] == ["cancelled", "cancelled"]
+        assert all(lane.body.text and len(lane.body.text) < len(REPLY) for lane in screen.lanes)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert isinstance(app.result, RacePick) and app.result.kept is None
+
+
+async def test_x_stops_only_the_focused_lane(sim_providers):
+    providers = sim_providers(("sambanova", 10.0, 40.0), ("ollama", 10.0, 2000.0))
+    screen = race_of(providers)
+    app = RaceApp(screen)
+    async with app.run_test(size=(120, 40)) as pilot:
+        screen.lanes[0].focus()
+        for _ in range(200):
+            if screen.lanes[0].lane.parts:
+                break
+            await asyncio.sleep(0.02)
+        await pilot.press("x")
+        await finished(pilot, screen)
+        assert screen.lanes[0].lane.outcome == "cancelled"
+        assert screen.lanes[1].lane.outcome == "complete" and screen.lanes[1].body.text == REPLY
+
+
+async def test_a_number_keeps_that_answer(sim_providers):
+    providers = sim_providers(("sambanova", 10.0, 0), ("ollama", 30.0, 0))
+    screen = race_of(providers)
+    app = RaceApp(screen)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.press("1")  # while running: nothing to keep yet
+        await finished(pilot, screen)
+        await pilot.press("2")
+        await pilot.pause()
+        pick = app.result
+        assert isinstance(pick, RacePick) and pick.kept == 1
+        assert pick.lanes[1].name == "ollama" and pick.lanes[1].text == REPLY
+        assert pick.question == "Which is faster?"
+
+
+async def test_the_provider_picker_needs_two_to_four():
+    picker = RaceProviders([("a", "m1"), ("b", "m2"), ("c", "m3")], last=["a"])
+    app = RaceApp(picker)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("enter")
+        assert app.result == "pending"  # one ticked: not enough
+        assert "Tick 2 to 4" in str(picker.query_one(".race-hint").render())
+        await pilot.press("down", "space", "enter")
+        await pilot.pause()
+        assert app.result == ["a", "b"]
+
+
+# -- snapshots: scripted lanes, a fixed clock ------------------------------------------------
+ANSWER = ["Use a **set**:\n\n", "```python\n", "def unique(xs):\n", "    return set(xs)\n", "```\n", "Done."]
+
+
+def scripted_race(n: int) -> RaceScreen:
+    speeds = [(120.0, 250.0), (340.0, 90.0), (80.0, 600.0), (500.0, 45.0)]
+    names = ["sambanova", "huggingface", "ollama", "blaxel"]
+    providers = [ScriptedProvider(names[i], f"model-{i + 1}", script=Script(chunks=ANSWER, ttft_ms=t, tps=r))
+                 for i, (t, r) in enumerate(speeds[:n])]
+    ticks = itertools.count()
+    race = Race(providers, [p.settings.model for p in providers], [Message("user", "dedupe a list")],
+                clock=lambda: next(ticks) * 0.25)
+    return RaceScreen("dedupe a list", race)
+
+
+@pytest.mark.parametrize("size, n", [((80, 24), 2), ((160, 48), 4)], ids=["80x24-stacked", "160x48-columns"])
+def test_race_snapshot(snap_compare, size, n):
+    async def run_before(pilot) -> None:
+        screen = pilot.app.race_screen
+        await finished(pilot, screen)
+        await asyncio.sleep(0.1)  # each answer comes down to its text after its last paint
+        await pilot.pause()
+
+    screen = scripted_race(n)
+    screen.lanes[0].started = 0.0
+    assert snap_compare(RaceApp(screen), terminal_size=size, run_before=run_before)
