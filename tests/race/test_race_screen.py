@@ -4,9 +4,7 @@ answer. Behaviour against the simulator (real HTTP); snapshots with scripted pro
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import itertools
-from pathlib import Path
 
 import pytest
 from textual.app import App
@@ -89,7 +87,7 @@ async def test_the_lanes_stream_and_the_ranking_follows_their_ttfts(sim_provider
         by_ttft = [name for name, _, _ in sorted(specs, key=lambda s: s[1])]
         assert [lane.name for lane in screen.report.ranking()] == by_ttft
         ranking = str(screen._ranking.render())
-        assert ranking.index(f"1. [") < ranking.index(by_ttft[0]) < ranking.index(by_ttft[-1])
+        assert ranking.index("1. [") < ranking.index(by_ttft[0]) < ranking.index(by_ttft[-1])
         assert screen.query_one("#lanes").has_class("columns")  # 160 columns: side by side
         header = str(screen.lanes[0].header.render())
         assert "TTFT" in header and "tokens" in header
