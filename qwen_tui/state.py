@@ -38,6 +38,7 @@ class State:
     theme: str | None = None
     panel_sizes: dict[str, int] = field(default_factory=dict)  # panel id -> width/height in cells
     contexts: dict[str, list[str]] = field(default_factory=dict)  # project root -> entries
+    race_providers: list[str] = field(default_factory=list)  # the last race's providers
     problem: str | None = None  # what was wrong with the file on load, if anything
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -98,6 +99,11 @@ class State:
                 self.panel_sizes[name] = size
             else:
                 bad.append(f"panel_sizes.{name}: expected a whole number of cells")
+        race = raw.get("race_providers", [])
+        if isinstance(race, list) and all(isinstance(n, str) for n in race):
+            self.race_providers = list(race)
+        else:
+            bad.append("race_providers: expected a list of provider names")
         for root, entries in table("context").items():
             if isinstance(entries, list) and all(isinstance(e, str) for e in entries):
                 self.contexts[root] = list(entries)
@@ -135,6 +141,8 @@ class State:
             data["models"] = models
         if sizes:
             data["panel_sizes"] = sizes
+        if self.race_providers:
+            data["race_providers"] = list(self.race_providers)
         if contexts:
             data["context"] = {root: list(entries) for root, entries in contexts.items()}
         return tomli_w.dumps(data)

@@ -163,3 +163,15 @@ def test_sigkill_during_save_leaves_old_file_whole(tmp_path: Path) -> None:
     assert path.read_bytes() == before
     assert State.load(path).theme == "old-theme"
     assert State.load(path).problem is None
+
+
+def test_the_last_race_providers_round_trip(tmp_path):
+    from qwen_tui.state import State
+
+    state = State(path=tmp_path / "state.toml")
+    state.race_providers = ["sambanova", "ollama"]
+    state.save()
+    assert State.load(tmp_path / "state.toml").race_providers == ["sambanova", "ollama"]
+    (tmp_path / "state.toml").write_text('race_providers = "sambanova"\n')
+    loaded = State.load(tmp_path / "state.toml")
+    assert loaded.race_providers == [] and "race_providers" in loaded.problem
