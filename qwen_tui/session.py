@@ -62,6 +62,10 @@ class Turn:
     outcome: str | None = None
     created: float = field(default_factory=time.time)
     error: str | None = None
+    #: A race's other answers (provider, model, content, outcome, timing, error): kept for the
+    #: record and the export, never sent back to a model.
+    alternates: list[dict[str, Any]] = field(default_factory=list)
+    race: bool = False
 
 
 @dataclass(slots=True)
@@ -91,7 +95,10 @@ class Session:
         an answer with no text at all is left out.
         """
         out: list[Message] = []
-        for turn in self.turns:
+        for i, turn in enumerate(self.turns):
+            following = self.turns[i + 1] if i + 1 < len(self.turns) else None
+            if turn.role == "user" and following is not None and following.role == "race":
+                continue  # a race whose answers were all set aside: its question goes too
             if turn.role in ("user", "assistant") and turn.content:
                 out.append(Message(turn.role, turn.content))  # type: ignore[arg-type]
         return out
@@ -315,6 +322,9 @@ def _parse(path: Path, data: bytes) -> tuple[Session, list[str]]:
                 answer.timing = rec.get("timing") if isinstance(rec.get("timing"), dict) else None
                 answer.error = _str_or_none(rec.get("error"))
                 answer = None
+            elif kind == "race":
+                answer = _close_open(answer)
+                session.turns.append(_race_turn(rec, float(at or created)))
             elif kind == "rename":
                 if not isinstance(rec.get("title"), str):
                     raise TypeError
@@ -326,6 +336,26 @@ def _parse(path: Path, data: bytes) -> tuple[Session, list[str]]:
     if not session.updated:
         session.updated = path.stat().st_mtime if path.exists() else 0.0
     return session, notes
+
+
+def _race_turn(rec: dict[str, Any], at: float) -> Turn:
+    """A race record as a turn: the kept answer (role assistant), or role "race" when none was."""
+    lanes = rec["lanes"]
+    kept = rec.get("kept")
+    if not isinstance(lanes, list) or not all(isinstance(x, dict) for x in lanes):
+        raise TypeError
+    clean = [{
+        "provider": _str_or_none(x.get("provider")), "model": _str_or_none(x.get("model")),
+        "content": x.get("content") if isinstance(x.get("content"), str) else "",
+        "outcome": _str_or_none(x.get("outcome")), "error": _str_or_none(x.get("error")),
+        "timing": x.get("timing") if isinstance(x.get("timing"), dict) else None,
+    } for x in lanes]
+    if isinstance(kept, int) and not isinstance(kept, bool) and 0 <= kept < len(clean):
+        main = clean[kept]
+        return Turn("assistant", main["content"], provider=main["provider"], model=main["model"],
+                    timing=main["timing"], outcome=main["outcome"] or "complete", created=at, error=main["error"],
+                    alternates=[x for i, x in enumerate(clean) if i != kept], race=True)
+    return Turn("race", "", created=at, outcome="complete", alternates=clean, race=True)
 
 
 def _close_open(answer: Turn | None) -> None:
@@ -413,6 +443,25 @@ class SessionStore:
         session.turns.append(turn)
         session.updated = turn.created
         return AnswerWriter(self, session, turn, interval=interval)
+
+    def append_race(self, session: Session, lanes: list[dict[str, Any]], kept: int | None,
+                    spread_ms: float | None = None) -> Turn:
+        """Save a race after its question (``append_user``): every lane's answer, and which one the
+        conversation goes on with (None: none). Each lane: provider, model, content, outcome,
+        error, timing (a ``RequestTiming`` or its summary)."""
+        record_lanes = [{
+            "provider": lane.get("provider"), "model": lane.get("model"),
+            "content": redact(lane.get("content") or ""), "outcome": lane.get("outcome"),
+            "error": redact(lane["error"]) if lane.get("error") else None,
+            "timing": _timing_dict(lane.get("timing")),
+        } for lane in lanes]
+        at = time.time()
+        record = {"type": "race", "lanes": record_lanes, "kept": kept, "spread_ms": spread_ms, "at": at}
+        _append_record(self._path(session), record, sync=True)
+        turn = _race_turn(record, at)
+        session.turns.append(turn)
+        session.updated = at
+        return turn
 
     def rename(self, session_id: str, title: str) -> str:
         """Give a session a title (empty: back to the automatic one). Returns the stored title."""
@@ -574,15 +623,28 @@ def export_markdown(session: Session) -> str:
             fence = _fence_for(turn.content)
             out.extend([f"{fence}text", turn.content, fence, ""])
         else:
-            who = " / ".join(x for x in (turn.provider, turn.model) if x) or "assistant"
-            out.append(f"## Assistant · {who}")
-            out.append("")
-            out.append(turn.content if turn.content else "_(no text)_")
-            out.append("")
-            facts = _turn_facts(turn)
-            if facts:
-                out.append(f"_{facts}_")
+            if turn.role == "assistant":
+                who = " / ".join(x for x in (turn.provider, turn.model) if x) or "assistant"
+                out.append(f"## Assistant · {who}" + (" (kept from a race)" if turn.race else ""))
                 out.append("")
+                out.append(turn.content if turn.content else "_(no text)_")
+                out.append("")
+                facts = _turn_facts(turn)
+                if facts:
+                    out.append(f"_{facts}_")
+                    out.append("")
+            elif turn.race:
+                out.extend(["## Race · no answer kept", ""])
+            for other in turn.alternates:
+                alt = Turn("assistant", other["content"], provider=other["provider"], model=other["model"],
+                           timing=other["timing"], outcome=other["outcome"], error=other["error"])
+                who = " / ".join(x for x in (alt.provider, alt.model) if x) or "assistant"
+                out.extend([f"### Also in the race · {who}", ""])
+                out.append(alt.content if alt.content else "_(no text)_")
+                out.append("")
+                facts = _turn_facts(alt)
+                if facts:
+                    out.extend([f"_{facts}_", ""])
     return "\n".join(out).rstrip() + "\n"
 
 
