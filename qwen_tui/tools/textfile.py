@@ -42,8 +42,9 @@ def human_size(n: int) -> str:
     return f"{n / 1024 / 1024:.1f} MB"
 
 
-def read_bytes(path: Path, rel: str, limit: int = MAX_TOOL_FILE_BYTES) -> tuple[bytes, int]:
+def read_bytes(path: Path, rel: str, limit: int | None = None) -> tuple[bytes, int]:
     """The whole file and its mode; refuses non-regular files and files over ``limit``."""
+    limit = MAX_TOOL_FILE_BYTES if limit is None else limit
     try:
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_CLOEXEC", 0))
     except FileNotFoundError:
