@@ -64,6 +64,16 @@ class ApprovalPolicy:
         if self.approve not in APPROVE_MODES:
             raise ValueError(f"approve must be one of {', '.join(APPROVE_MODES)}, not {self.approve!r}")
 
+    @classmethod
+    def from_settings(cls, settings: Any, tools: str = "edit", *, yes: bool = False,
+                      allow_commands: Iterable[str] = ()) -> ApprovalPolicy:
+        """The policy from a ``config.ToolsSettings``, the ``--tools`` mode, ``--yes`` (writes
+        applied without asking) and ``--allow-command`` patterns (added to the configured ones)."""
+        commands = settings.commands
+        return cls(tools=tools, approve="auto" if yes else settings.approve,
+                   allow_commands=tuple(commands.allow) + tuple(allow_commands),
+                   deny_commands=tuple(commands.deny))
+
     def offers(self, spec: HasSpec) -> bool:
         if self.tools == "none":
             return False
