@@ -131,6 +131,11 @@ class ChangeSet:
         """Make ``(path, before, before_mode, after, after_mode)`` of each file durable; call it
         before the files are written. A file already in the set keeps its first ``before``."""
         with self._lock, self.store.locked():
+            if self.folder is not None:
+                on_disk = ChangeSet.load(self.store, self.folder)
+                if on_disk is None or on_disk.state != "applied":  # undone meanwhile (another window)
+                    self.id, self.folder, self.files, self.created_dirs = None, None, {}, []
+                    self.state = "applied"
             if self.folder is None:
                 self.id, self.folder = self.store._allocate()
             blobs = self.folder / "blobs"

@@ -26,9 +26,23 @@ if TYPE_CHECKING:
 MAX_SHOWN_MATCHES = 10
 CLOSEST_MAX_LINES = 20_000  # larger files get no "closest lines" hint (the search would be slow)
 
-_UMASK = os.umask(0o022)
-os.umask(_UMASK)
-NEW_FILE_MODE = 0o666 & ~_UMASK
+
+
+def _umask() -> int:
+    """The process umask, read without changing it where Linux allows (os.umask sets it)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    mask = os.umask(0o022)
+    os.umask(mask)
+    return mask
+
+
+NEW_FILE_MODE = 0o666 & ~_umask()
 
 
 @dataclass(slots=True, eq=False)
@@ -137,8 +151,14 @@ def replace_text(file: TextFile | None, text: str, old: str, new: str, replace_a
             starts.append(_line_of(text, at))
             at = text.find(old, at + 1)
         where = ", ".join(str(n) for n in starts) + (", …" if count > len(starts) else "")
-        raise ToolError(f"{rel}: old_string appears {count} times (at lines {where}); include more of the "
-                        "surrounding lines so it appears once, or set replace_all to true to change every one")
+        lines = text.replace("\r\n", "\n").split("\n")
+        around = "\n".join(  # the line before each match: what can make old_string unique
+            f"{n - 1:>6}\t{lines[n - 2]}" for n in starts if n >= 2)
+        message = (f"{rel}: old_string appears {count} times (at lines {where}); include more of the "
+                   "surrounding lines so it appears once, or set replace_all to true to change every one")
+        if around:
+            message += "\nThe line before each match:\n" + around
+        raise ToolError(message)
     return text.replace(old, new) if replace_all else text.replace(old, new, 1)
 
 

@@ -149,3 +149,15 @@ def test_the_checkpoint_is_on_disk_before_the_first_file_is_replaced(tree, monke
     monkeypatch.setattr(toolbox_module, "write_file_bytes", checking_write)
     assert all(r.ok for r in answer.apply_many(proposals))
     assert seen[0] == ["README.md", "src/app.py", "made.txt"] and len(seen) == 3
+
+
+def test_an_answer_that_writes_after_its_set_was_undone_starts_a_new_set(tree) -> None:
+    root, _ = tree
+    box = Toolbox(root, policy=ApprovalPolicy(approve="auto"))
+    answer = box.start_answer(context_files=["README.md", "src/app.py"])
+    assert answer.approve(answer.run("write_file", {"path": "README.md", "content": "a\n"})).ok
+    assert CheckpointStore(root).undo().ok  # from another window, while the answer goes on
+    assert answer.approve(answer.run("write_file", {"path": "src/app.py", "content": "b\n"})).ok
+    infos = box.checkpoints.list()
+    assert [(i.id, i.state, [f.path for f in i.files]) for i in infos] == [
+        ("000002", "applied", ["src/app.py"]), ("000001", "dropped", ["README.md"])]

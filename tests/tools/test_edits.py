@@ -101,6 +101,7 @@ def test_several_matches_name_their_lines_and_replace_all_changes_each(toolbox: 
     args = {"path": "src/util.py", "old_string": "return x + 1", "new_string": "return x + 2"}
     twice = answer.run("edit_file", args)
     assert not twice.ok and "old_string appears 2 times (at lines 2, 6)" in twice.content and "replace_all" in twice.content
+    assert "The line before each match:\n     1\tdef helper(x):\n     5\tdef other(x):" in twice.content
     every = answer.run("edit_file", {**args, "replace_all": True})
     assert every.proposal.added == 2 and answer.approve(every).ok
     assert (root / "src/util.py").read_text().count("return x + 2") == 2
