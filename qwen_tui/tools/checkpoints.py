@@ -23,6 +23,7 @@ import fcntl
 import hashlib
 import json
 import os
+import re
 import shutil
 import threading
 import time
@@ -195,6 +196,21 @@ class ChangeSet:
             return None
 
 
+def _remove_stray_temp_files(real: Path) -> None:
+    """Temp files a write killed half-way left beside ``real`` (``write_atomic``'s names)."""
+    stray = re.compile(r"^\." + re.escape(real.name) + r"\.[A-Za-z0-9_]{8}\.tmp$")
+    try:
+        names = os.listdir(real.parent)
+    except OSError:
+        return
+    for name in names:
+        if stray.match(name):
+            try:
+                os.unlink(real.parent / name)
+            except OSError:
+                pass
+
+
 class CheckpointStore:
     """The change sets of one project, newest last on disk."""
 
@@ -271,12 +287,14 @@ class CheckpointStore:
             cs = applied[-1]
             report.change_set = cs.id
             plan: list[tuple[FileChange, Path, str]] = []
+            reals: list[Path] = []
             for change in cs.files.values():
                 try:
                     real, current = self._current(change.path)
                 except ToolError:
                     report.changed_outside.append(change.path)
                     continue
+                reals.append(real)
                 now = None if current is None else digest(current)
                 if now == change.before:
                     report.unchanged.append(change.path)
@@ -294,6 +312,8 @@ class CheckpointStore:
                     assert change.before is not None and change.before_mode is not None
                     write_atomic(real, cs.blob(change.before), change.before_mode)
                     report.restored.append(change.path)
+            for real in reals:  # a write killed half-way leaves its temp file
+                _remove_stray_temp_files(real)
             for rel in reversed(cs.created_dirs):
                 try:
                     os.rmdir(self.root / rel)

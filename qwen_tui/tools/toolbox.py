@@ -114,7 +114,9 @@ class Answer:
             return ToolResult.failure(name, exc.message, call_id=call_id)
         verdict = self.toolbox.policy.verdict(spec, args)
         if verdict.decision is Decision.DENY:
-            return self._declined(name, args, call_id, verdict.reason)
+            refused = ToolResult.failure(name, f"{verdict.reason}; nothing was done", args, call_id)
+            refused.decision = Decision.DENY
+            return refused
         try:
             if name in _READERS:
                 result = _READERS[name](self.paths, self.scope, args)

@@ -172,7 +172,8 @@ def test_under_tools_read_writes_are_not_offered_nor_run(tree) -> None:
     assert [s.name for s in box.offered()] == ["read_file", "list_files", "search"]
     assert [t["function"]["name"] for t in box.openai_tools()] == ["read_file", "list_files", "search"]
     result = box.start_answer().run("write_file", {"path": "x.txt", "content": "x"})
-    assert not result.ok and not result.pending and "write_file is not offered (tools: read)" in result.content
+    assert not result.ok and not result.pending
+    assert result.content == "Error: write_file is not offered (tools: read); nothing was done"
     assert not (root / "x.txt").exists()
 
 

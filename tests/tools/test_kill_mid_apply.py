@@ -94,3 +94,4 @@ def test_sigkill_mid_apply_leaves_whole_files_and_undo_restores_them(tmp_path: P
         assert (root / name).read_bytes() == old_content(name)
         assert os.stat(root / name).st_mode & 0o777 == modes[name]
     assert not (root / "created.txt").exists()
+    assert sorted(os.listdir(root)) == names  # no temp file of the killed write is left behind
