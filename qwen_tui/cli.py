@@ -1,7 +1,7 @@
 """Command line: argument parsing and dispatch; the work is done by the core and the subcommands.
 
 ``qwen-tui [PATH]`` opens the TUI; ``ask``, ``providers``, ``models``, ``bench``, ``sim`` and
-``config`` are scriptable subcommands. Exit codes: 0 ok, 1 provider or network error, 2 usage,
+``config`` are scriptable subcommands; ``undo`` takes back an answer's writes. Exit codes: 0 ok, 1 provider or network error, 2 usage,
 configuration or input error, 130 interrupted.
 """
 
@@ -28,7 +28,7 @@ from qwen_tui.subcommands.output import (
     exit_code_for,
 )
 
-SUBCOMMANDS = ("ask", "providers", "models", "bench", "race", "sim", "config")
+SUBCOMMANDS = ("ask", "providers", "models", "bench", "race", "sim", "config", "undo")
 
 
 class Parser(argparse.ArgumentParser):
@@ -94,6 +94,12 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     group = cfg.add_mutually_exclusive_group(required=True)
     group.add_argument("--check", action="store_true", help="validate the config file")
     group.add_argument("--path", action="store_true", help="print the config file's path")
+
+    undo = subs["undo"] = Parser(prog="qwen-tui undo",
+                                 description="Restore the files of the last change set (one per answer that wrote).")
+    undo.add_argument("path", nargs="?", default=".", help="project folder (default: current folder)")
+    undo.add_argument("--list", action="store_true", help="show the change sets, newest first")
+    undo.add_argument("--json", action="store_true")
 
     for p in subs.values():
         _common(p)
@@ -236,6 +242,12 @@ def cmd_config(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_undo(args: argparse.Namespace) -> int:
+    from qwen_tui.subcommands.undo import run_list, run_undo
+
+    return run_list(args.path, args.json) if args.list else run_undo(args.path, args.json)
+
+
 def cmd_tui(args: argparse.Namespace) -> int:
     root = Path(args.path).expanduser()
     if not root.is_dir():
@@ -262,6 +274,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "race": cmd_race,
     "sim": cmd_sim,
     "config": cmd_config,
+    "undo": cmd_undo,
 }
 
 

@@ -59,8 +59,11 @@ PROVIDER_KEYS = {
     "read_timeout": (int, float),
     "context_window": int,
 }
-TOP_KEYS = {"default_provider": str, "theme": str, "providers": dict, "keys": dict, "context": dict}
+TOP_KEYS = {"default_provider": str, "theme": str, "providers": dict, "keys": dict, "context": dict, "tools": dict}
 CONTEXT_KEYS = {"max_file_kb": int, "reserve_tokens": int, "system_prompt": str}
+TOOLS_KEYS = {"approve": str, "max_steps": int, "commands": dict}
+COMMANDS_KEYS = {"allow": list, "deny": list, "timeout": (int, float)}
+MAX_STEPS_LIMIT = 1000
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 _BINDING_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
 _KEY_NAME = re.compile(r"^[A-Za-z0-9_+-]+$")  # Textual key names: ctrl+p, f2, shift+tab, question_mark
@@ -89,6 +92,24 @@ class ContextSettings:
 
 
 @dataclass(slots=True)
+class CommandSettings:
+    """The ``[tools.commands]`` table: which commands run without asking, which never run."""
+
+    allow: tuple[str, ...] = ()  # glob patterns: run without asking
+    deny: tuple[str, ...] = ()  # glob patterns: never run (deny wins)
+    timeout: float = 120.0  # seconds
+
+
+@dataclass(slots=True)
+class ToolsSettings:
+    """The ``[tools]`` table: whether writes need a yes, and how many tool steps an answer may take."""
+
+    approve: str = "ask"  # ask | auto
+    max_steps: int = 25
+    commands: CommandSettings = field(default_factory=CommandSettings)
+
+
+@dataclass(slots=True)
 class AppConfig:
     path: Path
     exists: bool
@@ -98,6 +119,7 @@ class AppConfig:
     raw: dict[str, Any] = field(default_factory=dict)
     keys: dict[str, str] = field(default_factory=dict)  # binding id -> key(s), e.g. "ctrl+p,f9"
     context: ContextSettings = field(default_factory=ContextSettings)
+    tools: ToolsSettings = field(default_factory=ToolsSettings)
 
     def provider(self, name: str) -> ProviderSettings:
         try:
@@ -298,6 +320,62 @@ def _context_table(problems: _Problems, table: Mapping[str, Any]) -> ContextSett
     return settings
 
 
+def _patterns(problems: _Problems, where: str, value: list[Any]) -> tuple[str, ...] | None:
+    if not all(isinstance(p, str) and p.strip() for p in value):
+        problems.add(where, "expected a list of non-empty strings", f'write {where.rsplit(".", 1)[-1]} = ["pytest*", "git status"]')
+        return None
+    return tuple(p.strip() for p in value)
+
+
+def _commands_table(problems: _Problems, table: Mapping[str, Any]) -> CommandSettings:
+    settings = CommandSettings()
+    for key, value in table.items():
+        where = f"tools.commands.{key}"
+        if key not in COMMANDS_KEYS:
+            _unknown_key(problems, where, key, COMMANDS_KEYS)
+            continue
+        if key in ("allow", "deny") and not isinstance(value, list):
+            problems.add(where, f"expected a list, got {_type_name(type(value))}", f'write {key} = ["pattern*"]')
+            continue
+        if not _type_ok(problems, where, value, COMMANDS_KEYS[key]):
+            continue
+        if key == "timeout":
+            if value <= 0:
+                problems.add(where, "must be more than 0 seconds", "e.g. timeout = 120")
+            else:
+                settings.timeout = float(value)
+            continue
+        patterns = _patterns(problems, where, value)
+        if patterns is not None:
+            setattr(settings, key, patterns)
+    return settings
+
+
+def _tools_table(problems: _Problems, table: Mapping[str, Any]) -> ToolsSettings:
+    settings = ToolsSettings()
+    for key, value in table.items():
+        where = f"tools.{key}"
+        if key not in TOOLS_KEYS:
+            _unknown_key(problems, where, key, TOOLS_KEYS)
+            continue
+        if not _type_ok(problems, where, value, TOOLS_KEYS[key]):
+            continue
+        if key == "approve":
+            if value not in ("ask", "auto"):
+                problems.add(where, f"{value!r} is not ask or auto",
+                             'write approve = "ask" (writes need your yes) or "auto" (applied, always undoable)')
+            else:
+                settings.approve = value
+        elif key == "max_steps":
+            if not 1 <= value <= MAX_STEPS_LIMIT:
+                problems.add(where, f"must be from 1 to {MAX_STEPS_LIMIT}", "e.g. max_steps = 25")
+            else:
+                settings.max_steps = value
+        else:
+            settings.commands = _commands_table(problems, value)
+    return settings
+
+
 def _read_toml(problems: _Problems, file: Path, explicit: bool) -> tuple[dict[str, Any], bool]:
     if not file.is_file():
         if explicit:
@@ -338,6 +416,7 @@ def _validate(
     config = AppConfig(path=file, exists=exists, raw=raw, providers=providers)
     config.keys = _keys_table(problems, good.get("keys", {}))
     config.context = _context_table(problems, good.get("context", {}))
+    config.tools = _tools_table(problems, good.get("tools", {}))
     config.theme = good.get("theme", "qwen-dark")
     default = good.get("default_provider", "ollama")
     if default in providers or "default_provider" not in good:
