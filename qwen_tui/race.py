@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from qwen_tui.providers.base import ChatRequest, Message, Provider
-from qwen_tui.timing import RequestTiming
+from qwen_tui.timing import RequestTiming, fmt_ms
 
 MIN_LANES, MAX_LANES = 2, 4
 #: The connections are opened before the start; a provider that cannot be reached in this time
@@ -72,6 +72,14 @@ class Lane:
         if self.started_at is None or self.ended_at is None:
             return None
         return (self.ended_at - self.started_at) * 1000.0
+
+    def facts(self) -> str:
+        """The lane's line of a ranking: its figures, or what stopped it, in plain words."""
+        if self.outcome != "complete":
+            return self.error or ("stopped" if self.outcome == "cancelled" else self.outcome)
+        rate = self.tokens_per_s
+        return (f"TTFT {fmt_ms(self.ttft_ms)} · {'—' if not rate else f'{rate:,.0f}'} tok/s · "
+                f"total {fmt_ms(self.total_ms)} · {self.tokens} tokens")
 
     def result(self) -> dict[str, Any]:
         """The lane's line of ``race --json``'s results (times in milliseconds)."""

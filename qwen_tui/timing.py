@@ -183,4 +183,9 @@ class StatsBook:
         return list(self._stats)
 
 
-__all__ = ["RequestTiming", "ProviderStats", "StatsBook", "percentile", "clock"]
+def fmt_ms(value: float | None) -> str:
+    """A duration as the CLI and the race write it: "1,234 ms", or "—" when not measured."""
+    return "—" if value is None else f"{value:,.0f} ms"
+
+
+__all__ = ["RequestTiming", "ProviderStats", "StatsBook", "percentile", "clock", "fmt_ms"]

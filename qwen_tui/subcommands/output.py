@@ -9,6 +9,7 @@ from typing import Any, TextIO
 from qwen_tui.providers.base import MissingKey, ProviderError
 from qwen_tui.redact import redact
 from qwen_tui.terminal_text import visible_controls
+from qwen_tui.timing import fmt_ms  # noqa: F401 - the CLI's figures are written one way
 
 EXIT_OK, EXIT_PROVIDER, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
@@ -45,6 +46,3 @@ def exit_code_for(exc: ProviderError) -> int:
     """A missing key or setting is a configuration error (2); the rest are provider errors (1)."""
     return EXIT_USAGE if isinstance(exc, MissingKey) else EXIT_PROVIDER
 
-
-def fmt_ms(value: float | None) -> str:
-    return "—" if value is None else f"{value:,.0f} ms"

@@ -16,7 +16,7 @@ from qwen_tui.context import build_prompt
 from qwen_tui.metrics import append_history
 from qwen_tui.providers.base import Provider
 from qwen_tui.race import Lane, Race, RaceReport
-from qwen_tui.subcommands.output import EXIT_OK, EXIT_PROVIDER, UsageError, emit_json, err, fmt_ms, safe
+from qwen_tui.subcommands.output import EXIT_OK, EXIT_PROVIDER, UsageError, emit_json, err, safe
 
 
 class _PlainReport:
@@ -84,14 +84,8 @@ def ranking_lines(report: RaceReport) -> list[str]:
     lines = ["", "Ranking (same question, same context, requests sent "
              + (f"{report.spread_ms:.1f} ms apart)" if report.spread_ms is not None else "together)")]
     for place, lane in enumerate(report.ranking(), 1):
-        if lane.outcome == "complete":
-            rate = lane.tokens_per_s
-            lines.append(f"{place}. {lane.name} · {lane.model} · TTFT {fmt_ms(lane.ttft_ms)} · "
-                         f"{'—' if rate is None else f'{rate:,.1f}'} tok/s · total {fmt_ms(lane.total_ms)} · "
-                         f"{lane.tokens} tokens")
-        else:
-            what = lane.error or ("stopped" if lane.outcome == "cancelled" else lane.outcome)
-            lines.append(f"-. {lane.name} · {lane.model} · {what}")
+        mark = f"{place}." if lane.outcome == "complete" else "-."
+        lines.append(f"{mark} {lane.name} · {lane.model} · {lane.facts()}")
     return lines
 
 

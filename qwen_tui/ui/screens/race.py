@@ -25,6 +25,7 @@ from textual.widgets.selection_list import Selection
 
 from qwen_tui.race import MAX_LANES, MIN_LANES, Lane, Race, RaceReport
 from qwen_tui.terminal_text import visible
+from qwen_tui.timing import fmt_ms
 from qwen_tui.ui.keys import RACE
 from qwen_tui.ui.render.markdown_stream import StreamingMarkdown
 from qwen_tui.ui.widgets.key_bar import KeyBar
@@ -44,12 +45,6 @@ class RacePick:
     lanes: list[Lane]
     kept: int | None
     spread_ms: float | None
-
-
-def fmt_ms(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return f"{value / 1000:.2f} s" if value >= 10_000 else f"{value:,.0f} ms"
 
 
 class RaceLane(Vertical, can_focus=True):
@@ -212,15 +207,8 @@ class RaceScreen(Screen[RacePick]):
         for place, lane in enumerate(report.ranking(), 1):
             index = self.race.lanes.index(lane) + 1
             text.append("\n")
-            if lane.outcome == "complete":
-                rate = lane.tokens_per_s
-                text.append(f"{place}. ", style="bold")
-                text.append(f"[{index}] {visible(lane.name, single_line=True)} · TTFT {fmt_ms(lane.ttft_ms)} · "
-                            f"{'—' if not rate else f'{rate:,.0f}'} tok/s · total {fmt_ms(lane.total_ms)} · "
-                            f"{lane.tokens} tokens")
-            else:
-                what = lane.error or ("stopped" if lane.outcome == "cancelled" else lane.outcome)
-                text.append(f"-. [{index}] {visible(lane.name, single_line=True)} · {visible(what, single_line=True)}")
+            text.append(f"{place}. " if lane.outcome == "complete" else "-. ", style="bold")
+            text.append(f"[{index}] {visible(lane.name, single_line=True)} · {visible(lane.facts(), single_line=True)}")
         keep = [str(self.race.lanes.index(lane) + 1) for lane in report.lanes if lane.text]
         if keep:
             text.append(f"\nPress {'/'.join(keep)} to keep that answer and go on with its provider; "
