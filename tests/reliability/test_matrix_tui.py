@@ -64,7 +64,10 @@ async def run_matrix(app, name: str, sim_name: str, sim, tmp_path: Path, failure
                 if case.id == "stall":  # probe while the stream is paused
                     await wait_for_text(app, answer)
                 in_flight = 0
-                while app.streaming and in_flight < 5:
+                # The burst's in-flight key presses are timed in test_burst, against a simulator in
+                # its own process: here the in-process simulator writing 20,000 frames holds the GIL
+                # the app needs, and the probe would time the simulator (126-136 ms once in CI).
+                while app.streaming and in_flight < 5 and case.id != "burst":
                     latencies.append((await key_latency(app), f"{case.id} (in flight)"))
                     in_flight += 1
                     await asyncio.sleep(0.03)
