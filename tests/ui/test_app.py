@@ -585,6 +585,7 @@ async def test_the_question_is_built_and_the_prompt_cleared_after_the_request_le
     """Enter sends first: the question's widgets and the prompt's clearing (a millisecond of
     the event loop) come once the request is written, and after the core is offered to a
     server on this machine."""
+    import qwen_tui.conversation.conversation as conversation_module
     import qwen_tui.ui.app as app_module
     from qwen_tui.providers.base import ChatRequest
     from qwen_tui.ui.widgets.chat_view import AssistantMessage, UserMessage
@@ -598,8 +599,8 @@ async def test_the_question_is_built_and_the_prompt_cleared_after_the_request_le
         init = cls.__init__
         monkeypatch.setattr(cls, "__init__", lambda self, *a, **k: (events.append(name), init(self, *a, **k))[1])
 
-    monkeypatch.setattr(app_module, "ChatRequest", request)
-    monkeypatch.setattr(app_module, "yield_cpu", lambda: events.append("core yielded"))  # to a local server
+    monkeypatch.setattr(conversation_module, "ChatRequest", request)
+    monkeypatch.setattr(conversation_module, "yield_cpu", lambda: events.append("core yielded"))  # to a local server
     monkeypatch.setattr(app_module, "SHOW_WITHIN_S", 5.0)  # shown when sent, however long connecting takes
     recorded(UserMessage, "question built")
     recorded(AssistantMessage, "answer built")
