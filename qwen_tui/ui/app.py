@@ -8,9 +8,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import select
-import signal
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -27,9 +24,11 @@ from textual.worker import Worker
 
 from qwen_tui import paths
 from qwen_tui.config import AppConfig
-from qwen_tui.context import ContextError, resolve_context_window
-from qwen_tui.context.project import DEFAULT_CONTEXT_WINDOW, ProjectContext, estimate_tokens
-from qwen_tui.conversation import Conversation, ProviderState, ProviderStatus, Turn
+from qwen_tui.context import ContextError
+from qwen_tui.context.project import ProjectContext, estimate_tokens
+from qwen_tui.context.windows import ContextWindows
+from qwen_tui.conversation import Conversation, ProviderStatus, Turn
+from qwen_tui.conversation.roster import ProviderRoster
 from qwen_tui.metrics import append_history, load_history, timing_record
 from qwen_tui.providers.base import Provider
 from qwen_tui.providers.registry import build_providers
@@ -37,7 +36,7 @@ from qwen_tui.session import SessionStore
 from qwen_tui.state import State
 from qwen_tui.terminal_text import visible
 from qwen_tui.themes.loader import code_theme_for, pick_theme, register_themes
-from qwen_tui.timing import RequestTiming, StatsBook
+from qwen_tui.timing import RequestTiming
 from qwen_tui.ui import keys
 from qwen_tui.ui.chat_sink import ChatSink, result_note
 from qwen_tui.ui.clipboard import copy_locally
@@ -51,18 +50,17 @@ from qwen_tui.ui.widgets.chat_view import ChatView, PendingTurn
 from qwen_tui.ui.widgets.context_panel import ContextList, ContextPanel
 from qwen_tui.ui.widgets.file_tree import FileFinder, ProjectTree
 from qwen_tui.ui.widgets.key_bar import KeyBar
-from qwen_tui.ui.widgets.prompt import MENTION, PromptBar, PromptInput
+from qwen_tui.ui.widgets.prompt import PromptBar, PromptInput
+from qwen_tui.ui.widgets.sidebar import Sidebar
+from qwen_tui.ui.terminal_watch import watch_terminal
 from qwen_tui.ui.widgets.status_bar import LiveRequest, StatusBar
 
-NARROW_WIDTH = 100  # below this the side panels start hidden (Ctrl+B shows them)
-SIDEBAR_WIDTHS = (24, 34, 90)  # side panels: narrowest, default (app.tcss), widest, in cells
 QUIT_WINDOW_S = 2.0
 #: A question is shown at the latest this long after Enter, sent or not (a connection being
 #: opened, files being read); under a frame, so the screen still answers Enter at once.
 SHOW_WITHIN_S = 0.010
 #: A health check that broke on our side is tried again after this long.
 RECHECK_AFTER_S = 5.0
-TERMINAL_GONE = 129  # 128 + SIGHUP, as a shell reports a hung-up job
 _START_FROZEN = False
 
 
@@ -131,22 +129,13 @@ class QwenApp(App[int]):
         self.state = state if state is not None else State.load()
         self.conversation = Conversation(self.project_root, sessions if sessions is not None else SessionStore(),
                                          on_problem=self._session_problem)
-        self.stats = StatsBook()
-        self.models: dict[str, str] = {
-            name: self.state.model_for(name) or prov.settings.model for name, prov in self.providers.items()}
-        self.active = self._initial_provider(provider)
-        if model and self.active:
-            self.models[self.active] = model
-        self.statuses: dict[str, ProviderStatus] = {
-            name: ProviderStatus.of(prov, self.models[name]) for name, prov in self.providers.items()}
+        self.roster = ProviderRoster(self.providers, self.state, default=config.default_provider,
+                                     requested=provider, model=model, demo=demo)
+        self.models, self.statuses, self.stats = self.roster.models, self.roster.statuses, self.roster.stats
         self.live: LiveRequest | None = None
-        self.listed_windows: dict[tuple[str, str], int | None] = {}
         self.request_worker: Worker | None = None
         self.project = ProjectContext(self.project_root, **_context_options(config))
         self.project.restore(self.state.context_for(self.project_root))
-        self._sidebar_forced: bool | None = None
-        if self.state.panel_sizes.get("sidebar") == 0:
-            self._sidebar_forced = False  # hidden by the user last time (state.toml panel_sizes.sidebar = 0)
         self._last_ctrl_c = 0.0
         self.last_result = ""
         self.code_theme = "monokai"  # syntax theme of code blocks: follows the app's theme
@@ -160,20 +149,13 @@ class QwenApp(App[int]):
         (``sgr_diff``): a third fewer bytes per streamed token over SSH."""
         return diffing_driver(super().get_driver_class())
 
-    def _initial_provider(self, requested: str | None) -> str:
-        names = list(self.providers)
-        for candidate in (
-            requested,
-            self.state.last_provider,
-            self.config.default_provider,
-        ):
-            if candidate and candidate in self.providers:
-                return candidate
-        return names[0] if names else ""
+    @property
+    def active(self) -> str:
+        return self.roster.active
 
     @property
-    def provider_names(self) -> list[str]:
-        return list(self.providers)
+    def windows(self) -> ContextWindows:
+        return self.roster.windows
 
     @property
     def sessions(self) -> SessionStore | None:
@@ -194,7 +176,7 @@ class QwenApp(App[int]):
         yield Static(Text(visible(self.config_problem or "")), id="config-problem",
                      classes="shown" if self.config_problem else "", markup=False)
         with Horizontal(id="main"):
-            with Vertical(id="sidebar"):
+            with Sidebar(saved_width=self.state.panel_sizes.get("sidebar")):
                 yield ProjectTree(self.project_root, is_ignored=self.project.is_ignored,
                                   in_context=self.project.contains, id="tree")
                 yield ContextPanel()
@@ -232,7 +214,7 @@ class QwenApp(App[int]):
         if self.state.problem:
             self.notify(visible(self.state.problem), title="state.toml", severity="warning", markup=False, timeout=10)
         self.sub_title = "demo" if self.demo else str(self.project_root)
-        self._apply_width(self.size.width)
+        self.query_one(Sidebar).fit(self.size.width)
         self.query_one(PromptInput).focus()
         self.refresh_status()
         self.refresh_context()
@@ -243,24 +225,7 @@ class QwenApp(App[int]):
             self._resume(self.resume)
         self.call_after_refresh(self._after_first_frame)
         if not self.is_headless:
-            self._watch_terminal()
-
-    def _watch_terminal(self) -> None:
-        """When the terminal goes away (a dropped SSH connection, a closed window), leave: the
-        session is on disk. Textual's input thread would otherwise spin on the dead terminal."""
-        with contextlib.suppress(ValueError, RuntimeError, NotImplementedError, OSError):
-            asyncio.get_running_loop().add_signal_handler(signal.SIGHUP, self.exit, None, TERMINAL_GONE)
-        try:
-            poller = select.poll()
-            poller.register(sys.__stdin__.fileno(), select.POLLHUP | select.POLLERR | select.POLLNVAL)
-        except (AttributeError, ValueError, OSError):
-            return
-
-        def check() -> None:
-            if poller.poll(0):
-                self.exit(return_code=TERMINAL_GONE)
-
-        self.set_interval(1.0, check, name="terminal-watch")
+            watch_terminal(self)
 
     def _after_first_frame(self) -> None:
         """Once the screen is up: freeze what start-up built (no full garbage collection walks
@@ -276,13 +241,7 @@ class QwenApp(App[int]):
 
     @work(group="warm", exit_on_error=False)
     async def _warm(self, name: str) -> None:
-        """Open the provider's connection ahead of the question (TCP/TLS off the question's
-        path); best effort: a failure is met again, and told, by the question itself."""
-        provider = self.providers.get(name)
-        if provider is None or self.statuses[name].state == ProviderState.NO_KEY:
-            return
-        with contextlib.suppress(Exception):
-            await asyncio.wait_for(provider.warm(), timeout=10)
+        await self.roster.warm(name)
 
     # -- sessions -----------------------------------------------------------------------------
     @work(exclusive=True, group="resume")
@@ -311,21 +270,8 @@ class QwenApp(App[int]):
         await self._show_session(session)
 
     async def _show_session(self, session) -> None:
-        chat = self.query_one(ChatView)
-        await chat.remove_children()
         self.conversation.resume(session)
-        for turn in session.turns:
-            if turn.role == "user":
-                chat.add_user(turn.content)
-            elif turn.role == "assistant":
-                answer = chat.add_assistant(turn.provider or "?", turn.model or "?")
-                answer.body.code_theme = self.code_theme
-                answer.append(turn.content)
-                if turn.error:
-                    answer.show_error(turn.error)
-                answer.finish(turn.outcome or "complete")
-        chat.add_note(f"Resumed “{session.display_title}”: the next question continues it.")
-        chat.anchor()
+        await self.query_one(ChatView).show_session(session, self.code_theme)
         self.refresh_context()
 
     def action_sessions(self) -> None:
@@ -351,15 +297,7 @@ class QwenApp(App[int]):
         self.notify("New conversation", timeout=2)
 
     def on_resize(self, event) -> None:
-        self._apply_width(event.size.width)
-
-    def _apply_width(self, width: int) -> None:
-        show = self._sidebar_forced if self._sidebar_forced is not None else width >= NARROW_WIDTH
-        sidebar = self.query_one("#sidebar")
-        sidebar.set_class(not show, "hidden")
-        saved = self.state.panel_sizes.get("sidebar")
-        if saved:
-            sidebar.styles.width = max(SIDEBAR_WIDTHS[0], min(SIDEBAR_WIDTHS[2], saved))
+        self.query_one(Sidebar).fit(event.size.width)
 
     @work(thread=True, group="index")
     def _build_index(self) -> None:
@@ -383,37 +321,24 @@ class QwenApp(App[int]):
 
     @work(thread=True, group="metrics")
     def _load_metrics(self) -> None:
-        for record in load_history(paths.metrics_file()):
-            name = record.get("provider")
-            ttft = record.get("ttft_ms")
-            if name in self.providers and isinstance(ttft, (int, float)):
-                stats = self.stats[name]
-                stats.ttfts.append(float(ttft))
-                while len(stats.ttfts) > stats.window:
-                    stats.ttfts.popleft()
+        self.stats.add_history(load_history(paths.metrics_file()), set(self.providers))
         self.call_from_thread(self.refresh_status)
 
     @work(group="health")
     async def _check_providers(self, names: list[str] | None = None) -> None:
-        """Check every provider at once; a check that broke on our side is tried again later."""
-        async def one(name: str) -> None:
-            status = self.statuses[name]
-            if await status.check(self.providers[name], demo=self.demo) and name == self.active:
+        """Check the providers at once; a check that broke on our side is tried again later."""
+        def checked(name: str, reachable: bool) -> None:
+            if reachable and name == self.active:
                 self._learn_context_window(name)
             self.refresh_status()
 
-        await asyncio.gather(*(one(name) for name in names or self.providers))
-        failed = [name for name, status in self.statuses.items() if status.state == ProviderState.CHECK_FAILED]
+        failed = await self.roster.check(names, checked)
         if failed:
             self.set_timer(RECHECK_AFTER_S, lambda: self._check_providers(failed), name="recheck")
 
     # -- status -------------------------------------------------------------------------------
     def status_list(self) -> list[ProviderStatus]:
-        for name, status in self.statuses.items():
-            stats = self.stats[name]
-            status.last_ttft_ms, status.median_ttft_ms = stats.last, stats.median
-            status.model = self.models.get(name, status.model)
-        return list(self.statuses.values())
+        return self.roster.status_list()
 
     def refresh_status(self) -> None:
         try:
@@ -425,25 +350,12 @@ class QwenApp(App[int]):
 
     # -- context ------------------------------------------------------------------------------
     def context_window(self) -> int:
-        """The active model's window: as its provider lists it, else as configured, else a default."""
-        prov = self.providers.get(self.active)
-        configured = getattr(prov.settings, "context_window", None) if prov else None
-        listed = self.listed_windows.get((self.active, self.models.get(self.active, "")))
-        return resolve_context_window(listed, configured, DEFAULT_CONTEXT_WINDOW)
+        return self.roster.context_window()
 
     @work(exclusive=True, group="window")
     async def _learn_context_window(self, name: str) -> None:
-        """Ask the provider for its models once, to learn the context window of the one in use."""
-        model = self.models.get(name, "")
-        if (name, model) in self.listed_windows or name not in self.providers:
-            return
-        try:
-            models = await asyncio.wait_for(self.providers[name].list_models(), timeout=15)
-        except Exception:  # noqa: BLE001 - the configured/default window stays in use
-            return
-        for info in models:
-            self.listed_windows[(name, info.id)] = info.context_window
-        self.refresh_context()
+        if await self.roster.learn_window(name):
+            self.refresh_context()
 
     @work(exclusive=True, group="context")
     async def refresh_context(self) -> None:
@@ -499,17 +411,6 @@ class QwenApp(App[int]):
         self.notify("Context cleared", timeout=2)
         self.refresh_context()
 
-    def _add_mentions(self, text: str) -> None:
-        changed = False
-        for match in MENTION.finditer(text):
-            spec = match.group(1).rstrip(".,;:!?)")
-            try:
-                changed = self.project.add(spec) or changed
-            except ContextError:
-                continue  # "@someone" in prose is not a file
-        if changed:
-            self.refresh_context()
-
     # -- asking -------------------------------------------------------------------------------
     @property
     def streaming(self) -> bool:
@@ -539,7 +440,8 @@ class QwenApp(App[int]):
         if not self.active:
             self.notify("No provider is configured.", severity="error")
             return None
-        self._add_mentions(question)
+        if self.project.add_mentions(question):
+            self.refresh_context()
         chat = self.query_one(ChatView)
         turn = PendingTurn(question, note, self.active, self.models[self.active], self.code_theme)
         chat.expect(turn)
@@ -647,13 +549,7 @@ class QwenApp(App[int]):
     def switch_provider(self, name: str, model: str | None = None) -> None:
         if name not in self.providers:
             return
-        changed = name != self.active or (model and model != self.models.get(name))
-        self.active = name
-        if model:
-            self.models[name] = model
-        self.state.last_provider = name
-        if model:
-            self.state.set_model(name, model)
+        changed = self.roster.select(name, model)
         self._save_state()
         self.refresh_status()
         self.refresh_context()
@@ -661,17 +557,14 @@ class QwenApp(App[int]):
             self._learn_context_window(name)
         if changed:
             self._warm(name)
-        if changed:
             self.query_one(ChatView).add_note(
                 f"Now on {name} · {self.models[name]}: the next question goes there with the whole conversation."
             )
 
     def action_cycle_provider(self) -> None:
-        names = self.provider_names
-        if not names:
-            return
-        index = names.index(self.active) if self.active in names else -1
-        self.switch_provider(names[(index + 1) % len(names)])
+        name = self.roster.next_name()
+        if name is not None:
+            self.switch_provider(name)
 
     def action_picker(self) -> None:
         async def list_models(name: str) -> list[str]:
@@ -708,24 +601,11 @@ class QwenApp(App[int]):
                 *self.HELP_CLASSES]
 
     def action_toggle_sidebar(self) -> None:
-        sidebar = self.query_one("#sidebar")
-        self._sidebar_forced = sidebar.has_class("hidden")
-        self._apply_width(self.size.width)
-        self._remember_panel("sidebar", self.sidebar_width if self._sidebar_forced else 0)
-
-    @property
-    def sidebar_width(self) -> int:
-        width = self.query_one("#sidebar").styles.width
-        return int(width.value) if width is not None and width.is_cells else SIDEBAR_WIDTHS[1]
+        self._remember_panel("sidebar", self.query_one(Sidebar).toggle(self.size.width))
 
     def action_resize_sidebar(self, delta: int) -> None:
         """Widen or narrow the side panels (palette); the width is kept in state.toml."""
-        width = max(SIDEBAR_WIDTHS[0], min(SIDEBAR_WIDTHS[2], self.sidebar_width + delta))
-        self.query_one("#sidebar").styles.width = width
-        if self.query_one("#sidebar").has_class("hidden"):
-            self._sidebar_forced = True
-        self._remember_panel("sidebar", width)
-        self._apply_width(self.size.width)
+        self._remember_panel("sidebar", self.query_one(Sidebar).resize(delta, self.size.width))
 
     def _remember_panel(self, name: str, size: int) -> None:
         self.state.panel_sizes[name] = size
@@ -735,9 +615,7 @@ class QwenApp(App[int]):
         async def reveal(rel: str | None) -> None:
             if rel is None:
                 return
-            if self.query_one("#sidebar").has_class("hidden"):
-                self._sidebar_forced = True
-                self._apply_width(self.size.width)
+            self.query_one(Sidebar).show(self.size.width)
             tree = self.query_one(ProjectTree)
             if await tree.reveal(rel):
                 tree.focus()

@@ -334,7 +334,7 @@ async def test_goto_file_reveals_it_in_the_tree(make_app, sim):
 async def test_context_over_budget_warns_and_holds_the_send(make_app, sim, project):
     (project / "big.txt").write_text("word " * 40000)
     app = make_app()
-    app.listed_windows[("sambanova", app.models["sambanova"])] = 16000  # as if the listing said so
+    app.windows.listed[("sambanova", app.models["sambanova"])] = 16000  # as if the listing said so
     async with app.run_test(size=SIZE) as pilot:
         app.project.add("big.txt")
         app.refresh_context()
