@@ -62,6 +62,17 @@ class Conversation:
                 last.outcome = saved.outcome or "complete"
                 last.provider, last.model = saved.provider or "", saved.model or ""
 
+    def find_saved(self, which: str) -> Session | None:
+        """``latest`` (this project's, else any) or an id or its prefix; blocking (a thread's job).
+        An unknown id raises ``SessionError``; corrupt files met on the way land in
+        ``sessions.problems``."""
+        store = self.sessions
+        if store is None:
+            return None
+        if which == "latest":
+            return store.latest(self.project_root) or store.latest(None)
+        return store.load(store.resolve_id(which))
+
     def take_back_last(self) -> Turn | None:
         """The last turn, removed from the history (to ask it again)."""
         return self.turns.pop() if self.turns else None

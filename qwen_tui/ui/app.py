@@ -47,7 +47,7 @@ from qwen_tui.ui.screens.help import HelpScreen, help_rows
 from qwen_tui.ui.screens.provider_picker import Pick, ProviderPicker
 from qwen_tui.ui.textual_fixes import strip_cycles, timer_ticks
 from qwen_tui.ui.widgets.chat_view import ChatView, PendingTurn
-from qwen_tui.ui.widgets.context_panel import ContextList, ContextPanel
+from qwen_tui.ui.widgets.context_panel import ContextList
 from qwen_tui.ui.widgets.file_tree import FileFinder, ProjectTree
 from qwen_tui.ui.widgets.key_bar import KeyBar
 from qwen_tui.ui.widgets.prompt import PromptBar, PromptInput
@@ -176,10 +176,7 @@ class QwenApp(App[int]):
         yield Static(Text(visible(self.config_problem or "")), id="config-problem",
                      classes="shown" if self.config_problem else "", markup=False)
         with Horizontal(id="main"):
-            with Sidebar(saved_width=self.state.panel_sizes.get("sidebar")):
-                yield ProjectTree(self.project_root, is_ignored=self.project.is_ignored,
-                                  in_context=self.project.contains, id="tree")
-                yield ContextPanel()
+            yield Sidebar(self.project, saved_width=self.state.panel_sizes.get("sidebar"))
             with Vertical(id="centre"):
                 yield ChatView(id="chat")
                 yield PromptBar(files=lambda: self.project.files)
@@ -248,15 +245,9 @@ class QwenApp(App[int]):
     async def _resume(self, which: str) -> None:
         """Load a saved conversation (in a thread) and show it; the next question continues it."""
         store = self.sessions
-
-        def load():
-            if which == "latest":
-                return store.latest(self.project_root) or store.latest(None)
-            return store.load(store.resolve_id(which))
-
         seen = len(store.problems)
         try:
-            session = await asyncio.to_thread(load)
+            session = await asyncio.to_thread(self.conversation.find_saved, which)
         except Exception as exc:  # noqa: BLE001 - a bad id or file is told, never fatal
             self.notify(visible(f"Could not resume: {exc}"), severity="warning", markup=False)
             return
@@ -368,32 +359,14 @@ class QwenApp(App[int]):
         window = self.context_window()
         budget = max(0, window - self.project.reserve_tokens)
         try:
-            panel, tree = self.query_one(ContextPanel), self.query_one(ProjectTree)
+            self.query_one(Sidebar).show_context(entries, window=window, budget=budget, history_tokens=history)
         except NoMatches:  # the app is closing
             return
-        panel.show(entries, window=window, budget=budget, history_tokens=history)
-        tree._invalidate()
-        tree.refresh()
         self.state.set_context(self.project_root, list(self.project.entries))
         self._save_state()
 
-    def toggle_context(self, rel: str) -> None:
-        try:
-            added = self.project.toggle(rel)
-        except ContextError as exc:
-            self.notify(visible(str(exc)), severity="warning", markup=False)
-            return
-        self.notify(f"{'Added' if added else 'Removed'} {visible(rel, single_line=True)}", timeout=2,
-                    markup=False)
-        self.refresh_context()
-
-    @on(ProjectTree.ContextToggled)
-    def _tree_toggled(self, event: ProjectTree.ContextToggled) -> None:
-        self.toggle_context(event.rel)
-
-    @on(ContextList.RemoveRequested)
-    def _remove_entry(self, event: ContextList.RemoveRequested) -> None:
-        self.project.remove(event.rel)
+    @on(Sidebar.ContextChanged)
+    def _context_changed(self) -> None:
         self.refresh_context()
 
     @on(PromptInput.Mentioned)
@@ -630,22 +603,21 @@ class QwenApp(App[int]):
         self.copy_text(answer.text, "the last answer")
 
     def action_copy_code(self) -> None:
+        """One code block is copied at once; of several, the user picks one."""
+        from qwen_tui.ui.screens.code_block_picker import CodeBlockPicker
+
         answer = self.query_one(ChatView).last_answer
         blocks = answer.code_blocks if answer is not None else []
         if not blocks:
             self.notify("The last answer has no code block.")
-            return
-        if len(blocks) == 1:
+        elif len(blocks) == 1:
             self.copy_text(blocks[0], "the code block")
-            return
+        else:
+            self.push_screen(CodeBlockPicker(blocks), self._copy_picked)
 
-        def chosen(block: str | None) -> None:
-            if block is not None:
-                self.copy_text(block, "the code block")
-
-        from qwen_tui.ui.screens.code_block_picker import CodeBlockPicker
-
-        self.push_screen(CodeBlockPicker(blocks), chosen)
+    def _copy_picked(self, block: str | None) -> None:
+        if block is not None:
+            self.copy_text(block, "the code block")
 
     def copy_text(self, text: str, what: str) -> None:
         """OSC 52 (works over SSH) and the local clipboard when a tool for it is installed."""

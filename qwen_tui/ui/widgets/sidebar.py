@@ -3,19 +3,64 @@ the user last chose; their width is the user's, within bounds."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
+from textual import on
 from textual.containers import Vertical
+from textual.message import Message
+
+from qwen_tui.context import ContextError
+from qwen_tui.context.project import ProjectContext
+from qwen_tui.terminal_text import visible
+from qwen_tui.ui.widgets.context_panel import ContextList, ContextPanel
+from qwen_tui.ui.widgets.file_tree import ProjectTree
 
 NARROW_WIDTH = 100  # below this the side panels start hidden (Ctrl+B shows them)
 SIDEBAR_WIDTHS = (24, 34, 90)  # narrowest, default (app.tcss), widest, in cells
 
 
 class Sidebar(Vertical):
-    """``saved_width`` comes from state.toml (``panel_sizes.sidebar``): 0 means hidden by the user."""
+    """The project's files and what of them the next question carries; adding and removing here
+    tells the app (``ContextChanged``), which counts the budget again.
 
-    def __init__(self, *children, saved_width: int | None = None, id: str = "sidebar") -> None:
-        super().__init__(*children, id=id)
+    ``saved_width`` comes from state.toml (``panel_sizes.sidebar``): 0 means hidden by the user."""
+
+    @dataclass
+    class ContextChanged(Message):
+        pass
+
+    def __init__(self, project: ProjectContext, *, saved_width: int | None = None, id: str = "sidebar") -> None:
+        super().__init__(id=id)
+        self.project = project
         self.forced: bool | None = False if saved_width == 0 else None  # None: follow the screen's width
         self.saved_width = saved_width or None
+
+    def compose(self):
+        project = self.project
+        yield ProjectTree(project.root, is_ignored=project.is_ignored, in_context=project.contains, id="tree")
+        yield ContextPanel()
+
+    @on(ProjectTree.ContextToggled)
+    def _toggled(self, event: ProjectTree.ContextToggled) -> None:
+        try:
+            added = self.project.toggle(event.rel)
+        except ContextError as exc:
+            self.notify(visible(str(exc)), severity="warning", markup=False)
+            return
+        self.notify(f"{'Added' if added else 'Removed'} {visible(event.rel, single_line=True)}", timeout=2,
+                    markup=False)
+        self.post_message(self.ContextChanged())
+
+    @on(ContextList.RemoveRequested)
+    def _removed(self, event: ContextList.RemoveRequested) -> None:
+        self.project.remove(event.rel)
+        self.post_message(self.ContextChanged())
+
+    def show_context(self, entries: list, *, window: int, budget: int, history_tokens: int) -> None:
+        self.query_one(ContextPanel).show(entries, window=window, budget=budget, history_tokens=history_tokens)
+        tree = self.query_one(ProjectTree)
+        tree._invalidate()  # its labels mark what is in the context
+        tree.refresh()
 
     @property
     def cells(self) -> int:
