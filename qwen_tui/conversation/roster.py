@@ -15,6 +15,7 @@ from qwen_tui.state import State
 from qwen_tui.timing import StatsBook
 
 WARM_TIMEOUT_S = 10.0
+CLOSE_TIMEOUT_S = 2.0
 
 
 class ProviderRoster:
@@ -81,3 +82,11 @@ class ProviderRoster:
 
         await asyncio.gather(*(one(name) for name in names or self.providers))
         return [name for name, status in self.statuses.items() if status.state == ProviderState.CHECK_FAILED]
+
+    async def aclose(self) -> None:
+        """Close every provider's connections (each given a moment, none holding up the rest)."""
+        async def close(provider: Provider) -> None:
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(provider.aclose(), timeout=CLOSE_TIMEOUT_S)
+
+        await asyncio.gather(*(close(p) for p in self.providers.values()))

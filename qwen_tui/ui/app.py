@@ -18,7 +18,6 @@ from textual.app import App
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
-from textual.widget import AwaitMount
 from textual.widgets import Static
 from textual.worker import Worker
 
@@ -134,7 +133,7 @@ class QwenApp(App[int]):
         self.models, self.statuses, self.stats = self.roster.models, self.roster.statuses, self.roster.stats
         self.live: LiveRequest | None = None
         self.request_worker: Worker | None = None
-        self.project = ProjectContext(self.project_root, **_context_options(config))
+        self.project = ProjectContext.from_settings(self.project_root, config.context)
         self.project.restore(self.state.context_for(self.project_root))
         self._last_ctrl_c = 0.0
         self.last_result = ""
@@ -301,14 +300,7 @@ class QwenApp(App[int]):
 
     @work(exclusive=True, group="index-refresh")
     async def _keep_index_fresh(self) -> None:
-        """Rescan changed folders now and then, in a thread, so new files reach ``@`` completion
-        and go-to-file. Skipped while an answer streams: the stream has the CPU."""
-        while True:
-            await asyncio.sleep(self.INDEX_REFRESH_S)
-            if self.streaming:
-                continue
-            with contextlib.suppress(OSError):
-                await asyncio.to_thread(self.project.index.refresh)
+        await self.project.keep_fresh(lambda: self.streaming, self.INDEX_REFRESH_S)
 
     @work(thread=True, group="metrics")
     def _load_metrics(self) -> None:
@@ -415,38 +407,17 @@ class QwenApp(App[int]):
             return None
         if self.project.add_mentions(question):
             self.refresh_context()
-        chat = self.query_one(ChatView)
         turn = PendingTurn(question, note, self.active, self.models[self.active], self.code_theme)
-        chat.expect(turn)
-        self._begin_batch()
-        shown = False
 
-        def show() -> None:
-            nonlocal shown
-            if shown:
-                return
-            shown = True
-            try:
-                mounted = chat.add_turn(turn)
-                if on_shown is not None:
-                    on_shown()
-                self.refresh_status()
-            except Exception:
-                self._end_batch()
-                raise
-            self.call_later(self._paint_when_mounted, mounted)
+        def shown() -> None:
+            if on_shown is not None:
+                on_shown()
+            self.refresh_status()
 
+        show = self.query_one(ChatView).stage(turn, shown)
         self.request_worker = self._answer(question, turn, self.active, show)
         self.set_timer(SHOW_WITHIN_S, show, name="show-question")
         return turn
-
-    async def _paint_when_mounted(self, mounted: AwaitMount) -> None:
-        """Paint the new turn once it is composed: painted before, it is drawn half-built and
-        its layout waits a frame more."""
-        try:
-            await mounted
-        finally:
-            self._end_batch()
 
     @work(exclusive=True, group="llm")
     async def _answer(self, question: str, pending: PendingTurn, name: str,
@@ -623,12 +594,8 @@ class QwenApp(App[int]):
         """OSC 52 (works over SSH) and the local clipboard when a tool for it is installed."""
         self.copied = text
         self.copy_to_clipboard(text)
-        self._copy_locally(text)
+        self.run_worker(lambda: copy_locally(text), thread=True, group="clipboard")
         self.notify(f"Copied {what} ({len(text)} characters)", timeout=2)
-
-    @work(thread=True, group="clipboard")
-    def _copy_locally(self, text: str) -> None:
-        copy_locally(text)
 
     def action_quit_request(self) -> None:
         now = time.monotonic()
@@ -642,14 +609,7 @@ class QwenApp(App[int]):
         self.exit(0)
 
     async def on_unmount(self) -> None:
-        for prov in self.providers.values():
-            with contextlib.suppress(Exception):
-                await asyncio.wait_for(prov.aclose(), timeout=2)
-
-
-def _context_options(config: AppConfig) -> dict:
-    ctx = config.context
-    return {"system_prompt": ctx.system_prompt, "reserve_tokens": ctx.reserve_tokens, "max_file_kb": ctx.max_file_kb}
+        await self.roster.aclose()
 
 
 def run_app(
