@@ -29,6 +29,8 @@ from qwen_tui.ui.textual_fixes.one_layout import LaidOutOnce
 
 def without(fix: GuardedPatch, monkeypatch: pytest.MonkeyPatch) -> None:
     """Textual as it is without ``fix`` (restored after the test)."""
+    if not fix.in_effect:
+        return
     if fix.replaced is not None:
         monkeypatch.setattr(fix.owner, fix.attribute, fix.replaced)
     else:
@@ -265,3 +267,23 @@ def test_an_untested_textual_version_stands_aside(fix: GuardedPatch, monkeypatch
     assert fix.install() is False
     assert "8.3.0 is outside the tested range" in (fix.stood_aside or "")
     assert not fix.in_effect
+
+
+# ------------------------------------------------------------------ private Textual API relied on
+
+
+async def test_the_private_textual_api_listed_in_the_package_docstring_is_there() -> None:
+    """``StreamingMarkdown._paint_now`` and ``ChatView._preload_styles`` fall back quietly (a frame
+    later) when these go: this says so on the Textual that dropped them."""
+    from qwen_tui.ui.render.markdown_stream import StreamingMarkdown
+
+    app = GrowApp()
+    async with app.run_test(size=(40, 30)):
+        assert isinstance(app._batch_count, int)
+        assert isinstance(app.screen._dirty_widgets, set)
+        assert callable(app.screen._on_timer_update)
+        probe = StreamingMarkdown.__new__(StreamingMarkdown)
+        sources = probe._get_default_css()
+        assert any("StreamingMarkdown" in css for _, css, _, _ in sources)
+    for name in ("_batch_count", "_dirty_widgets", "_on_timer_update", "_get_default_css"):
+        assert name in textual_fixes.__doc__
