@@ -44,7 +44,6 @@ from qwen_tui.ui.render.markdown_stream import StreamingMarkdown
 from qwen_tui.ui.render.sgr_diff import diffing_driver
 from qwen_tui.ui.screens.help import HelpScreen, help_rows
 from qwen_tui.ui.screens.provider_picker import Pick, ProviderPicker
-from qwen_tui.ui.textual_fixes import strip_cycles, timer_ticks
 from qwen_tui.ui.widgets.chat_view import ChatView, PendingTurn
 from qwen_tui.ui.widgets.context_panel import ContextList
 from qwen_tui.ui.widgets.file_tree import FileFinder, ProjectTree
@@ -111,8 +110,6 @@ class QwenApp(App[int]):
         theme: str | None = None,
         resume: str | None = None,
     ) -> None:
-        strip_cycles.install()
-        timer_ticks.install()
         super().__init__()
         self.project_root = Path(project_root).resolve()
         self.config = config
