@@ -85,6 +85,9 @@ class Health:
     key_accepted: bool | None  # None: not known (no key needed, or unreachable)
     latency_ms: float | None = None
     error: str | None = None  # plain words, redacted
+    #: The check itself failed on our side (not the provider's answer): its state is unknown,
+    #: never "down"; ``providers.health.check_provider`` logs it and tries again.
+    check_failed: bool = False
 
 
 # ---- stream events -------------------------------------------------------------------------

@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import email.utils
-import importlib.util
+import importlib
 import json
-import sys
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from qwen_tui.providers.base import AuthError, BadResponse, ChatRequest, Health, MissingKey, ModelInfo, ModelLoading, NotFound, PaymentRequired, Phase, ProviderError, ProviderSettings, ProviderTimeout, RateLimited, StreamEvent, Truncated, Unavailable
+from qwen_tui.providers.health import check_failed
 from qwen_tui.redact import redact
 from qwen_tui.timing import RequestTiming, clock
 
@@ -29,34 +29,68 @@ if TYPE_CHECKING:
     import httpx
 
 
-def _imported_at_first_use(name: str) -> ModuleType:
-    """The module, its import run when an attribute is first read. httpx and what it pulls in
-    take 40 ms to import; the full-screen app would pay them before its first frame, though it
-    opens no connection until after it."""
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.find_spec(name)
-    assert spec is not None and spec.loader is not None, name
-    loader = importlib.util.LazyLoader(spec.loader)
-    spec.loader = loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    loader.exec_module(module)
+class _ImportedAtFirstUse(ModuleType):
+    """Stands for httpx until an attribute is first read, then imports it for real.
+
+    httpx and what it pulls in take 40 ms (400 ms on a loaded machine) to import; the
+    full-screen app would pay them before its first frame, though it opens no connection until
+    after it. ``importlib.util.LazyLoader`` did this before, but on Python 3.11 it is not
+    thread-safe: a second thread touching the module while the first executes it saw a
+    half-filled module (``module 'httpx' has no attribute 'HTTPError'``), and every provider
+    was shown down. A plain import, once, under a lock, cannot be seen half done: the import
+    system makes any other importer wait for it.
+    """
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(load_http_client(), attr)
+
+
+_IMPORT_LOCK = threading.Lock()
+
+
+def load_http_client() -> ModuleType:
+    """The real httpx module, imported once whichever thread asks first; later callers wait."""
+    global httpx
+    if not isinstance(httpx, _ImportedAtFirstUse):
+        return httpx
+    with _IMPORT_LOCK:
+        module = importlib.import_module("httpx")
+        httpx = module  # the stand-in is no longer consulted by this module's code
     return module
 
 
+def http_client_loaded() -> bool:
+    return not isinstance(httpx, _ImportedAtFirstUse)
+
+
+async def http_client_ready() -> None:
+    """Import httpx and read the CA bundle in a worker thread, so the event loop never runs
+    (nor waits on) either: a no-op once done."""
+    if _TLS_CONTEXT is None:
+        await asyncio.to_thread(shared_tls_context)
+
+
 if not TYPE_CHECKING:
-    httpx = _imported_at_first_use("httpx")
+    httpx = _ImportedAtFirstUse("httpx")
 
 USER_AGENT = "qwen-tui/0.1"
 MAX_ERROR_BODY = 64 * 1024
 
 
-@functools.cache
+_TLS_CONTEXT: ssl.SSLContext | None = None
+
+
 def shared_tls_context() -> ssl.SSLContext:
     """One TLS context for every provider's client: building one reads the CA bundle (~15 ms),
-    which each new client would otherwise do again, on the event loop."""
-    return httpx.create_ssl_context()
+    which each new client would otherwise do again, on the event loop. Built once, whichever
+    thread asks first."""
+    global _TLS_CONTEXT
+    if _TLS_CONTEXT is None:
+        module = load_http_client()
+        with _IMPORT_LOCK:
+            if _TLS_CONTEXT is None:
+                _TLS_CONTEXT = module.create_ssl_context()
+    return _TLS_CONTEXT
 
 
 def retry_after_seconds(value: str | None) -> float | None:
@@ -176,7 +210,7 @@ class HTTPProvider:
     async def warm(self) -> None:
         """Open (and keep) a connection so the first question does not pay connect/TLS time.
         Best effort: a failure here is met again, and told, by the question itself."""
-        await asyncio.to_thread(shared_tls_context)  # reading the CA bundle stays off the loop
+        await http_client_ready()
         with contextlib.suppress(Exception):
             await self.open_connection()
 
@@ -184,10 +218,13 @@ class HTTPProvider:
         await self.client.head(self.warm_url(), headers=self.auth_headers())
 
     async def check(self) -> Health:
+        """One listing call, its outcome told as a Health. Only the provider's answer (or its
+        silence) sets the state: any other exception is ours, and reported as such."""
         key_set = bool(self.settings.api_key)
         start = clock()
         try:
             self.require_key()
+            await http_client_ready()
             await self.list_models()
         except MissingKey as exc:
             return Health(self.name, reachable=False, key_set=False, key_accepted=None, error=exc.message)
@@ -202,6 +239,8 @@ class HTTPProvider:
                 self.name, reachable=reachable, key_set=key_set, key_accepted=None,
                 latency_ms=(clock() - start) * 1000 if reachable else None, error=exc.message,
             )
+        except Exception as exc:  # noqa: BLE001 - ours, not the provider's: never a "down"
+            return check_failed(self, exc)
         return Health(
             self.name, reachable=True, key_set=key_set,
             key_accepted=True if (self.needs_key and key_set) else None,
@@ -210,6 +249,7 @@ class HTTPProvider:
 
     async def get_json(self, url: str, *, headers: dict[str, str] | None = None, params: Any = None) -> Any:
         """One control call (listing, lookup) with errors mapped like a chat request's."""
+        await http_client_ready()
         hdrs = {**self.auth_headers(), **(headers or {})}
         try:
             resp = await self.client.get(url, headers=hdrs, params=params)
@@ -299,6 +339,7 @@ class HTTPProvider:
         """One chat request: phases while waiting, then the decoded events. Every failure is a
         ProviderError carrying the partial text and the timing measured so far."""
         self.require_key()
+        await http_client_ready()  # the first request's import is paid before its clock starts
         url, model, headers = await self.before_chat(request)
         timing = RequestTiming(self.name, model)
         partial: list[str] = []
