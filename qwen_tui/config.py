@@ -8,9 +8,11 @@ the environment variable a provider's ``api_key_env`` names; they are never writ
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import os
 import re
 import tomllib
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -131,21 +133,29 @@ class AppConfig:
             ) from None
 
 
-def ollama_host_url(value: str) -> str:
-    """``OLLAMA_HOST`` as Ollama reads it: a bare host gets http:// and port 11434."""
-    value = value.strip().rstrip("/")
-    scheme = "http"
-    if "://" in value:
-        scheme, value = value.split("://", 1)
-    if value.startswith("0.0.0.0"):
-        value = "127.0.0.1" + value[len("0.0.0.0") :]
-    host = value
-    if host.startswith("["):
-        if "]:" not in host:
-            host += ":11434"
-    elif ":" not in host:
-        host += ":11434"
-    return f"{scheme}://{host}"
+def ollama_host_url(value: str | None) -> str:
+    """``OLLAMA_HOST`` read exactly as ollama-python's ``_parse_host`` reads it (0.6.3): a bare
+    host gets http:// and port 11434, ``http://`` alone port 80, ``https://`` 443, an empty host
+    127.0.0.1 (``:56789``); a path is kept, without its slashes at either end."""
+    host, port = (value or "").strip(), 11434
+    scheme, _, hostport = host.partition("://")
+    if not hostport:
+        scheme, hostport = "http", host
+    elif scheme == "http":
+        port = 80
+    elif scheme == "https":
+        port = 443
+    split = urllib.parse.urlsplit(f"{scheme}://{hostport}")
+    host = split.hostname or "127.0.0.1"
+    port = split.port or port
+    try:
+        if isinstance(ipaddress.ip_address(host), ipaddress.IPv6Address):
+            host = f"[{host}]"  # urlsplit drops the brackets
+    except ValueError:
+        pass
+    if path := split.path.strip("/"):
+        return f"{scheme}://{host}:{port}/{path}"
+    return f"{scheme}://{host}:{port}"
 
 
 class _Problems(list):
@@ -239,7 +249,11 @@ def _provider_settings(
     merged: dict[str, Any] = dict(BUILTIN_DEFAULTS.get(kind, {}))
     # environment overrides sit under the file but above built-in defaults
     if kind == "ollama" and env.get("OLLAMA_HOST"):
-        merged["base_url"] = ollama_host_url(env["OLLAMA_HOST"])
+        try:
+            merged["base_url"] = ollama_host_url(env["OLLAMA_HOST"])
+        except ValueError:  # a port that is not a number
+            problems.add("OLLAMA_HOST", f"not a host[:port] ({env['OLLAMA_HOST']!r})",
+                         "set it like ollama does, e.g. 127.0.0.1:11434 or https://ollama.example.com")
     if kind == "blaxel" and env.get("BL_WORKSPACE"):
         merged["workspace"] = env["BL_WORKSPACE"]
     merged.update(table)
