@@ -121,6 +121,9 @@ class Usage:
     completion_tokens: int | None = None
     total_tokens: int | None = None
     server_timing: dict[str, Any] = field(default_factory=dict)  # provider's own figures
+    #: Generated tokens spent on reasoning (``completion_tokens_details.reasoning_tokens``);
+    #: counted inside ``completion_tokens`` too.
+    reasoning_tokens: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -132,6 +135,15 @@ class Finished:
 
 
 StreamEvent = Phase | TextDelta | ReasoningDelta | Usage | Finished
+
+
+def window_in_listing(provider: Provider, model: str, models: list[ModelInfo]) -> int | None:
+    """``model``'s context window in ``provider``'s listing: the provider reads its own ids
+    (Hugging Face's ``:provider`` suffix); a plugin without ``window_of`` matches ids exactly."""
+    window_of = getattr(provider, "window_of", None)
+    if callable(window_of):
+        return window_of(model, models)
+    return next((m.context_window for m in models if m.id == model), None)
 
 
 @runtime_checkable
@@ -222,6 +234,8 @@ class NotFound(ProviderError):
 
 class RateLimited(ProviderError):
     kind = "rate_limited"
+    #: The response's rate-limit headers (``remaining-requests`` ...), when it sent any.
+    limits: dict[str, str] = {}  # noqa: RUF012 - replaced per instance, never mutated
 
 
 class SandboxModel(ProviderError):

@@ -109,6 +109,27 @@ def retry_after_seconds(value: str | None) -> float | None:
     return max(0.0, when.timestamp() - time.time())
 
 
+#: Header name prefixes of rate-limit state: the common ``x-ratelimit-*`` and the IETF draft's.
+RATE_LIMIT_PREFIXES = ("x-ratelimit-", "ratelimit-", "x-rate-limit-")
+
+
+def rate_limit_headers(headers: Any) -> dict[str, str]:
+    """The rate-limit headers of a response (name lower-case, without its prefix)."""
+    found: dict[str, str] = {}
+    for name, value in headers.items():
+        lowered = name.lower()
+        for prefix in RATE_LIMIT_PREFIXES:
+            if lowered.startswith(prefix) and value.strip():
+                found[lowered[len(prefix):] or lowered] = value.strip()[:40]
+                break
+    return found
+
+
+def describe_limits(limits: dict[str, str]) -> str:
+    """``remaining-requests 0, limit-requests 60, reset-requests 42s``: the headers as sent, short."""
+    return ", ".join(f"{name} {value}" for name, value in sorted(limits.items()))
+
+
 def error_text(body: Any) -> str:
     """The human part of an error body, whatever its shape."""
     if isinstance(body, dict):
@@ -205,6 +226,14 @@ class HTTPProvider:
 
     async def list_models(self) -> list[ModelInfo]:  # pragma: no cover
         raise NotImplementedError
+
+    def window_of(self, model: str, models: list[ModelInfo]) -> int | None:
+        """The context window of ``model`` in a listing of this provider's models."""
+        return next((m.context_window for m in models if m.id == model), None)
+
+    async def context_window_for(self, model: str | None = None) -> int | None:
+        """The listed context window of ``model`` (default: the configured one), None if unlisted."""
+        return self.window_of(model or self.settings.model, await self.list_models())
 
     # -- shared operations ------------------------------------------------------------------
     async def warm(self) -> None:
@@ -511,11 +540,19 @@ class HTTPProvider:
             return PaymentRequired(self.name, f"payment required ({text})", "check your plan or credits", **kw)
         if status == 429:
             when = f"try again in {retry:.0f} s" if retry is not None else "wait a moment and try again"
-            return RateLimited(self.name, f"rate limited ({text})", when, **kw)
+            limits = rate_limit_headers(headers)
+            shown = f"; limits: {describe_limits(limits)}" if limits else ""
+            error = RateLimited(self.name, f"rate limited ({text}{shown})", when, **kw)
+            error.limits = limits
+            return error
         if status == 503 and isinstance(body, dict) and "estimated_time" in body:
             eta = body.get("estimated_time")
             when = f"try again in about {float(eta):.0f} s" if isinstance(eta, int | float) else "try again shortly"
             return ModelLoading(self.name, f"the model is loading ({text})", when, **kw)
+        if status == 410:
+            model = timing.model if timing is not None else self.settings.model
+            return NotFound(self.name, f"the model {model} is no longer served ({status}: {text})",
+                            f"pick another: `qwen-tui models {self.name}` lists the models served now", **kw)
         if status == 404 or self.is_model_not_found(status, body, text):
             return NotFound(self.name, f"not found ({status}: {text})", self.not_found_fix(), **kw)
         if status in (408, 504):

@@ -95,6 +95,10 @@ class Fault:
     retry_after: float | None = None
     seconds: float | None = None
     message: str | None = None
+    #: ``status`` faults: the error body's code (SambaNova ``model_not_found``...) and extra
+    #: response headers (``x-ratelimit-remaining-requests``...).
+    code: str | None = None
+    headers: dict[str, str] | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
