@@ -60,7 +60,12 @@ PROVIDER_KEYS = {
     "first_byte_timeout": (int, float),
     "read_timeout": (int, float),
     "context_window": int,
+    "keep_alive": (str, int, float),  # Ollama: how long the model stays loaded; unset = the server's own
 }
+#: Keys that mean something to one kind only.
+KIND_ONLY_KEYS = {"keep_alive": "ollama"}
+#: Ollama's keep_alive: a Go duration ("10m", "1h30m", "-1" forever, "0" unload now) or seconds.
+_KEEP_ALIVE = re.compile(r"^-?\d+(\.\d+)?(ns|us|µs|ms|s|m|h)?(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))*$")
 TOP_KEYS = {"default_provider": str, "theme": str, "providers": dict, "keys": dict, "context": dict, "tools": dict}
 CONTEXT_KEYS = {"max_file_kb": int, "reserve_tokens": int, "system_prompt": str}
 TOOLS_KEYS = {"approve": str, "max_steps": int, "commands": dict}
@@ -216,6 +221,10 @@ def _check_provider_values(problems: _Problems, name: str, table: Mapping[str, A
         if key == "context_window" and value <= 0:
             problems.add(where, "must be more than 0 tokens", "e.g. context_window = 32768, or remove it")
             continue
+        if key == "keep_alive" and isinstance(value, str) and not _KEEP_ALIVE.match(value.strip()):
+            problems.add(where, f"not a duration ({value!r})",
+                         'e.g. keep_alive = "10m", "1h", "-1" (stay loaded) or "0" (unload after the answer)')
+            continue
         if key == "model" and not value.strip():
             problems.add(where, "empty", "name the model to use")
             continue
@@ -257,6 +266,9 @@ def _provider_settings(
     if kind == "blaxel" and env.get("BL_WORKSPACE"):
         merged["workspace"] = env["BL_WORKSPACE"]
     merged.update(table)
+    for key, only in KIND_ONLY_KEYS.items():
+        if key in table and kind != only:
+            problems.add(f"providers.{name}.{key}", f"only for kind {only!r}", "remove it")
     if "base_url" not in merged or "model" not in merged:
         missing = "base_url" if "base_url" not in merged else "model"
         problems.add(f"providers.{name}.{missing}", "missing", f"set {missing} for this provider")
@@ -281,6 +293,7 @@ def _provider_settings(
         workspace=merged.get("workspace"),
         timeouts=timeouts,
         context_window=merged.get("context_window"),
+        extra={key: merged[key] for key in KIND_ONLY_KEYS if key in merged and kind == KIND_ONLY_KEYS[key]},
     )
 
 

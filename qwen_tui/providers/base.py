@@ -272,5 +272,11 @@ class StreamErrorEvent(BadResponse):
     kind = "stream_error"
 
 
+class ModelTooLarge(ProviderError):
+    """The server is up but cannot load the model (not enough memory): not a "down" provider."""
+
+    kind = "model_too_large"
+
+
 class PaymentRequired(ProviderError):
     kind = "payment_required"

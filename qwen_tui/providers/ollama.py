@@ -10,13 +10,27 @@ import math
 from collections.abc import AsyncIterator
 from typing import Any
 
-from qwen_tui.providers.base import BadResponse, ChatRequest, Finished, ModelInfo, StreamErrorEvent, StreamEvent, TextDelta, Truncated, Usage
+from qwen_tui.providers.base import BadResponse, ChatRequest, Finished, ModelInfo, ModelTooLarge, ProviderError, StreamErrorEvent, StreamEvent, TextDelta, Truncated, Usage
 from qwen_tui.redact import redact
 from qwen_tui.providers.http import HTTPProvider, error_text
 from qwen_tui.providers.streams import DecodeError, NDJSONDecoder
 from qwen_tui.timing import RequestTiming
 
 NS = 1e9
+
+
+def is_out_of_memory(text: str) -> bool:
+    """Ollama's "model requires more system memory (9.5 GiB) than is available (6.2 GiB)" and
+    its CUDA / Metal cousins ("out of memory", "unable to allocate")."""
+    lowered = text.lower()
+    return ("requires more system memory" in lowered or "out of memory" in lowered
+            or "unable to allocate" in lowered or "insufficient memory" in lowered)
+
+
+def memory_fix(context_window: int | None) -> str:
+    ctx = f"lower context_window (now {context_window}, sent as num_ctx)" if context_window else \
+        "set a smaller context_window (sent as num_ctx, e.g. 4096)"
+    return f"the model does not fit in this machine's memory: pick a smaller model (e.g. a 3b or 1.5b one, or a q4 quantization) or {ctx} in the config"
 
 
 class OllamaProvider(HTTPProvider):
@@ -35,6 +49,16 @@ class OllamaProvider(HTTPProvider):
 
     def not_found_fix(self) -> str:
         return f"pull it with `ollama pull {self.settings.model}`, or pick one `qwen-tui models {self.name}` lists"
+
+    def status_error(self, status: int, headers: Any, raw: bytes, timing: Any, *, url: str = "") -> ProviderError:
+        """A model too large for the machine is not "try again later": say what would fit."""
+        error = super().status_error(status, headers, raw, timing, url=url)
+        if not is_out_of_memory(error.what):
+            return error
+        text = redact(error_text(self.parse_error_body(raw)))
+        return ModelTooLarge(self.name, f"{self.settings.model if timing is None else timing.model} "
+                             f"cannot be loaded ({text})", memory_fix(self.settings.context_window),
+                             status=status, timing=timing)
 
     def warm_url(self) -> str:
         return f"{self.settings.base_url}/api/version"
@@ -62,8 +86,10 @@ class OllamaProvider(HTTPProvider):
             "model": model,
             "messages": [m.to_wire() for m in request.messages],
             "stream": True,
-            "keep_alive": "10m",
         }
+        keep_alive = self.settings.extra.get("keep_alive")
+        if keep_alive is not None:  # else the server's own (OLLAMA_KEEP_ALIVE, 5 min by default)
+            body["keep_alive"] = keep_alive.strip() if isinstance(keep_alive, str) else keep_alive
         if options:
             body["options"] = options
         return body
