@@ -61,9 +61,10 @@ PROVIDER_KEYS = {
     "read_timeout": (int, float),
     "context_window": int,
     "keep_alive": (str, int, float),  # Ollama: how long the model stays loaded; unset = the server's own
+    "max_context_window": int,  # Ollama: the largest num_ctx sent (default 32768)
 }
 #: Keys that mean something to one kind only.
-KIND_ONLY_KEYS = {"keep_alive": "ollama"}
+KIND_ONLY_KEYS = {"keep_alive": "ollama", "max_context_window": "ollama"}
 #: Ollama's keep_alive: a Go duration ("10m", "1h30m", "-1" forever, "0" unload now) or seconds.
 _KEEP_ALIVE = re.compile(r"^-?\d+(\.\d+)?(ns|us|µs|ms|s|m|h)?(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))*$")
 TOP_KEYS = {"default_provider": str, "theme": str, "providers": dict, "keys": dict, "context": dict, "tools": dict}
@@ -218,8 +219,8 @@ def _check_provider_values(problems: _Problems, name: str, table: Mapping[str, A
         if key in ("connect_timeout", "first_byte_timeout", "read_timeout") and value <= 0:
             problems.add(where, "must be more than 0 seconds", f"e.g. {key} = 30")
             continue
-        if key == "context_window" and value <= 0:
-            problems.add(where, "must be more than 0 tokens", "e.g. context_window = 32768, or remove it")
+        if key in ("context_window", "max_context_window") and value <= 0:
+            problems.add(where, "must be more than 0 tokens", f"e.g. {key} = 32768, or remove it")
             continue
         if key == "keep_alive" and isinstance(value, str) and not _KEEP_ALIVE.match(value.strip()):
             problems.add(where, f"not a duration ({value!r})",

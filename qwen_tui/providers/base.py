@@ -272,6 +272,12 @@ class StreamErrorEvent(BadResponse):
     kind = "stream_error"
 
 
+class ContextTooLong(ProviderError):
+    """The prompt does not fit the window the model will run with: held, not sent."""
+
+    kind = "context_too_long"
+
+
 class ModelTooLarge(ProviderError):
     """The server is up but cannot load the model (not enough memory): not a "down" provider."""
 

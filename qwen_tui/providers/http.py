@@ -278,10 +278,15 @@ class HTTPProvider:
 
     async def get_json(self, url: str, *, headers: dict[str, str] | None = None, params: Any = None) -> Any:
         """One control call (listing, lookup) with errors mapped like a chat request's."""
+        return await self.control_json("GET", url, headers=headers, params=params)
+
+    async def control_json(self, method: str, url: str, *, headers: dict[str, str] | None = None,
+                           params: Any = None, body: Any = None) -> Any:
+        """A control call of any method (Ollama's ``POST /api/show``), its answer as JSON."""
         await http_client_ready()
         hdrs = {**self.auth_headers(), **(headers or {})}
         try:
-            resp = await self.client.get(url, headers=hdrs, params=params)
+            resp = await self.client.request(method, url, headers=hdrs, params=params, json=body)
         except httpx.HTTPError as exc:
             raise self.transport_error(exc, url, None) from None
         if resp.status_code >= 400:

@@ -6,17 +6,21 @@ timeout is long (300 s) and a ``loading_model`` phase is announced while nothing
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import AsyncIterator
 from typing import Any
 
-from qwen_tui.providers.base import BadResponse, ChatRequest, Finished, ModelInfo, ModelTooLarge, ProviderError, StreamErrorEvent, StreamEvent, TextDelta, Truncated, Usage
+from qwen_tui.providers.base import BadResponse, ChatRequest, Finished, ModelInfo, ModelTooLarge, ProviderError, ProviderSettings, StreamErrorEvent, StreamEvent, TextDelta, Truncated, Usage
 from qwen_tui.redact import redact
 from qwen_tui.providers.http import HTTPProvider, error_text
+from qwen_tui.providers.ollama_window import DEFAULT_MAX_CONTEXT_WINDOW, WindowPlan, check_fits, model_context_length, prompt_tokens
 from qwen_tui.providers.streams import DecodeError, NDJSONDecoder
 from qwen_tui.timing import RequestTiming
 
 NS = 1e9
+#: How long the first request to a model waits for /api/show and /api/ps (answered locally in ms).
+WINDOW_LOOKUP_S = 3.0
 
 
 def is_out_of_memory(text: str) -> bool:
@@ -33,12 +37,25 @@ def memory_fix(context_window: int | None) -> str:
     return f"the model does not fit in this machine's memory: pick a smaller model (e.g. a 3b or 1.5b one, or a q4 quantization) or {ctx} in the config"
 
 
+def loaded_context(ps: Any, model: str) -> int | None:
+    """The context length ``model`` is loaded with, from an ``/api/ps`` answer."""
+    for item in ps.get("models", []) if isinstance(ps, dict) else []:
+        if isinstance(item, dict) and model in (item.get("name"), item.get("model")):
+            value = item.get("context_length")
+            return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+    return None
+
+
 class OllamaProvider(HTTPProvider):
     kind = "ollama"
     needs_key = False
     label = "Ollama"
     models_word = "installed"
     slow_header_phase = "loading_model"
+
+    def __init__(self, settings: ProviderSettings) -> None:
+        super().__init__(settings)
+        self._plans: dict[str, WindowPlan] = {}
 
     def refused_message(self, url: str) -> tuple[str, str]:
         return (f"Ollama is not running at {self.settings.base_url}",
@@ -74,13 +91,56 @@ class OllamaProvider(HTTPProvider):
                 models.append(ModelInfo(item["name"], details=item))
         return models
 
+    # -- the window (see ollama_window) ------------------------------------------------------
+    def _new_plan(self) -> WindowPlan:
+        cap = self.settings.extra.get("max_context_window")
+        return WindowPlan(cap=cap if isinstance(cap, int) and cap > 0 else DEFAULT_MAX_CONTEXT_WINDOW,
+                          configured=self.settings.context_window)
+
+    async def window_plan(self, model: str) -> WindowPlan:
+        """The model's window here, learnt once per model: its length from ``/api/show``, and
+        the context it is loaded with now (``/api/ps``), so a request does not reload it."""
+        plan = self._plans.get(model)
+        if plan is not None:
+            return plan
+        plan = self._new_plan()
+        if not plan.configured:
+            base = self.settings.base_url
+
+            async def show() -> Any:
+                return await self.control_json("POST", f"{base}/api/show", body={"model": model})
+
+            try:
+                async with asyncio.timeout(WINDOW_LOOKUP_S):
+                    shown, ps = await asyncio.gather(show(), self.get_json(f"{base}/api/ps"),
+                                                     return_exceptions=True)
+            except TimeoutError:
+                shown = ps = None
+            plan.model_max = model_context_length(shown) if not isinstance(shown, BaseException) else None
+            loaded = loaded_context(ps, model) if not isinstance(ps, BaseException) else None
+            if loaded and loaded <= plan.usable:
+                plan.sent = loaded
+        self._plans[model] = plan
+        return plan
+
+    async def context_window_for(self, model: str | None = None) -> int | None:
+        """The window requests to ``model`` will really run with (what the budget must use)."""
+        return (await self.window_plan(model or self.settings.model)).usable
+
+    def window_of(self, model: str, models: list[ModelInfo]) -> int | None:
+        plan = self._plans.get(model)  # /api/tags lists no windows
+        return plan.usable if plan is not None else None
+
     def chat_body(self, request: ChatRequest, model: str) -> dict[str, Any]:
         options: dict[str, Any] = {}
         if request.temperature is not None:
             options["temperature"] = request.temperature
         if request.max_tokens is not None:
             options["num_predict"] = request.max_tokens
-        if self.settings.context_window:
+        plan = self._plans.get(model)
+        if plan is not None:
+            options["num_ctx"] = plan.num_ctx(prompt_tokens(request.messages), request.max_tokens)
+        elif self.settings.context_window:
             options["num_ctx"] = self.settings.context_window
         body: dict[str, Any] = {
             "model": model,
@@ -95,8 +155,11 @@ class OllamaProvider(HTTPProvider):
         return body
 
     async def before_chat(self, request: ChatRequest) -> tuple[str, str, dict[str, str]]:
-        return f"{self.settings.base_url}/api/chat", request.model or self.settings.model, {
-            "Accept": "application/x-ndjson"}
+        """The window is learnt (once) and the prompt checked against it before the clock starts."""
+        model = request.model or self.settings.model
+        plan = await self.window_plan(model)
+        check_fits(self.name, model, plan, prompt_tokens(request.messages))
+        return f"{self.settings.base_url}/api/chat", model, {"Accept": "application/x-ndjson"}
 
     async def decode(self, resp: Any, timing: RequestTiming, partial: list[str]) -> AsyncIterator[StreamEvent]:
         decoder = NDJSONDecoder()
