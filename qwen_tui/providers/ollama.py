@@ -7,7 +7,9 @@ timeout is long (300 s) and a ``loading_model`` phase is announced while nothing
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -21,6 +23,8 @@ from qwen_tui.timing import RequestTiming
 NS = 1e9
 #: How long the first request to a model waits for /api/show and /api/ps (answered locally in ms).
 WINDOW_LOOKUP_S = 3.0
+#: A window that could not be learnt (server down, model not pulled yet) is asked again after this.
+RELOOK_S = 30.0
 
 
 def is_out_of_memory(text: str) -> bool:
@@ -80,6 +84,13 @@ class OllamaProvider(HTTPProvider):
     def warm_url(self) -> str:
         return f"{self.settings.base_url}/api/version"
 
+    async def warm(self) -> None:
+        """Also learn the configured model's window: the first question then goes out at once
+        (a race's requests leave together; nothing of ours sits before its clock)."""
+        await super().warm()
+        with contextlib.suppress(Exception):  # best effort, like the connection: met again when asking
+            await self.window_plan(self.settings.model)
+
     async def open_connection(self) -> None:
         await self.client.get(self.warm_url(), headers=self.auth_headers())
 
@@ -101,9 +112,10 @@ class OllamaProvider(HTTPProvider):
         """The model's window here, learnt once per model: its length from ``/api/show``, and
         the context it is loaded with now (``/api/ps``), so a request does not reload it."""
         plan = self._plans.get(model)
-        if plan is not None:
+        if plan is not None and (plan.configured or plan.model_max or time.monotonic() - plan.looked_up < RELOOK_S):
             return plan
-        plan = self._new_plan()
+        plan = plan or self._new_plan()
+        plan.looked_up = time.monotonic()
         if not plan.configured:
             base = self.settings.base_url
 
@@ -119,7 +131,7 @@ class OllamaProvider(HTTPProvider):
             plan.model_max = model_context_length(shown) if not isinstance(shown, BaseException) else None
             loaded = loaded_context(ps, model) if not isinstance(ps, BaseException) else None
             if loaded and loaded <= plan.usable:
-                plan.sent = loaded
+                plan.sent = max(plan.sent, loaded)
         self._plans[model] = plan
         return plan
 

@@ -57,6 +57,7 @@ class WindowPlan:
     cap: int = DEFAULT_MAX_CONTEXT_WINDOW  # max_context_window
     configured: int | None = None  # context_window: sent as it is
     sent: int = 0  # the largest num_ctx sent (or found loaded) for this model
+    looked_up: float = 0.0  # time.monotonic() of the last /api/show
 
     @property
     def usable(self) -> int:

@@ -98,10 +98,20 @@ async def test_the_held_message_says_the_cap_can_be_raised(make_provider, clean_
     assert "raise max_context_window in the config (now 8,192; the model allows 131,072)" in info.value.message
 
 
-async def test_an_unknown_length_uses_the_cap(make_provider, clean_sim: Simulator):
+async def test_an_unknown_length_uses_the_cap_and_is_asked_again_later(make_provider, clean_sim: Simulator,
+                                                                         monkeypatch):
+    from qwen_tui.providers import ollama
+
     provider = make_provider("ollama")
     plan = await provider.window_plan("missing-model:1b")  # /api/show answers 404
     assert plan.model_max is None and plan.usable == 32768
+    shows = lambda: len([r for r in clean_sim.requests if r.path.endswith("/api/show")])  # noqa: E731
+    assert shows() == 1
+    await provider.window_plan("missing-model:1b")
+    assert shows() == 1  # not asked at every request
+    monkeypatch.setattr(ollama, "RELOOK_S", 0.0)
+    await provider.window_plan("missing-model:1b")
+    assert shows() == 2  # the model may have been pulled since
 
 
 def test_the_length_is_read_from_model_info():
