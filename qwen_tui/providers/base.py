@@ -137,6 +137,16 @@ class Finished:
 StreamEvent = Phase | TextDelta | ReasoningDelta | Usage | Finished
 
 
+async def model_window(provider: Provider, model: str) -> int | None:
+    """The context window requests to ``model`` will run with, as the provider knows it: its own
+    ``context_window_for`` (Ollama asks /api/show; Hugging Face reads past a ``:provider``
+    suffix), else its model list matched by id (a plugin). None when it does not say."""
+    own = getattr(provider, "context_window_for", None)
+    if callable(own):
+        return await own(model)
+    return window_in_listing(provider, model, await provider.list_models())
+
+
 def window_in_listing(provider: Provider, model: str, models: list[ModelInfo]) -> int | None:
     """``model``'s context window in ``provider``'s listing: the provider reads its own ids
     (Hugging Face's ``:provider`` suffix); a plugin without ``window_of`` matches ids exactly."""

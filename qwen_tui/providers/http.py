@@ -19,7 +19,6 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 from qwen_tui.providers.base import AuthError, BadResponse, ChatRequest, Health, MissingKey, ModelInfo, ModelLoading, NotFound, PaymentRequired, Phase, ProviderError, ProviderSettings, ProviderTimeout, RateLimited, StreamEvent, Truncated, Unavailable
-from qwen_tui.providers.health import check_failed
 from qwen_tui.redact import redact
 from qwen_tui.timing import RequestTiming, clock
 
@@ -248,7 +247,9 @@ class HTTPProvider:
 
     async def check(self) -> Health:
         """One listing call, its outcome told as a Health. Only the provider's answer (or its
-        silence) sets the state: any other exception is ours, and reported as such."""
+        silence) is mapped: any other exception is ours and propagates, for the caller to report
+        as "check failed" (``providers.health.check_provider``, ``conversation.health``), never
+        as a provider that is down."""
         key_set = bool(self.settings.api_key)
         start = clock()
         try:
@@ -268,8 +269,6 @@ class HTTPProvider:
                 self.name, reachable=reachable, key_set=key_set, key_accepted=None,
                 latency_ms=(clock() - start) * 1000 if reachable else None, error=exc.message,
             )
-        except Exception as exc:  # noqa: BLE001 - ours, not the provider's: never a "down"
-            return check_failed(self, exc)
         return Health(
             self.name, reachable=True, key_set=key_set,
             key_accepted=True if (self.needs_key and key_set) else None,

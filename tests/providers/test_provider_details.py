@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from qwen_tui.providers.base import ChatRequest, Message, ModelInfo, NotFound, RateLimited, Usage, window_in_listing
+from qwen_tui.providers.base import ChatRequest, Message, ModelInfo, NotFound, RateLimited, Usage, model_window, window_in_listing
 from qwen_tui.sim import Fault, Simulator
 from qwen_tui.timing import RequestTiming
 
@@ -48,6 +48,20 @@ def test_hf_window_of_a_pinned_provider_is_that_provider_s(make_provider):
     assert provider.window_of("org/m:cheapest", listing) == 131072  # a policy: the listed window
     assert provider.window_of("org/m", listing) == 131072
     assert window_in_listing(provider, "org/m:novita", listing) == 131072
+
+
+async def test_model_window_asks_each_provider_its_own_way(make_provider, fresh_sim):
+    assert await model_window(make_provider("huggingface"), "Qwen/Qwen2.5-Coder-32B-Instruct:novita") == 32768
+    assert await model_window(make_provider("ollama"), "llama3:8b") == 8192  # from /api/show
+    assert await model_window(make_provider("sambanova"), "DeepSeek-V3.1") == 32768
+
+    class Plugin:
+        name = "plugin"
+
+        async def list_models(self):
+            return [ModelInfo("m", context_window=4096)]
+
+    assert await model_window(Plugin(), "m") == 4096  # type: ignore[arg-type]
 
 
 def test_a_plugin_without_window_of_matches_ids_exactly():
