@@ -5,6 +5,7 @@ Every method that touches the disk is meant to run in a thread.
 
 from __future__ import annotations
 
+import re
 import threading
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +23,9 @@ from qwen_tui.context import (
 )
 from qwen_tui.context.reader import DEFAULT_MAX_FILE_BYTES
 from qwen_tui.providers.base import Message
+
+#: ``@path`` in a question adds that file to the context.
+MENTION = re.compile(r"(?:^|(?<=\s))@([^\s@]+)")
 
 __all__ = ["ContextEntry", "ProjectContext", "DEFAULT_CONTEXT_WINDOW", "estimate_tokens"]
 
@@ -73,6 +77,17 @@ class ProjectContext:
     @property
     def entries(self) -> list[str]:
         return self.selection.to_list()
+
+    def add_mentions(self, text: str) -> bool:
+        """Add every ``@path`` of ``text`` that names a file or folder; True if any was new.
+        "@someone" in prose is not a file and is left alone."""
+        changed = False
+        for match in MENTION.finditer(text):
+            try:
+                changed = self.add(match.group(1).rstrip(".,;:!?)")) or changed
+            except ContextError:
+                continue
+        return changed
 
     def add(self, spec: str) -> bool:
         """Add a file, folder (``src`` or ``src/``) or range; False if already covered.

@@ -255,6 +255,22 @@ class ChatView(LaidOutOnce, VerticalScroll):
         self.mount(note)
         return note
 
+    async def show_session(self, session, code_theme: str) -> None:
+        """A saved conversation, as it was: questions, answers, their errors and outcomes."""
+        await self.remove_children()
+        for turn in session.turns:
+            if turn.role == "user":
+                self.add_user(turn.content)
+            elif turn.role == "assistant":
+                answer = self.add_assistant(turn.provider or "?", turn.model or "?")
+                answer.body.code_theme = code_theme
+                answer.append(turn.content)
+                if turn.error:
+                    answer.show_error(turn.error)
+                answer.finish(turn.outcome or "complete")
+        self.add_note(f"Resumed “{session.display_title}”: the next question continues it.")
+        self.anchor()
+
     @property
     def assistant_messages(self) -> list[AssistantMessage]:
         return list(self.query(AssistantMessage))
