@@ -148,3 +148,18 @@ def test_reasoning_tokens_are_read_from_the_nested_usage(make_provider):
     assert usage.reasoning_tokens == 100 and usage.completion_tokens == 140
     assert usage.server_timing["prompt_tokens_details"] == {"cached_tokens": 8}
     assert timing.server["reasoning_tokens"] == 100
+
+
+@pytest.mark.parametrize(("kind", "model", "window"), [
+    ("huggingface", "meta-llama/Llama-3.3-70B-Instruct:sambanova", 131072),  # was the 32k default
+    ("ollama", "llama3:8b", 8192),  # was the 32k default: Ollama would have cut the prompt
+])
+async def test_the_budget_uses_the_window_the_provider_really_has(make_provider, fresh_sim, kind, model, window):
+    from qwen_tui.context.builder import DEFAULT_CONTEXT_WINDOW
+    from qwen_tui.context.windows import ContextWindows
+
+    provider = make_provider(kind)
+    windows = ContextWindows()
+    assert windows.of(provider, model) == DEFAULT_CONTEXT_WINDOW != window
+    assert await windows.learn(provider, model)
+    assert windows.of(provider, model) == window
