@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 
 from qwen_tui.context.builder import DEFAULT_CONTEXT_WINDOW, resolve_context_window
-from qwen_tui.providers.base import Provider
+from qwen_tui.providers.base import Provider, model_window
 
 LIST_TIMEOUT_S = 15.0
 
@@ -29,10 +29,9 @@ class ContextWindows:
         configured or default window, and is asked again next time)."""
         if self.known(provider, model):
             return False
-        try:
-            models = await asyncio.wait_for(provider.list_models(), timeout=LIST_TIMEOUT_S)
+        try:  # the provider's own way: Ollama's /api/show, HF past a ":provider" suffix
+            window = await asyncio.wait_for(model_window(provider, model), timeout=LIST_TIMEOUT_S)
         except Exception:  # noqa: BLE001 - the configured/default window stays in use
             return False
-        for info in models:
-            self.listed[(provider.name, info.id)] = info.context_window
+        self.listed[(provider.name, model)] = window
         return True
