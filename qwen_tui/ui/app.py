@@ -10,6 +10,7 @@ import contextlib
 import gc
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 from rich.text import Text
@@ -28,7 +29,7 @@ from qwen_tui.context.project import ProjectContext, estimate_tokens
 from qwen_tui.context.windows import ContextWindows
 from qwen_tui.conversation import Conversation, ProviderStatus, Turn
 from qwen_tui.conversation.roster import ProviderRoster
-from qwen_tui.metrics import append_history, load_history, timing_record
+from qwen_tui.metrics import MetricsLog, load_history
 from qwen_tui.providers.base import Provider
 from qwen_tui.providers.registry import build_providers
 from qwen_tui.session import SessionStore
@@ -114,7 +115,7 @@ class QwenApp(App[int]):
         self.project_root = Path(project_root).resolve()
         self.config = config
         self.demo = demo
-        self.demo_records: list[dict] = []  # the demo's requests, for the dashboard (no history file)
+        self.metrics = MetricsLog(None if demo else paths.metrics_file())  # the demo keeps no history file
         self.clock = clock or time.perf_counter
         self.config_problem = config_problem
         self.check_health = check_health
@@ -452,20 +453,12 @@ class QwenApp(App[int]):
         self.statuses[name].after_answer(outcome, turn.error, bool(turn.parts), demo=self.demo)
         if timing is not None:
             self.stats[name].add(timing)
-            self._save_metrics(timing, error)
+            self.run_worker(partial(self.metrics.add, timing, error), thread=True, group="metrics-save")
         self.dashboard_update(name, timing, "done", done=True, outcome=outcome, error=error)
         self.live = None
         self.last_result = f"last: {name} {result_note(timing)}" if timing is not None else ""
         self.refresh_status()
         self.refresh_context()
-
-    @work(thread=True, group="metrics-save")
-    def _save_metrics(self, timing: RequestTiming, error: str | None = None) -> None:
-        if self.demo:
-            self.demo_records.append(timing_record(timing, error=error))
-            return
-        with contextlib.suppress(OSError):
-            append_history(paths.metrics_file(), timing, error=error)
 
     @work(thread=True, exclusive=True, group="state")
     def _save_state(self) -> None:
@@ -521,8 +514,8 @@ class QwenApp(App[int]):
         from qwen_tui.ui.screens.dashboard import Dashboard
 
         # The demo writes no history file; its requests are kept in memory for the dashboard.
-        source = (lambda: list(self.demo_records)) if self.demo else None
-        self.push_screen(Dashboard(None if self.demo else paths.metrics_file(), stats_source=source))
+        source = (lambda: list(self.metrics.records)) if self.metrics.path is None else None
+        self.push_screen(Dashboard(self.metrics.path, stats_source=source))
 
     def dashboard_update(self, name: str, timing: RequestTiming | None, phase: str, **end: object) -> None:
         """Tell an open dashboard how the request in flight is doing (it redraws at its own pace)."""
