@@ -19,6 +19,7 @@ from qwen_tui.providers.base import ChatRequest, Message, Provider
 
 if TYPE_CHECKING:
     from qwen_tui.context.project import ProjectContext
+    from qwen_tui.race import Lane
     from qwen_tui.context.prompt import BuiltPrompt
     from qwen_tui.session import Session, SessionStore
 
@@ -112,6 +113,43 @@ class Conversation:
             if recorder is not None:
                 self._last_write = recorder.finish()
         return turn
+
+    def add_race(self, question: str, lanes: Sequence[Lane], kept: int | None, spread_ms: float | None, *,
+                 context_files: Sequence[str] = ()) -> Turn | None:
+        """A race's question and every lane's answer, saved; the kept answer joins the history as
+        the question's answer (none kept: the question stays out of the history too)."""
+        turn = None
+        if kept is not None:
+            lane = lanes[kept]
+            turn = Turn(question, provider=lane.name, model=lane.model, outcome=lane.outcome, timing=lane.timing)
+            turn.text = lane.text
+            self.turns.append(turn)
+        if self.sessions is not None:
+            records = [{"provider": lane.name, "model": lane.model, "content": lane.text, "outcome": lane.outcome,
+                        "error": lane.error, "timing": lane.timing} for lane in lanes]
+            self._last_write = asyncio.ensure_future(
+                self._save_race(question, records, kept, spread_ms, list(context_files), self._last_write))
+        return turn
+
+    async def _save_race(self, question: str, records: list[dict], kept: int | None, spread_ms: float | None,
+                         context_files: list[str], after: asyncio.Future | None) -> None:
+        if after is not None:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(after)
+        store = self.sessions
+        if store is None:
+            return
+
+        def save() -> None:
+            if self.session is None:
+                self.session = store.create(str(self.project_root), title=question)
+            store.append_user(self.session, question, context_files)
+            store.append_race(self.session, records, kept, spread_ms)
+
+        try:
+            await asyncio.to_thread(save)
+        except Exception as exc:  # noqa: BLE001 - saving must never stop the conversation
+            self._session_problem(f"Session not saved: {exc}")
 
     async def saved(self) -> None:
         """Until the last answer is on disk (tests; quitting)."""

@@ -72,6 +72,8 @@ class QwenApp(App[int]):
         Binding("f2", "picker", "Providers", id="app.picker", group=keys.PROVIDERS),
         Binding("f4", "cycle_provider", "Next provider", id="app.cycle_provider", group=keys.PROVIDERS),
         Binding("f5", "dashboard", "Provider dashboard", id="app.dashboard", group=keys.PROVIDERS),
+        Binding("ctrl+t", "race", "Race the question on several providers", id="app.race", group=keys.PROVIDERS,
+                show=False),
         Binding("ctrl+p", "command_palette", "Command palette", id="app.palette", group=keys.GENERAL,
                 show=False),
         Binding("escape", "stop", "Stop the answer (keeps what came)", id="app.stop", group=keys.CHAT),
@@ -509,6 +511,66 @@ class QwenApp(App[int]):
                 self.switch_provider(pick.provider, pick.model)
 
         self.push_screen(ProviderPicker(self.status_list(), self.active, list_models), chosen)
+
+    def action_race(self) -> None:
+        """The prompt's question to 2-4 providers at once (picked; the last set is offered)."""
+        question = self.query_one(PromptInput).text
+        if self.streaming:
+            self.notify("An answer is still streaming: Escape stops it first.", severity="warning")
+        elif not question.strip():
+            self.notify("Type the question first: Ctrl+T races it on the providers you pick.")
+        elif len(self.providers) < 2:
+            self.notify("A race needs two providers or more in config.toml.", severity="warning")
+        else:
+            from qwen_tui.ui.screens.race import RaceProviders
+
+            offered = [(name, self.models[name]) for name in self.providers]
+            self.push_screen(RaceProviders(offered, self.state.race_providers), partial(self._race_chosen, question))
+
+    def _race_chosen(self, question: str, names: list[str] | None) -> None:
+        if names:
+            self._race(question, names)
+
+    @work(exclusive=True, group="race")
+    async def _race(self, question: str, names: list[str]) -> None:
+        from qwen_tui.race import Race
+        from qwen_tui.ui.screens.race import RaceScreen
+
+        self.state.race_providers = list(names)
+        self._save_state()
+        if self.project.add_mentions(question):
+            self.refresh_context()
+        plan = await self.conversation.plan(self.project, question, min(self.roster.context_window(n) for n in names))
+        if plan.over_budget:
+            self.notify(visible(plan.held_message or "The question does not fit the providers' context windows."),
+                        title="Race not started", severity="warning", markup=False)
+            return
+        race = Race([self.providers[n] for n in names], [self.models[n] for n in names], list(plan.messages))
+        pick = await self.push_screen_wait(RaceScreen(question, race, self.code_theme))
+        self._race_ended(pick)
+
+    def _race_ended(self, pick) -> None:
+        """Every lane's figures join the metrics; the kept answer continues the conversation."""
+        for lane in pick.lanes:
+            if lane.timing is not None:
+                self.stats[lane.name].add(lane.timing)
+                self.run_worker(partial(self.metrics.add, lane.timing, lane.error), thread=True, group="metrics-save")
+        turn = self.conversation.add_race(pick.question, pick.lanes, pick.kept, pick.spread_ms,
+                                          context_files=list(self.project.entries))
+        prompt = self.query_one(PromptInput)
+        if turn is None:
+            self.refresh_status()
+            return
+        if prompt.text == pick.question:
+            prompt.clear()
+        chat = self.query_one(ChatView)
+        chat.add_user(pick.question, f"race of {len(pick.lanes)}")
+        answer = chat.add_assistant(turn.provider, turn.model)
+        answer.body.code_theme = self.code_theme
+        answer.append(turn.text)
+        answer.finish(turn.outcome, result_note(turn.timing))
+        chat.anchor()
+        self.switch_provider(turn.provider, turn.model)
 
     def action_dashboard(self) -> None:
         from qwen_tui.ui.screens.dashboard import Dashboard

@@ -20,6 +20,7 @@ class QwenCommands(Provider):
             ("Providers: open picker", "app.picker", "Health, model and TTFT of every provider"),
             ("Providers: next provider", "app.cycle_provider", "Cycle to the next provider"),
             ("Providers: dashboard", "app.dashboard", "TTFT over time, tok/s and errors per provider"),
+            ("Providers: race the question", "app.race", "The prompt's question to 2-4 providers, side by side"),
             ("Help: keys", "app.help", "Every binding, grouped"),
             ("Chat: retry last question", "app.retry", "Ask the last question again on the current provider"),
             ("Chat: copy last answer", "app.copy_answer", "OSC 52 and the local clipboard"),

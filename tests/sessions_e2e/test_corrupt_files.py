@@ -10,7 +10,6 @@ import sys
 import tomllib
 from pathlib import Path
 
-import pytest
 
 from qwen_tui import paths
 from qwen_tui.config import load_config
