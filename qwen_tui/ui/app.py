@@ -38,7 +38,7 @@ from qwen_tui.redact import redact
 from qwen_tui.timing import RequestTiming, StatsBook
 from qwen_tui.metrics import append_history, load_history, timing_record
 from qwen_tui.context import ContextError, resolve_context_window
-from qwen_tui.themes.loader import code_theme_for, pick_theme, register_themes
+from qwen_tui.ui.themes import code_theme_for, pick_theme, register_themes
 from qwen_tui.ui import keys
 from qwen_tui.ui.textual_fixes import strip_cycles, timer_ticks
 from qwen_tui.ui.widgets.chat_view import ChatView, PendingTurn

@@ -1,5 +1,9 @@
 """Theme files (TOML) -> ``textual.theme.Theme``, with every mistake named by file and field.
 
+The shipped files are in the project's top-level ``themes/`` (``paths.shipped_themes_dir``
+finds them from a clone or an installed wheel); a user's own go in the XDG config folder's
+``themes/`` and load after them.
+
 Textual has no theme file format, and a bad colour only surfaces later as a confusing CSS error,
 so each file is checked here field by field and then through ``to_color_system().generate()``.
 A bad file is reported and skipped; it never stops the app.
@@ -30,7 +34,6 @@ from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
 from qwen_tui import paths
-from qwen_tui.themes import shipped_theme_files
 
 COLOR_FIELDS = (
     "primary", "secondary", "warning", "error", "success", "accent",
@@ -178,7 +181,7 @@ def load_themes(
     """
     by_name: dict[str, Theme] = {}
     problems: list[str] = []
-    files = list(shipped if shipped is not None else shipped_theme_files()) + user_theme_files(user_dir)
+    files = list(shipped if shipped is not None else paths.shipped_theme_files()) + user_theme_files(user_dir)
     for file in files:
         try:
             theme = load_theme_file(file)
