@@ -52,7 +52,9 @@ def test_an_installed_wheel_finds_its_themes(wheel: Path, tmp_path: Path) -> Non
     zipfile.ZipFile(wheel).extractall(site)
     code = "from qwen_tui import paths; print('\\n'.join(str(p) for p in paths.shipped_theme_files()))"
     env = {**os.environ, "PYTHONPATH": str(site)}
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=tmp_path, timeout=60
+    )
     assert done.returncode == 0, done.stderr
     found = [Path(line) for line in done.stdout.splitlines()]
     assert {p.name for p in found} == {p.name for p in (ROOT / "themes").glob("*.toml")}

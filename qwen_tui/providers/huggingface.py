@@ -19,4 +19,7 @@ class HuggingFaceProvider(OpenAICompatProvider):
         return f"check {env}: create a token with 'Inference Providers' permission at huggingface.co/settings/tokens"
 
     def not_found_fix(self) -> str:
-        return "check the model id (a Hub id such as Qwen/Qwen2.5-Coder-32B-Instruct) and that a provider you enabled serves it"
+        return (
+            "check the model id (a Hub id such as Qwen/Qwen2.5-Coder-32B-Instruct) "
+            "and that a provider you enabled serves it"
+        )

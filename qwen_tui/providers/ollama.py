@@ -10,7 +10,10 @@ import math
 from collections.abc import AsyncIterator
 from typing import Any
 
-from qwen_tui.providers.base import BadResponse, ChatRequest, Finished, ModelInfo, StreamErrorEvent, StreamEvent, TextDelta, Truncated, Usage
+from qwen_tui.providers.base import (
+    BadResponse, ChatRequest, Finished, ModelInfo, StreamErrorEvent, StreamEvent, TextDelta,
+    Truncated, Usage,
+)
 from qwen_tui.redact import redact
 from qwen_tui.providers.http import HTTPProvider, error_text
 from qwen_tui.providers.streams import DecodeError, NDJSONDecoder

@@ -96,7 +96,9 @@ def theme_from_mapping(file: Path, data: dict[str, Any]) -> Theme:
     fields = dict(data)
     fields.setdefault("name", file.stem)
     if not _NAME_RE.match(fields["name"]):
-        raise ThemeFileError(file, "name", f"{fields['name']!r} is not a usable name", 'letters, digits, "-", "_" or "."')
+        raise ThemeFileError(
+            file, "name", f"{fields['name']!r} is not a usable name", 'letters, digits, "-", "_" or "."'
+        )
     if "primary" not in fields:
         raise ThemeFileError(file, "primary", "missing", 'every theme needs primary = "#rrggbb"')
     ansi = bool(fields.get("ansi", False))
@@ -113,7 +115,9 @@ def theme_from_mapping(file: Path, data: dict[str, Any]) -> Theme:
             raise ThemeFileError(file, where, f"expected a string, got {type(value).__name__}", "quote the value")
         if name.endswith("-style"):
             if not value.split() or not set(value.split()) <= TEXT_STYLES:
-                raise ThemeFileError(file, where, f"{value!r} is not a text style", 'e.g. "bold", "underline" or "none"')
+                raise ThemeFileError(
+                    file, where, f"{value!r} is not a text style", 'e.g. "bold", "underline" or "none"'
+                )
         else:
             _check_color(file, where, value, ansi)
     code_theme = fields.pop("code_theme", None)
@@ -122,7 +126,7 @@ def theme_from_mapping(file: Path, data: dict[str, Any]) -> Theme:
     theme = Theme(**fields)
     try:
         theme.to_color_system().generate()
-    except Exception as exc:  # Textual's own check: anything it refuses would crash the app later
+    except Exception as exc:  # noqa: BLE001 - Textual's own check: anything it refuses would crash the app later
         raise ThemeFileError(file, "", f"Textual refuses it ({exc})", "check the colour fields") from None
     if code_theme is not None:
         _code_themes[theme.name] = code_theme

@@ -4,7 +4,6 @@ clipboard) checked for content."""
 
 from __future__ import annotations
 
-import asyncio
 import os
 import tomllib
 from pathlib import Path
