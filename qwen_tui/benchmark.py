@@ -15,13 +15,12 @@ from __future__ import annotations
 import asyncio
 import statistics
 from collections.abc import Callable, Iterable, Mapping
-from contextlib import aclosing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from qwen_tui.providers.base import ChatRequest, Finished, Message, Phase, Provider, ProviderError, TextDelta
-from qwen_tui.redact import redact
+from qwen_tui.conversation import AnswerSink, stream_answer
+from qwen_tui.providers.base import ChatRequest, Message, Provider, ProviderError
 from qwen_tui.timing import RequestTiming, percentile
 from qwen_tui.metrics import append_history
 
@@ -319,30 +318,14 @@ async def measure_once(provider: Provider, prompt: str, index: int, max_tokens: 
     """One request, read to the end; failures become an error result, never an exception."""
     model = provider.settings.model
     request = ChatRequest(messages=[Message("user", prompt)], max_tokens=max_tokens)
-    timing: RequestTiming | None = None
-    got_text = False
-    try:
-        async with aclosing(provider.stream(request)) as events:
-            async for event in events:
-                if isinstance(event, TextDelta):
-                    got_text = got_text or bool(event.text)
-                elif isinstance(event, Phase) and event.timing is not None:
-                    timing = event.timing
-                elif isinstance(event, Finished):
-                    timing = event.timing
-    except ProviderError as exc:
-        timing = exc.timing or timing or RequestTiming(provider.name, model)
-        timing.outcome = "error"
-        return RunResult.from_timing(timing, index, error=exc), timing
-    except Exception as exc:  # noqa: BLE001 - a plugin's bug must not end the whole benchmark
-        timing = timing or RequestTiming(provider.name, model)
-        timing.outcome = "error"
-        message = redact(f"{provider.name}: unexpected error ({exc.__class__.__name__}: {exc})")
-        return RunResult.from_timing(timing, index, message=message), timing
-    timing = timing or RequestTiming(provider.name, model)
+    answer = await stream_answer(provider, request, AnswerSink())
+    timing = answer.timing or RequestTiming(provider.name, model)
     if not timing.provider:
         timing.provider = provider.name
-    if timing.ttft_ms is None or not got_text:
+    if answer.error is not None:
+        timing.outcome = "error"  # a plugin's bug too: it must not end the whole benchmark
+        return RunResult.from_timing(timing, index, error=answer.error), timing
+    if timing.ttft_ms is None or not answer.text:
         timing.outcome = "error"
         return RunResult.from_timing(timing, index, message=f"{provider.name}: the answer was empty (no TTFT)"), timing
     timing.outcome = "complete"

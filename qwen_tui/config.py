@@ -8,9 +8,11 @@ the environment variable a provider's ``api_key_env`` names; they are never writ
 from __future__ import annotations
 
 import difflib
+import ipaddress
 import os
 import re
 import tomllib
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -58,7 +60,13 @@ PROVIDER_KEYS = {
     "first_byte_timeout": (int, float),
     "read_timeout": (int, float),
     "context_window": int,
+    "keep_alive": (str, int, float),  # Ollama: how long the model stays loaded; unset = the server's own
+    "max_context_window": int,  # Ollama: the largest num_ctx sent (default 32768)
 }
+#: Keys that mean something to one kind only.
+KIND_ONLY_KEYS = {"keep_alive": "ollama", "max_context_window": "ollama"}
+#: Ollama's keep_alive: a Go duration ("10m", "1h30m", "-1" forever, "0" unload now) or seconds.
+_KEEP_ALIVE = re.compile(r"^-?\d+(\.\d+)?(ns|us|µs|ms|s|m|h)?(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))*$")
 TOP_KEYS = {"default_provider": str, "theme": str, "providers": dict, "keys": dict, "context": dict, "tools": dict}
 CONTEXT_KEYS = {"max_file_kb": int, "reserve_tokens": int, "system_prompt": str}
 TOOLS_KEYS = {"approve": str, "max_steps": int, "commands": dict}
@@ -131,21 +139,29 @@ class AppConfig:
             ) from None
 
 
-def ollama_host_url(value: str) -> str:
-    """``OLLAMA_HOST`` as Ollama reads it: a bare host gets http:// and port 11434."""
-    value = value.strip().rstrip("/")
-    scheme = "http"
-    if "://" in value:
-        scheme, value = value.split("://", 1)
-    if value.startswith("0.0.0.0"):
-        value = "127.0.0.1" + value[len("0.0.0.0") :]
-    host = value
-    if host.startswith("["):
-        if "]:" not in host:
-            host += ":11434"
-    elif ":" not in host:
-        host += ":11434"
-    return f"{scheme}://{host}"
+def ollama_host_url(value: str | None) -> str:
+    """``OLLAMA_HOST`` read exactly as ollama-python's ``_parse_host`` reads it (0.6.3): a bare
+    host gets http:// and port 11434, ``http://`` alone port 80, ``https://`` 443, an empty host
+    127.0.0.1 (``:56789``); a path is kept, without its slashes at either end."""
+    host, port = (value or "").strip(), 11434
+    scheme, _, hostport = host.partition("://")
+    if not hostport:
+        scheme, hostport = "http", host
+    elif scheme == "http":
+        port = 80
+    elif scheme == "https":
+        port = 443
+    split = urllib.parse.urlsplit(f"{scheme}://{hostport}")
+    host = split.hostname or "127.0.0.1"
+    port = split.port or port
+    try:
+        if isinstance(ipaddress.ip_address(host), ipaddress.IPv6Address):
+            host = f"[{host}]"  # urlsplit drops the brackets
+    except ValueError:
+        pass
+    if path := split.path.strip("/"):
+        return f"{scheme}://{host}:{port}/{path}"
+    return f"{scheme}://{host}:{port}"
 
 
 class _Problems(list):
@@ -205,8 +221,12 @@ def _check_provider_values(problems: _Problems, name: str, table: Mapping[str, A
         if key in ("connect_timeout", "first_byte_timeout", "read_timeout") and value <= 0:
             problems.add(where, "must be more than 0 seconds", f"e.g. {key} = 30")
             continue
-        if key == "context_window" and value <= 0:
-            problems.add(where, "must be more than 0 tokens", "e.g. context_window = 32768, or remove it")
+        if key in ("context_window", "max_context_window") and value <= 0:
+            problems.add(where, "must be more than 0 tokens", f"e.g. {key} = 32768, or remove it")
+            continue
+        if key == "keep_alive" and isinstance(value, str) and not _KEEP_ALIVE.match(value.strip()):
+            problems.add(where, f"not a duration ({value!r})",
+                         'e.g. keep_alive = "10m", "1h", "-1" (stay loaded) or "0" (unload after the answer)')
             continue
         if key == "model" and not value.strip():
             problems.add(where, "empty", "name the model to use")
@@ -243,10 +263,17 @@ def _provider_settings(
     merged: dict[str, Any] = dict(BUILTIN_DEFAULTS.get(kind, {}))
     # environment overrides sit under the file but above built-in defaults
     if kind == "ollama" and env.get("OLLAMA_HOST"):
-        merged["base_url"] = ollama_host_url(env["OLLAMA_HOST"])
+        try:
+            merged["base_url"] = ollama_host_url(env["OLLAMA_HOST"])
+        except ValueError:  # a port that is not a number
+            problems.add("OLLAMA_HOST", f"not a host[:port] ({env['OLLAMA_HOST']!r})",
+                         "set it like ollama does, e.g. 127.0.0.1:11434 or https://ollama.example.com")
     if kind == "blaxel" and env.get("BL_WORKSPACE"):
         merged["workspace"] = env["BL_WORKSPACE"]
     merged.update(table)
+    for key, only in KIND_ONLY_KEYS.items():
+        if key in table and kind != only:
+            problems.add(f"providers.{name}.{key}", f"only for kind {only!r}", "remove it")
     if "base_url" not in merged or "model" not in merged:
         missing = "base_url" if "base_url" not in merged else "model"
         problems.add(f"providers.{name}.{missing}", "missing", f"set {missing} for this provider")
@@ -271,6 +298,7 @@ def _provider_settings(
         workspace=merged.get("workspace"),
         timeouts=timeouts,
         context_window=merged.get("context_window"),
+        extra={key: merged[key] for key in KIND_ONLY_KEYS if key in merged and kind == KIND_ONLY_KEYS[key]},
     )
 
 

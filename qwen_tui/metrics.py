@@ -4,6 +4,7 @@ lives in ``qwen_tui.timing``; this module only stores and loads what was measure
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
 import os
@@ -124,3 +125,20 @@ def load_history(path: Path, *, include_rotated: bool = True) -> list[dict[str, 
     return records
 
 
+
+
+class MetricsLog:
+    """Where each request's figures go: the history file, or (the demo, ``path`` None) memory,
+    which the dashboard reads instead."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.records: list[dict[str, Any]] = []
+
+    def add(self, timing: RequestTiming, error: str | None = None) -> None:
+        """Blocking (a thread's job); a file that cannot be written loses the record, nothing else."""
+        if self.path is None:
+            self.records.append(timing_record(timing, error=error))
+            return
+        with contextlib.suppress(OSError):
+            append_history(self.path, timing, error=error)

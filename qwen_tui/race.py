@@ -17,7 +17,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from qwen_tui.providers.base import ChatRequest, Message, Provider
+from qwen_tui.conversation.loop import Answer, AnswerSink, stream_answer
+from qwen_tui.providers.base import ChatRequest, Message, Provider, ProviderError
 from qwen_tui.timing import RequestTiming, fmt_ms
 
 MIN_LANES, MAX_LANES = 2, 4
@@ -136,15 +137,13 @@ class Race:
     """Runs the lanes; ``stop(i)`` ends one, ``stop()`` all, each keeping what arrived."""
 
     def __init__(self, providers: Sequence[Provider], models: Sequence[str], messages: list[Message],
-                 *, clock: Callable[[], float] = time.perf_counter,
-                 stream_lane: Callable[..., Any] | None = None) -> None:
+                 *, clock: Callable[[], float] = time.perf_counter) -> None:
         self.providers = list(providers)
         self.lanes = [Lane(p.name, m) for p, m in zip(self.providers, models, strict=True)]
         self.messages = messages
         self.sink: RaceSink | None = None
         self.clock = clock
         self._tasks: list[asyncio.Task[None]] = []
-        self._stream = stream_lane or _stream_one
 
     async def run(self, sink: RaceSink) -> RaceReport:
         self.sink = sink
@@ -182,7 +181,7 @@ class Race:
 
         request = ChatRequest(messages=list(self.messages), model=lane.model, on_sent=sent)
         try:
-            await self._stream(provider, request, _LaneSink(sink, index, lane))
+            await stream_answer(provider, request, _LaneSink(sink, index, lane))
         except asyncio.CancelledError:
             if lane.outcome == "pending":
                 lane.outcome = "cancelled"
@@ -195,8 +194,8 @@ class Race:
             sink.on_done(index, lane)
 
 
-class _LaneSink:
-    """Adapts the conversation loop's sink calls to one lane of the race."""
+class _LaneSink(AnswerSink):
+    """Tells the race's viewer what the conversation loop tells one lane."""
 
     def __init__(self, sink: RaceSink, index: int, lane: Lane) -> None:
         self.sink, self.index, self.lane = sink, index, lane
@@ -205,47 +204,18 @@ class _LaneSink:
         self.lane.parts.append(text)
         self.sink.on_text(self.index, text)
 
-    def on_reasoning(self, text: str) -> None:  # a race compares answers; thinking is not shown
-        pass
-
     def on_phase(self, name: str, timing: RequestTiming | None) -> None:
         if timing is not None:
             self.lane.timing = timing
         self.sink.on_phase(self.index, name)
 
-    def on_finish(self, timing: RequestTiming | None) -> None:
-        if timing is not None:
-            self.lane.timing = timing
+    def on_finish(self, answer: Answer) -> None:
+        self.lane.timing = answer.timing or self.lane.timing
         self.lane.outcome = "complete"
 
-    def on_error(self, what: str, fix: str, timing: RequestTiming | None, partial: str) -> None:
-        if timing is not None:
-            self.lane.timing = timing
-        if partial and not self.lane.parts:
-            self.lane.parts.append(partial)
-        self.lane.outcome, self.lane.error, self.lane.fix = "error", what, fix
-
-
-async def _stream_one(provider: Provider, request: ChatRequest, sink: _LaneSink) -> None:
-    """PROVISIONAL until the conversation core's one loop is merged: then the race calls it."""
-    from contextlib import aclosing
-
-    from qwen_tui.providers.base import Finished, Phase, ProviderError, TextDelta
-
-    timing = None
-    try:
-        async with aclosing(provider.stream(request)) as events:
-            async for event in events:
-                if isinstance(event, TextDelta):
-                    sink.on_text(event.text)
-                elif isinstance(event, Phase):
-                    timing = event.timing or timing
-                    sink.on_phase(event.name, timing)
-                elif isinstance(event, Finished):
-                    timing = event.timing
-        sink.on_finish(timing)
-    except ProviderError as exc:
-        sink.on_error(f"{exc.provider}: {exc.what}", exc.fix, exc.timing or timing, exc.partial_text or "")
+    def on_error(self, error: ProviderError, answer: Answer) -> None:
+        self.lane.timing = answer.timing or self.lane.timing
+        self.lane.outcome, self.lane.error, self.lane.fix = "error", f"{error.provider}: {error.what}", error.fix
 
 
 def _round(value: float | None) -> float | None:

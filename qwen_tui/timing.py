@@ -11,7 +11,7 @@ from __future__ import annotations
 import statistics
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Container, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -181,6 +181,16 @@ class StatsBook:
 
     def names(self) -> list[str]:
         return list(self._stats)
+
+    def add_history(self, records: Iterable[Mapping[str, Any]], providers: Container[str]) -> None:
+        """Earlier sessions' TTFTs (the metrics file's records) for the providers configured now."""
+        for record in records:
+            name, ttft = record.get("provider"), record.get("ttft_ms")
+            if name in providers and isinstance(ttft, (int, float)):
+                stats = self[name]
+                stats.ttfts.append(float(ttft))
+                while len(stats.ttfts) > stats.window:
+                    stats.ttfts.popleft()
 
 
 def fmt_ms(value: float | None) -> str:

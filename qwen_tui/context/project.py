@@ -5,7 +5,11 @@ Every method that touches the disk is meant to run in a thread.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import re
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -21,7 +25,11 @@ from qwen_tui.context import (
     format_file,
 )
 from qwen_tui.context.reader import DEFAULT_MAX_FILE_BYTES
+from qwen_tui.config import ContextSettings
 from qwen_tui.providers.base import Message
+
+#: ``@path`` in a question adds that file to the context.
+MENTION = re.compile(r"(?:^|(?<=\s))@([^\s@]+)")
 
 __all__ = ["ContextEntry", "ProjectContext", "DEFAULT_CONTEXT_WINDOW", "estimate_tokens"]
 
@@ -55,10 +63,25 @@ class ProjectContext:
         self.estimator = TokenEstimator()
         self._lock = threading.Lock()
 
+    @classmethod
+    def from_settings(cls, root: Path, settings: ContextSettings) -> ProjectContext:
+        """As the ``[context]`` table of config.toml sets it up."""
+        return cls(root, system_prompt=settings.system_prompt, reserve_tokens=settings.reserve_tokens,
+                   max_file_kb=settings.max_file_kb)
+
     # -- index --------------------------------------------------------------------------------
     @property
     def files(self) -> list[str]:
         return self.index.files
+
+    async def keep_fresh(self, busy: Callable[[], bool], every: float) -> None:
+        """Rescan changed folders every ``every`` seconds, in a thread, so new files reach ``@``
+        completion and go-to-file; skipped while ``busy()`` (an answer streaming has the CPU)."""
+        while True:
+            await asyncio.sleep(every)
+            if not busy():
+                with contextlib.suppress(OSError):
+                    await asyncio.to_thread(self.index.refresh)
 
     def build(self) -> list[str]:
         """Walk the project (blocking: call in a thread)."""
@@ -73,6 +96,17 @@ class ProjectContext:
     @property
     def entries(self) -> list[str]:
         return self.selection.to_list()
+
+    def add_mentions(self, text: str) -> bool:
+        """Add every ``@path`` of ``text`` that names a file or folder; True if any was new.
+        "@someone" in prose is not a file and is left alone."""
+        changed = False
+        for match in MENTION.finditer(text):
+            try:
+                changed = self.add(match.group(1).rstrip(".,;:!?)")) or changed
+            except ContextError:
+                continue
+        return changed
 
     def add(self, spec: str) -> bool:
         """Add a file, folder (``src`` or ``src/``) or range; False if already covered.

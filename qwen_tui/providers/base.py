@@ -85,6 +85,9 @@ class Health:
     key_accepted: bool | None  # None: not known (no key needed, or unreachable)
     latency_ms: float | None = None
     error: str | None = None  # plain words, redacted
+    #: The check itself failed on our side (not the provider's answer): its state is unknown,
+    #: never "down"; ``providers.health.check_provider`` logs it and tries again.
+    check_failed: bool = False
 
 
 # ---- stream events -------------------------------------------------------------------------
@@ -118,6 +121,9 @@ class Usage:
     completion_tokens: int | None = None
     total_tokens: int | None = None
     server_timing: dict[str, Any] = field(default_factory=dict)  # provider's own figures
+    #: Generated tokens spent on reasoning (``completion_tokens_details.reasoning_tokens``);
+    #: counted inside ``completion_tokens`` too.
+    reasoning_tokens: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,6 +135,25 @@ class Finished:
 
 
 StreamEvent = Phase | TextDelta | ReasoningDelta | Usage | Finished
+
+
+async def model_window(provider: Provider, model: str) -> int | None:
+    """The context window requests to ``model`` will run with, as the provider knows it: its own
+    ``context_window_for`` (Ollama asks /api/show; Hugging Face reads past a ``:provider``
+    suffix), else its model list matched by id (a plugin). None when it does not say."""
+    own = getattr(provider, "context_window_for", None)
+    if callable(own):
+        return await own(model)
+    return window_in_listing(provider, model, await provider.list_models())
+
+
+def window_in_listing(provider: Provider, model: str, models: list[ModelInfo]) -> int | None:
+    """``model``'s context window in ``provider``'s listing: the provider reads its own ids
+    (Hugging Face's ``:provider`` suffix); a plugin without ``window_of`` matches ids exactly."""
+    window_of = getattr(provider, "window_of", None)
+    if callable(window_of):
+        return window_of(model, models)
+    return next((m.context_window for m in models if m.id == model), None)
 
 
 @runtime_checkable
@@ -219,6 +244,8 @@ class NotFound(ProviderError):
 
 class RateLimited(ProviderError):
     kind = "rate_limited"
+    #: The response's rate-limit headers (``remaining-requests`` ...), when it sent any.
+    limits: dict[str, str] = {}  # noqa: RUF012 - replaced per instance, never mutated
 
 
 class SandboxModel(ProviderError):
@@ -253,6 +280,18 @@ class BadResponse(ProviderError):
 
 class StreamErrorEvent(BadResponse):
     kind = "stream_error"
+
+
+class ContextTooLong(ProviderError):
+    """The prompt does not fit the window the model will run with: held, not sent."""
+
+    kind = "context_too_long"
+
+
+class ModelTooLarge(ProviderError):
+    """The server is up but cannot load the model (not enough memory): not a "down" provider."""
+
+    kind = "model_too_large"
 
 
 class PaymentRequired(ProviderError):

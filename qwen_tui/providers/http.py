@@ -9,11 +9,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import functools
 import email.utils
-import importlib.util
+import importlib
 import json
-import sys
+import threading
 import time
 from collections.abc import AsyncIterator, Callable
 from types import ModuleType
@@ -33,34 +32,68 @@ if TYPE_CHECKING:
     import httpx
 
 
-def _imported_at_first_use(name: str) -> ModuleType:
-    """The module, its import run when an attribute is first read. httpx and what it pulls in
-    take 40 ms to import; the full-screen app would pay them before its first frame, though it
-    opens no connection until after it."""
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.find_spec(name)
-    assert spec is not None and spec.loader is not None, name
-    loader = importlib.util.LazyLoader(spec.loader)
-    spec.loader = loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    loader.exec_module(module)
+class _ImportedAtFirstUse(ModuleType):
+    """Stands for httpx until an attribute is first read, then imports it for real.
+
+    httpx and what it pulls in take 40 ms (400 ms on a loaded machine) to import; the
+    full-screen app would pay them before its first frame, though it opens no connection until
+    after it. ``importlib.util.LazyLoader`` did this before, but on Python 3.11 it is not
+    thread-safe: a second thread touching the module while the first executes it saw a
+    half-filled module (``module 'httpx' has no attribute 'HTTPError'``), and every provider
+    was shown down. A plain import, once, under a lock, cannot be seen half done: the import
+    system makes any other importer wait for it.
+    """
+
+    def __getattr__(self, attr: str) -> Any:
+        return getattr(load_http_client(), attr)
+
+
+_IMPORT_LOCK = threading.Lock()
+
+
+def load_http_client() -> ModuleType:
+    """The real httpx module, imported once whichever thread asks first; later callers wait."""
+    global httpx
+    if not isinstance(httpx, _ImportedAtFirstUse):
+        return httpx
+    with _IMPORT_LOCK:
+        module = importlib.import_module("httpx")
+        httpx = module  # the stand-in is no longer consulted by this module's code
     return module
 
 
+def http_client_loaded() -> bool:
+    return not isinstance(httpx, _ImportedAtFirstUse)
+
+
+async def http_client_ready() -> None:
+    """Import httpx and read the CA bundle in a worker thread, so the event loop never runs
+    (nor waits on) either: a no-op once done."""
+    if _TLS_CONTEXT is None:
+        await asyncio.to_thread(shared_tls_context)
+
+
 if not TYPE_CHECKING:
-    httpx = _imported_at_first_use("httpx")
+    httpx = _ImportedAtFirstUse("httpx")
 
 USER_AGENT = "qwen-tui/0.1"
 MAX_ERROR_BODY = 64 * 1024
 
 
-@functools.cache
+_TLS_CONTEXT: ssl.SSLContext | None = None
+
+
 def shared_tls_context() -> ssl.SSLContext:
     """One TLS context for every provider's client: building one reads the CA bundle (~15 ms),
-    which each new client would otherwise do again, on the event loop."""
-    return httpx.create_ssl_context()
+    which each new client would otherwise do again, on the event loop. Built once, whichever
+    thread asks first."""
+    global _TLS_CONTEXT
+    if _TLS_CONTEXT is None:
+        module = load_http_client()
+        with _IMPORT_LOCK:
+            if _TLS_CONTEXT is None:
+                _TLS_CONTEXT = module.create_ssl_context()
+    return _TLS_CONTEXT
 
 
 def retry_after_seconds(value: str | None) -> float | None:
@@ -77,6 +110,27 @@ def retry_after_seconds(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - time.time())
+
+
+#: Header name prefixes of rate-limit state: the common ``x-ratelimit-*`` and the IETF draft's.
+RATE_LIMIT_PREFIXES = ("x-ratelimit-", "ratelimit-", "x-rate-limit-")
+
+
+def rate_limit_headers(headers: Any) -> dict[str, str]:
+    """The rate-limit headers of a response (name lower-case, without its prefix)."""
+    found: dict[str, str] = {}
+    for name, value in headers.items():
+        lowered = name.lower()
+        for prefix in RATE_LIMIT_PREFIXES:
+            if lowered.startswith(prefix) and value.strip():
+                found[lowered[len(prefix):] or lowered] = value.strip()[:40]
+                break
+    return found
+
+
+def describe_limits(limits: dict[str, str]) -> str:
+    """``remaining-requests 0, limit-requests 60, reset-requests 42s``: the headers as sent, short."""
+    return ", ".join(f"{name} {value}" for name, value in sorted(limits.items()))
 
 
 def error_text(body: Any) -> str:
@@ -176,11 +230,19 @@ class HTTPProvider:
     async def list_models(self) -> list[ModelInfo]:  # pragma: no cover
         raise NotImplementedError
 
+    def window_of(self, model: str, models: list[ModelInfo]) -> int | None:
+        """The context window of ``model`` in a listing of this provider's models."""
+        return next((m.context_window for m in models if m.id == model), None)
+
+    async def context_window_for(self, model: str | None = None) -> int | None:
+        """The listed context window of ``model`` (default: the configured one), None if unlisted."""
+        return self.window_of(model or self.settings.model, await self.list_models())
+
     # -- shared operations ------------------------------------------------------------------
     async def warm(self) -> None:
         """Open (and keep) a connection so the first question does not pay connect/TLS time.
         Best effort: a failure here is met again, and told, by the question itself."""
-        await asyncio.to_thread(shared_tls_context)  # reading the CA bundle stays off the loop
+        await http_client_ready()
         with contextlib.suppress(Exception):
             await self.open_connection()
 
@@ -188,10 +250,15 @@ class HTTPProvider:
         await self.client.head(self.warm_url(), headers=self.auth_headers())
 
     async def check(self) -> Health:
+        """One listing call, its outcome told as a Health. Only the provider's answer (or its
+        silence) is mapped: any other exception is ours and propagates, for the caller to report
+        as "check failed" (``providers.health.check_provider``, ``conversation.health``), never
+        as a provider that is down."""
         key_set = bool(self.settings.api_key)
         start = clock()
         try:
             self.require_key()
+            await http_client_ready()
             await self.list_models()
         except MissingKey as exc:
             return Health(self.name, reachable=False, key_set=False, key_accepted=None, error=exc.message)
@@ -214,9 +281,15 @@ class HTTPProvider:
 
     async def get_json(self, url: str, *, headers: dict[str, str] | None = None, params: Any = None) -> Any:
         """One control call (listing, lookup) with errors mapped like a chat request's."""
+        return await self.control_json("GET", url, headers=headers, params=params)
+
+    async def control_json(self, method: str, url: str, *, headers: dict[str, str] | None = None,
+                           params: Any = None, body: Any = None) -> Any:
+        """A control call of any method (Ollama's ``POST /api/show``), its answer as JSON."""
+        await http_client_ready()
         hdrs = {**self.auth_headers(), **(headers or {})}
         try:
-            resp = await self.client.get(url, headers=hdrs, params=params)
+            resp = await self.client.request(method, url, headers=hdrs, params=params, json=body)
         except httpx.HTTPError as exc:
             raise self.transport_error(exc, url, None) from None
         if resp.status_code >= 400:
@@ -303,6 +376,7 @@ class HTTPProvider:
         """One chat request: phases while waiting, then the decoded events. Every failure is a
         ProviderError carrying the partial text and the timing measured so far."""
         self.require_key()
+        await http_client_ready()  # the first request's import is paid before its clock starts
         url, model, headers = await self.before_chat(request)
         timing = RequestTiming(self.name, model)
         partial: list[str] = []
@@ -475,11 +549,19 @@ class HTTPProvider:
             return PaymentRequired(self.name, f"payment required ({text})", "check your plan or credits", **kw)
         if status == 429:
             when = f"try again in {retry:.0f} s" if retry is not None else "wait a moment and try again"
-            return RateLimited(self.name, f"rate limited ({text})", when, **kw)
+            limits = rate_limit_headers(headers)
+            shown = f"; limits: {describe_limits(limits)}" if limits else ""
+            error = RateLimited(self.name, f"rate limited ({text}{shown})", when, **kw)
+            error.limits = limits
+            return error
         if status == 503 and isinstance(body, dict) and "estimated_time" in body:
             eta = body.get("estimated_time")
             when = f"try again in about {float(eta):.0f} s" if isinstance(eta, int | float) else "try again shortly"
             return ModelLoading(self.name, f"the model is loading ({text})", when, **kw)
+        if status == 410:
+            model = timing.model if timing is not None else self.settings.model
+            return NotFound(self.name, f"the model {model} is no longer served ({status}: {text})",
+                            f"pick another: `qwen-tui models {self.name}` lists the models served now", **kw)
         if status == 404 or self.is_model_not_found(status, body, text):
             return NotFound(self.name, f"not found ({status}: {text})", self.not_found_fix(), **kw)
         if status in (408, 504):

@@ -6,20 +6,56 @@ timeout is long (300 s) and a ``loading_model`` phase is announced while nothing
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import math
+import time
 from collections.abc import AsyncIterator
 from typing import Any
 
 from qwen_tui.providers.base import (
-    BadResponse, ChatRequest, Finished, ModelInfo, StreamErrorEvent, StreamEvent, TextDelta,
-    Truncated, Usage,
+    BadResponse, ChatRequest, Finished, ModelInfo, ModelTooLarge, ProviderError, ProviderSettings,
+    StreamErrorEvent, StreamEvent, TextDelta, Truncated, Usage,
 )
 from qwen_tui.redact import redact
 from qwen_tui.providers.http import HTTPProvider, error_text
+from qwen_tui.providers.ollama_window import (
+    DEFAULT_MAX_CONTEXT_WINDOW, WindowPlan, check_fits, model_context_length, prompt_tokens,
+)
 from qwen_tui.providers.streams import DecodeError, NDJSONDecoder
 from qwen_tui.timing import RequestTiming
 
 NS = 1e9
+#: How long the first request to a model waits for /api/show and /api/ps (answered locally in ms).
+WINDOW_LOOKUP_S = 3.0
+#: A window that could not be learnt (server down, model not pulled yet) is asked again after this.
+RELOOK_S = 30.0
+
+
+def is_out_of_memory(text: str) -> bool:
+    """Ollama's "model requires more system memory (9.5 GiB) than is available (6.2 GiB)" and
+    its CUDA / Metal cousins ("out of memory", "unable to allocate")."""
+    lowered = text.lower()
+    return ("requires more system memory" in lowered or "out of memory" in lowered
+            or "unable to allocate" in lowered or "insufficient memory" in lowered)
+
+
+def memory_fix(context_window: int | None) -> str:
+    ctx = f"lower context_window (now {context_window}, sent as num_ctx)" if context_window else \
+        "set a smaller context_window (sent as num_ctx, e.g. 4096)"
+    return (
+        "the model does not fit in this machine's memory: pick a smaller model "
+        f"(e.g. a 3b or 1.5b one, or a q4 quantization) or {ctx} in the config"
+    )
+
+
+def loaded_context(ps: Any, model: str) -> int | None:
+    """The context length ``model`` is loaded with, from an ``/api/ps`` answer."""
+    for item in ps.get("models", []) if isinstance(ps, dict) else []:
+        if isinstance(item, dict) and model in (item.get("name"), item.get("model")):
+            value = item.get("context_length")
+            return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
+    return None
 
 
 class OllamaProvider(HTTPProvider):
@@ -28,6 +64,10 @@ class OllamaProvider(HTTPProvider):
     label = "Ollama"
     models_word = "installed"
     slow_header_phase = "loading_model"
+
+    def __init__(self, settings: ProviderSettings) -> None:
+        super().__init__(settings)
+        self._plans: dict[str, WindowPlan] = {}
 
     def refused_message(self, url: str) -> tuple[str, str]:
         return (f"Ollama is not running at {self.settings.base_url}",
@@ -39,8 +79,25 @@ class OllamaProvider(HTTPProvider):
     def not_found_fix(self) -> str:
         return f"pull it with `ollama pull {self.settings.model}`, or pick one `qwen-tui models {self.name}` lists"
 
+    def status_error(self, status: int, headers: Any, raw: bytes, timing: Any, *, url: str = "") -> ProviderError:
+        """A model too large for the machine is not "try again later": say what would fit."""
+        error = super().status_error(status, headers, raw, timing, url=url)
+        if not is_out_of_memory(error.what):
+            return error
+        text = redact(error_text(self.parse_error_body(raw)))
+        return ModelTooLarge(self.name, f"{self.settings.model if timing is None else timing.model} "
+                             f"cannot be loaded ({text})", memory_fix(self.settings.context_window),
+                             status=status, timing=timing)
+
     def warm_url(self) -> str:
         return f"{self.settings.base_url}/api/version"
+
+    async def warm(self) -> None:
+        """Also learn the configured model's window: the first question then goes out at once
+        (a race's requests leave together; nothing of ours sits before its clock)."""
+        await super().warm()
+        with contextlib.suppress(Exception):  # best effort, like the connection: met again when asking
+            await self.window_plan(self.settings.model)
 
     async def open_connection(self) -> None:
         await self.client.get(self.warm_url(), headers=self.auth_headers())
@@ -53,27 +110,76 @@ class OllamaProvider(HTTPProvider):
                 models.append(ModelInfo(item["name"], details=item))
         return models
 
+    # -- the window (see ollama_window) ------------------------------------------------------
+    def _new_plan(self) -> WindowPlan:
+        cap = self.settings.extra.get("max_context_window")
+        return WindowPlan(cap=cap if isinstance(cap, int) and cap > 0 else DEFAULT_MAX_CONTEXT_WINDOW,
+                          configured=self.settings.context_window)
+
+    async def window_plan(self, model: str) -> WindowPlan:
+        """The model's window here, learnt once per model: its length from ``/api/show``, and
+        the context it is loaded with now (``/api/ps``), so a request does not reload it."""
+        plan = self._plans.get(model)
+        if plan is not None and (plan.configured or plan.model_max or time.monotonic() - plan.looked_up < RELOOK_S):
+            return plan
+        plan = plan or self._new_plan()
+        plan.looked_up = time.monotonic()
+        if not plan.configured:
+            base = self.settings.base_url
+
+            async def show() -> Any:
+                return await self.control_json("POST", f"{base}/api/show", body={"model": model})
+
+            try:
+                async with asyncio.timeout(WINDOW_LOOKUP_S):
+                    shown, ps = await asyncio.gather(show(), self.get_json(f"{base}/api/ps"),
+                                                     return_exceptions=True)
+            except TimeoutError:
+                shown = ps = None
+            plan.model_max = model_context_length(shown) if not isinstance(shown, BaseException) else None
+            loaded = loaded_context(ps, model) if not isinstance(ps, BaseException) else None
+            if loaded and loaded <= plan.usable:
+                plan.sent = max(plan.sent, loaded)
+        self._plans[model] = plan
+        return plan
+
+    async def context_window_for(self, model: str | None = None) -> int | None:
+        """The window requests to ``model`` will really run with (what the budget must use)."""
+        return (await self.window_plan(model or self.settings.model)).usable
+
+    def window_of(self, model: str, models: list[ModelInfo]) -> int | None:
+        plan = self._plans.get(model)  # /api/tags lists no windows
+        return plan.usable if plan is not None else None
+
     def chat_body(self, request: ChatRequest, model: str) -> dict[str, Any]:
         options: dict[str, Any] = {}
         if request.temperature is not None:
             options["temperature"] = request.temperature
         if request.max_tokens is not None:
             options["num_predict"] = request.max_tokens
-        if self.settings.context_window:
+        plan = self._plans.get(model)
+        if plan is not None:
+            options["num_ctx"] = plan.num_ctx(prompt_tokens(request.messages), request.max_tokens)
+        elif self.settings.context_window:
             options["num_ctx"] = self.settings.context_window
         body: dict[str, Any] = {
             "model": model,
             "messages": [m.to_wire() for m in request.messages],
             "stream": True,
-            "keep_alive": "10m",
         }
+        keep_alive = self.settings.extra.get("keep_alive")
+        if keep_alive is not None:  # else the server's own (OLLAMA_KEEP_ALIVE, 5 min by default)
+            body["keep_alive"] = keep_alive.strip() if isinstance(keep_alive, str) else keep_alive
         if options:
             body["options"] = options
         return body
 
     async def before_chat(self, request: ChatRequest) -> tuple[str, str, dict[str, str]]:
-        return f"{self.settings.base_url}/api/chat", request.model or self.settings.model, {
-            "Accept": "application/x-ndjson"}
+        """The window is learnt (once) and the prompt checked against it before the clock starts."""
+        model = request.model or self.settings.model
+        plan = await self.window_plan(model)
+        check_fits(self.name, model, plan, prompt_tokens(request.messages))
+        return f"{self.settings.base_url}/api/chat", model, {"Accept": "application/x-ndjson"}
 
     async def decode(self, resp: Any, timing: RequestTiming, partial: list[str]) -> AsyncIterator[StreamEvent]:
         decoder = NDJSONDecoder()

@@ -146,13 +146,18 @@ class OpenAICompatProvider(HTTPProvider):
 
     def _usage(self, usage: dict[str, Any], timing: RequestTiming) -> Usage:
         counts = {k: usage.get(k) if isinstance(usage.get(k), int) else None for k in USAGE_COUNTS}
-        server = {k: v for k, v in usage.items() if k not in USAGE_COUNTS and not isinstance(v, dict | list)}
+        server = {k: v for k, v in usage.items() if k not in USAGE_COUNTS and v is not None}  # nested kept
+        details = usage.get("completion_tokens_details")
+        reasoning = details.get("reasoning_tokens") if isinstance(details, dict) else None
+        reasoning = reasoning if isinstance(reasoning, int) and not isinstance(reasoning, bool) else None
+        if reasoning is not None:
+            server["reasoning_tokens"] = reasoning
         if counts["completion_tokens"]:
             timing.tokens = counts["completion_tokens"]
         if counts["prompt_tokens"] is not None:
             timing.server["prompt_tokens"] = counts["prompt_tokens"]
         timing.server.update(server)
-        return Usage(server_timing=server, **counts)
+        return Usage(server_timing=server, reasoning_tokens=reasoning, **counts)
 
     def _stream_error(self, payload: Any, partial: list[str]) -> ProviderError:
         if isinstance(payload, str):

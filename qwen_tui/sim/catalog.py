@@ -106,7 +106,17 @@ OLLAMA_MODELS: dict[str, dict[str, Any]] = {
         "parameter_count": 3_212_749_888,
         "context_length": 131072,
     },
+    "llama3:8b": {  # a short window (8,192): what a prompt too long for its model meets
+        "size": 4_661_224_676,
+        "digest": "365c0bd3c000a25d28ddbf732fe1c6add414de7275464c4e4d1c3b5fcb5d8ad1",
+        "family": "llama",
+        "parameter_size": "8.0B",
+        "parameter_count": 8_030_261_248,
+        "context_length": 8192,
+    },
 }
+#: The num_ctx Ollama loads a model with when the request sets none (below 24 GiB of VRAM).
+OLLAMA_DEFAULT_NUM_CTX = 4096
 
 
 def ollama_model_name(requested: str) -> str | None:
@@ -161,7 +171,7 @@ def ollama_show(name: str) -> dict[str, Any]:
     }
 
 
-def ollama_ps(loaded: list[str]) -> dict[str, Any]:
+def ollama_ps(loaded: list[str], contexts: dict[str, int] | None = None) -> dict[str, Any]:
     return {
         "models": [
             {
@@ -172,7 +182,7 @@ def ollama_ps(loaded: list[str]) -> dict[str, Any]:
                 "details": _ollama_details(OLLAMA_MODELS[name]),
                 "expires_at": "2099-01-01T00:00:00Z",
                 "size_vram": OLLAMA_MODELS[name]["size"],
-                "context_length": 4096,
+                "context_length": (contexts or {}).get(name, OLLAMA_DEFAULT_NUM_CTX),
             }
             for name in loaded
             if name in OLLAMA_MODELS

@@ -93,7 +93,8 @@ async def before_headers(request: web.Request, job: ChatJob) -> web.StreamRespon
         retry_after = fault.retry_after
         if retry_after is None and status in (429, 503):
             retry_after = 1.0
-        return error_response(job.style, status, fault.message, retry_after=retry_after)
+        return error_response(job.style, status, fault.message, code=fault.code, retry_after=retry_after,
+                              headers=fault.headers)
     load_s = job.knobs.load_ms / 1000.0 if job.provider == "ollama" else 0.0
     if fault is not None and fault.kind == "loading":
         seconds = fault.seconds if fault.seconds is not None else HF_LOADING_ESTIMATE_S

@@ -192,7 +192,12 @@ class Endpoints:
             return error_response("ollama", 404, f"model '{requested}' not found")
         if not isinstance(body.get("messages", []), list):
             return error_response("ollama", 400, "invalid messages: must be a list")
-        self.state.mark_loaded(name)
+        options = body.get("options") if isinstance(body.get("options"), dict) else {}
+        num_ctx = options.get("num_ctx")
+        # like Ollama: a num_ctx above the model's trained length is cut to it; none means 4096
+        ctx = min(num_ctx, catalog.OLLAMA_MODELS[name]["context_length"]) if isinstance(num_ctx, int) and num_ctx > 0 \
+            else catalog.OLLAMA_DEFAULT_NUM_CTX
+        self.state.mark_loaded(name, ctx)
         return await self._run_chat(request, "ollama", "ollama", requested, ollama_chat)
 
     async def ollama_tags(self, request: web.Request) -> web.Response:
@@ -209,7 +214,7 @@ class Endpoints:
         return json_response(catalog.ollama_show(name))
 
     async def ollama_ps(self, request: web.Request) -> web.Response:
-        return json_response(catalog.ollama_ps(list(self.state.ollama_loaded)))
+        return json_response(catalog.ollama_ps(list(self.state.ollama_loaded), dict(self.state.ollama_loaded_ctx)))
 
     async def ollama_version(self, request: web.Request) -> web.Response:
         return json_response({"version": "0.5.1"})

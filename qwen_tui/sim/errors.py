@@ -144,11 +144,12 @@ def error_response(
     code: str | None = None,
     retry_after: float | None = None,
     extra: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
 ) -> web.Response:
     body = error_body(style, status, message, code=code)
     if extra:
         body.update(extra)
-    headers = {}
+    headers = dict(headers or {})
     if retry_after is not None:
         headers["Retry-After"] = str(max(0, math.ceil(retry_after)))
     return web.Response(

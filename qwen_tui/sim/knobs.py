@@ -95,6 +95,10 @@ class Fault:
     retry_after: float | None = None
     seconds: float | None = None
     message: str | None = None
+    #: ``status`` faults: the error body's code (SambaNova ``model_not_found``...) and extra
+    #: response headers (``x-ratelimit-remaining-requests``...).
+    code: str | None = None
+    headers: dict[str, str] | None = None
 
     def __post_init__(self) -> None:
         if self.kind not in FAULT_KINDS:
@@ -152,6 +156,8 @@ class SimState:
     faults: list[tuple[str | None, Fault]] = field(default_factory=list)
     requests: list[RecordedRequest] = field(default_factory=list)
     ollama_loaded: list[str] = field(default_factory=list)  # what /api/ps reports
+    #: the context length each loaded model was loaded with (the request's num_ctx, else 4096)
+    ollama_loaded_ctx: dict[str, int] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -169,6 +175,7 @@ class SimState:
             self.faults.clear()
             self.requests.clear()
             self.ollama_loaded.clear()
+            self.ollama_loaded_ctx.clear()
         self.reset_knobs()
 
     def set_knobs(self, provider: str | None, **fields: Any) -> None:
@@ -190,10 +197,11 @@ class SimState:
                     return fault
         return None
 
-    def mark_loaded(self, model: str) -> None:
+    def mark_loaded(self, model: str, context_length: int = 4096) -> None:
         with self.lock:
             if model not in self.ollama_loaded:
                 self.ollama_loaded.append(model)
+            self.ollama_loaded_ctx[model] = context_length
 
     def record(self, request: RecordedRequest) -> None:
         with self.lock:

@@ -74,6 +74,8 @@ def usage_block(
                 "end_time": time.time(),
                 "is_last_response": True,
                 "stop_reason": finish_reason,
+                # the simulator's replies have no reasoning; the nested shape is SambaNova's
+                "completion_tokens_details": {"reasoning_tokens": 0},
             }
         )
     return usage

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import asyncio
 import sys
-from contextlib import aclosing
 from pathlib import Path
 from typing import Any
 
 from qwen_tui import paths
 from qwen_tui.config import AppConfig
 from qwen_tui.context import ContextError, ProjectIndex, Selection, build_prompt
-from qwen_tui.providers.base import ChatRequest, Finished, Message, Phase, Provider, ProviderError, TextDelta
+from qwen_tui.conversation import Answer, AnswerSink, stream_answer
+from qwen_tui.providers.base import ChatRequest, Message, Provider, ProviderError
 from qwen_tui.subcommands.output import (
     EXIT_OK,
     UsageError,
@@ -56,44 +55,40 @@ async def run_ask(
     model: str | None,
     as_json: bool,
 ) -> int:
-    out = sys.stdout
     ctx = config.context
     built = build_prompt(prompt, [], files, system_prompt=ctx.system_prompt,
                          context_window=provider.settings.context_window, reserve_tokens=ctx.reserve_tokens)
     if built.over_budget:
         raise UsageError(built.held_message or "the context does not fit the model's context window")
-    request = ChatRequest(messages=list(built.messages), model=model)
-    timing: RequestTiming | None = None
-    outcome, code = "complete", EXIT_OK
-    error: ProviderError | None = None
-    wrote_newline = True
-    try:
-        async with aclosing(provider.stream(request)) as events:
-            async for event in events:
-                if isinstance(event, TextDelta):
-                    if as_json:
-                        emit_json({"type": "delta", "text": event.text}, out)
-                    else:
-                        out.write(safe(event.text, out))
-                        out.flush()
-                        wrote_newline = event.text.endswith("\n")
-                elif isinstance(event, Phase):
-                    timing = event.timing or timing
-                    if event.name == "loading_model" and not as_json:
-                        err(f"{provider.name}: loading the model (no answer yet)…")
-                elif isinstance(event, Finished):
-                    timing = event.timing
-    except ProviderError as exc:
-        error, outcome, code = exc, "error", exit_code_for(exc)
-        timing = exc.timing or timing
-    except asyncio.CancelledError:
-        outcome = "cancelled"
-        if timing is not None:
-            timing.outcome = "cancelled"
-        _finish(provider, timing, outcome, as_json, wrote_newline, None)
-        raise
-    _finish(provider, timing, outcome, as_json, wrote_newline, error)
-    return code
+    sink = _StdoutSink(provider, as_json)
+    answer = await stream_answer(provider, ChatRequest(messages=list(built.messages), model=model), sink)
+    _finish(provider, answer.timing, answer.outcome, as_json, sink.wrote_newline, answer.error)
+    return exit_code_for(answer.error) if answer.error is not None else EXIT_OK
+
+
+class _StdoutSink(AnswerSink):
+    """The answer on stdout as it streams (or one JSON object per delta); notes on stderr."""
+
+    def __init__(self, provider: Provider, as_json: bool) -> None:
+        self.provider, self.as_json = provider, as_json
+        self.out = sys.stdout
+        self.wrote_newline = True
+
+    def on_text(self, text: str) -> None:
+        if self.as_json:
+            emit_json({"type": "delta", "text": text}, self.out)
+        else:
+            self.out.write(safe(text, self.out))
+            self.out.flush()
+            self.wrote_newline = text.endswith("\n")
+
+    def on_phase(self, name: str, timing: RequestTiming | None) -> None:
+        if name == "loading_model" and not self.as_json:
+            err(f"{self.provider.name}: loading the model (no answer yet)…")
+
+    def on_cancel(self, answer: Answer) -> None:
+        """Ctrl+C: the summary still goes out, then the command ends."""
+        _finish(self.provider, answer.timing, "cancelled", self.as_json, self.wrote_newline, None)
 
 
 def _finish(

@@ -7,21 +7,14 @@ import sys
 from typing import Any
 
 from qwen_tui.providers.base import Health, Provider, ProviderError
+from qwen_tui.providers.health import check_provider
 from qwen_tui.subcommands.output import EXIT_OK, EXIT_PROVIDER, emit_json, err, exit_code_for, safe
 
 CHECK_TIMEOUT_S = 8.0
 
 
 async def _check(provider: Provider) -> Health:
-    try:
-        async with asyncio.timeout(CHECK_TIMEOUT_S):
-            return await provider.check()
-    except TimeoutError:
-        return Health(provider.name, reachable=False, key_set=bool(provider.settings.api_key), key_accepted=None,
-                      error=f"{provider.name}: no answer within {CHECK_TIMEOUT_S:g} s")
-    except ProviderError as exc:
-        return Health(provider.name, reachable=False, key_set=bool(provider.settings.api_key), key_accepted=None,
-                      error=exc.message)
+    return await check_provider(provider, CHECK_TIMEOUT_S, attempts=2, pause_s=0.5)
 
 
 async def run_providers(providers: dict[str, Provider], as_json: bool) -> int:
@@ -40,6 +33,7 @@ async def run_providers(providers: dict[str, Provider], as_json: bool) -> int:
             "key_accepted": health.key_accepted,
             "latency_ms": None if health.latency_ms is None else round(health.latency_ms, 3),
             "error": health.error,
+            "check_failed": health.check_failed,
         })
     if as_json:
         emit_json({"providers": rows})
@@ -51,6 +45,8 @@ async def run_providers(providers: dict[str, Provider], as_json: bool) -> int:
         else:
             key = f"key set ({row['api_key_env']})" if row["key_set"] else f"no key ({row['api_key_env']} unset)"
         state = "reachable" if row["reachable"] else "unreachable"
+        if row["check_failed"]:
+            state = "not checked"
         if row["key_accepted"] is False:
             state = "key refused"
         line = f"{row['name']:<12} {row['kind']:<12} {row['model']}  {row['base_url']}  {key}  {state}"

@@ -13,7 +13,7 @@ class QwenCommands(Provider):
     def _commands(self) -> list[tuple[str, object, str]]:
         app = self.app
         items: list[tuple[str, object, str]] = []
-        for name in getattr(app, "provider_names", []):
+        for name in app.providers:
             items.append((f"Provider: switch to {name}", partial(app.switch_provider, name),
                           f"Send the next question to {name}, with the whole conversation"))
         for title, action, help_text in [

@@ -78,9 +78,7 @@ async def settle(app: QwenApp) -> None:
     answer = app.query_one(ChatView).last_answer
     if answer is not None:
         await answer.body.wait_rendered()
-    for worker in list(app.workers):
-        if worker.group == "session":
-            await worker.wait()
+    await app.conversation.saved()
 
 
 async def wait_for_text(app: QwenApp, answer: AssistantMessage, timeout: float = 10.0) -> None:

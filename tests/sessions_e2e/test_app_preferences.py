@@ -43,9 +43,10 @@ async def ask(pilot, app: QwenApp, question: str):
     await app.request_worker.wait()
     answer = app.query_one(ChatView).last_answer
     await answer.body.wait_rendered()
-    for _ in range(200):  # the session's end record and the context refresh run in workers
+    await app.conversation.saved()  # the session's end record
+    for _ in range(200):  # the context refresh and the state file run in workers
         await pilot.pause(0.01)
-        if not any(w.is_running and w.group in ("session", "state", "context", "metrics-save") for w in app.workers):
+        if not any(w.is_running and w.group in ("state", "context", "metrics-save") for w in app.workers):
             break
     return answer
 

@@ -45,9 +45,10 @@ async def answers(pilot, app: QwenApp, question: str = "are you there?") -> None
 
 async def quiet(pilot, app: QwenApp) -> None:
     """Let the saves and refreshes that follow an answer finish before the test ends the app."""
+    await app.conversation.saved()
     for _ in range(200):
         await pilot.pause(0.01)
-        if not any(w.is_running and w.group in ("session", "state", "context", "metrics-save") for w in app.workers):
+        if not any(w.is_running and w.group in ("state", "context", "metrics-save") for w in app.workers):
             return
 
 

@@ -118,7 +118,7 @@ def test_listings(sim: Simulator) -> None:
     assert httpx.get(f"{urls['ollama']}/").text == "Ollama is running"
     assert httpx.get(f"{urls['ollama']}/api/version").json() == {"version": "0.5.1"}
     tags = httpx.get(f"{urls['ollama']}/api/tags").json()["models"]
-    assert [t["name"] for t in tags] == ["qwen2.5-coder:7b", "llama3.2:3b"]
+    assert [t["name"] for t in tags] == ["qwen2.5-coder:7b", "llama3.2:3b", "llama3:8b"]
     assert httpx.get(f"{urls['ollama']}/api/ps").json() == {"models": []}
     show = httpx.post(f"{urls['ollama']}/api/show", json={"model": "missing"})
     assert show.status_code == 404 and show.json() == {"error": "model 'missing' not found"}

@@ -258,7 +258,7 @@ def test_ollama_client_streams_lists_and_shows(sim: Simulator) -> None:
     assert final.eval_count == len(parts) - 1
     assert final.total_duration and final.total_duration > 0
     names = [m.model for m in client.list().models]
-    assert names == ["qwen2.5-coder:7b", "llama3.2:3b"]
+    assert names == ["qwen2.5-coder:7b", "llama3.2:3b", "llama3:8b"]
     shown = client.show("qwen2.5-coder:7b")
     assert shown.modelinfo is not None and shown.modelinfo["qwen2.context_length"] == 32768
     assert [m.model for m in client.ps().models] == ["qwen2.5-coder:7b"]

@@ -334,7 +334,7 @@ async def test_goto_file_reveals_it_in_the_tree(make_app, sim):
 async def test_context_over_budget_warns_and_holds_the_send(make_app, sim, project):
     (project / "big.txt").write_text("word " * 40000)
     app = make_app()
-    app.listed_windows[("sambanova", app.models["sambanova"])] = 16000  # as if the listing said so
+    app.windows.listed[("sambanova", app.models["sambanova"])] = 16000  # as if the listing said so
     async with app.run_test(size=SIZE) as pilot:
         app.project.add("big.txt")
         app.refresh_context()
@@ -585,6 +585,7 @@ async def test_the_question_is_built_and_the_prompt_cleared_after_the_request_le
     """Enter sends first: the question's widgets and the prompt's clearing (a millisecond of
     the event loop) come once the request is written, and after the core is offered to a
     server on this machine."""
+    import qwen_tui.conversation.conversation as conversation_module
     import qwen_tui.ui.app as app_module
     from qwen_tui.providers.base import ChatRequest
     from qwen_tui.ui.widgets.chat_view import AssistantMessage, UserMessage
@@ -598,8 +599,8 @@ async def test_the_question_is_built_and_the_prompt_cleared_after_the_request_le
         init = cls.__init__
         monkeypatch.setattr(cls, "__init__", lambda self, *a, **k: (events.append(name), init(self, *a, **k))[1])
 
-    monkeypatch.setattr(app_module, "ChatRequest", request)
-    monkeypatch.setattr(app_module, "yield_cpu", lambda: events.append("core yielded"))  # to a local server
+    monkeypatch.setattr(conversation_module, "ChatRequest", request)
+    monkeypatch.setattr(conversation_module, "yield_cpu", lambda: events.append("core yielded"))  # to a local server
     monkeypatch.setattr(app_module, "SHOW_WITHIN_S", 5.0)  # shown when sent, however long connecting takes
     recorded(UserMessage, "question built")
     recorded(AssistantMessage, "answer built")

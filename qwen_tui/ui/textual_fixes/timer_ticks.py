@@ -1,22 +1,24 @@
 """Textual's interval timers tick on the next boundary after a quiet spell, not the one after.
 
-``Timer._run`` (Textual 8) skips the ticks whose time has passed with
-``count = int((now - start) / interval + 1)``, one boundary too many: after any pause longer
-than a frame, the second tick of the screen's update timer came 17-33 ms after the first
+Upstream: ``textual/timer.py``, ``Timer._run`` (Textual 8.2) skips the ticks whose time has
+passed with ``count = int((now - start) / interval + 1)``, one boundary too many: after any
+pause longer than a frame, the second tick of the screen's update timer came 17-33 ms after the first
 instead of 0-17 ms. The screen paints on that timer, so a question's layout, and a first token
-that arrived within two frames of it, waited an extra frame. Installed only where the source
-still has that line (a Textual that fixed it is left alone).
+that arrived within two frames of it, waited an extra frame. The replacement is a copy of the
+whole method, so it is installed only over the very source it was copied from.
 """
 
 from __future__ import annotations
-
-import inspect
 
 from textual import _time
 from textual._time import sleep
 from textual.timer import EventTargetGone, Timer
 
-_SKIPS_ONE_TOO_MANY = "count = int((now - start) / _interval + 1)"
+from qwen_tui.ui.textual_fixes.guarded_patch import GuardedPatch
+
+#: sha256 of ``inspect.getsource(Timer._run)`` in Textual 8.2.8 (with the line
+#: ``count = int((now - start) / _interval + 1)``).
+TEXTUAL_SHA256 = "60c942a84c1a8765932ea4fe897d61a94d0a74dcd249ec0b4a6aad75757ade50"
 
 
 async def _run(self: Timer) -> None:
@@ -52,15 +54,5 @@ async def _run(self: Timer) -> None:
             break
 
 
-def install() -> bool:
-    """Idempotent; True when Textual's timers now tick on time."""
-    if Timer._run is _run:
-        return True
-    try:
-        source = inspect.getsource(Timer._run)
-    except (OSError, TypeError):
-        return False
-    if _SKIPS_ONE_TOO_MANY not in source:
-        return False
-    Timer._run = _run  # type: ignore[method-assign]
-    return True
+PATCH = GuardedPatch(__name__, Timer, "_run", _run, TEXTUAL_SHA256)
+install = PATCH.install

@@ -10,6 +10,7 @@ SSH); between jumps only the new lines are sent.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from functools import cached_property
 
 from rich.text import Text
@@ -197,6 +198,30 @@ class ChatView(LaidOutOnce, VerticalScroll):
         later (the app sends the question before it shows it)."""
         self._expected = turn
 
+    def stage(self, turn: PendingTurn, on_shown: Callable[[], None]) -> Callable[[], None]:
+        """Expect ``turn``; the call returned shows it (once: later calls do nothing), then calls
+        ``on_shown``. The screen is not painted from now until the turn is composed: painted
+        before, it is drawn half-built and its layout waits a frame more."""
+        self.expect(turn)
+        app = self.app
+        app._begin_batch()
+        shown = False
+
+        def show() -> None:
+            nonlocal shown
+            if shown:
+                return
+            shown = True
+            try:
+                mounted = self.add_turn(turn)
+                on_shown()
+            except Exception:
+                app._end_batch()
+                raise
+            app.call_later(_paint_when_mounted, app, mounted)
+
+        return show
+
     def add_turn(self, turn: PendingTurn) -> AwaitMount:
         """Show a question and its (streaming) answer, following it from the bottom.
 
@@ -255,6 +280,22 @@ class ChatView(LaidOutOnce, VerticalScroll):
         self.mount(note)
         return note
 
+    async def show_session(self, session, code_theme: str) -> None:
+        """A saved conversation, as it was: questions, answers, their errors and outcomes."""
+        await self.remove_children()
+        for turn in session.turns:
+            if turn.role == "user":
+                self.add_user(turn.content)
+            elif turn.role == "assistant":
+                answer = self.add_assistant(turn.provider or "?", turn.model or "?")
+                answer.body.code_theme = code_theme
+                answer.append(turn.content)
+                if turn.error:
+                    answer.show_error(turn.error)
+                answer.finish(turn.outcome or "complete")
+        self.add_note(f"Resumed “{session.display_title}”: the next question continues it.")
+        self.anchor()
+
     @property
     def assistant_messages(self) -> list[AssistantMessage]:
         return list(self.query(AssistantMessage))
@@ -265,6 +306,13 @@ class ChatView(LaidOutOnce, VerticalScroll):
             return self._expected.answer
         messages = self.assistant_messages
         return messages[-1] if messages else None
+
+
+async def _paint_when_mounted(app, mounted: AwaitMount) -> None:
+    try:
+        await mounted
+    finally:
+        app._end_batch()
 
 
 #: The widgets a turn mounts (``_preload_styles``).

@@ -22,7 +22,6 @@ from qwen_tui.ui import keys
 from qwen_tui.terminal_text import visible
 
 _MENTION_AT_CURSOR = re.compile(r"(?:^|(?<=\s))@([^\s@]*)$")
-MENTION = re.compile(r"(?:^|(?<=\s))@([^\s@]+)")
 
 
 def fuzzy(query: str, paths: list[str], limit: int = 8) -> list[str]:

@@ -12,36 +12,20 @@ from textual.containers import Vertical
 from textual.timer import Timer
 from textual.widget import Widget
 
+from qwen_tui.conversation.health import ProviderState, ProviderStatus
 from qwen_tui.timing import RequestTiming
 from qwen_tui.terminal_text import visible
 
-# States a provider can be in, as the status bar and the picker name them.
-WARM, COLD, LOADING, DOWN, NO_KEY, DEMO, CHECKING = (
-    "warm", "cold", "loading model", "down", "no key", "demo", "checking",
-)
 STATE_STYLE = {
-    WARM: "green",
-    COLD: "cyan",
-    LOADING: "yellow",
-    DOWN: "red",
-    NO_KEY: "red",
-    DEMO: "magenta",
-    CHECKING: "dim",
+    ProviderState.WARM: "green",
+    ProviderState.COLD: "cyan",
+    ProviderState.LOADING: "yellow",
+    ProviderState.DOWN: "red",
+    ProviderState.NO_KEY: "red",
+    ProviderState.DEMO: "magenta",
+    ProviderState.CHECKING: "dim",
+    ProviderState.CHECK_FAILED: "yellow",
 }
-
-
-@dataclass(slots=True)
-class ProviderStatus:
-    """What the UI knows about one configured provider."""
-
-    name: str
-    model: str
-    state: str = CHECKING
-    last_ttft_ms: float | None = None
-    median_ttft_ms: float | None = None
-    key_set: bool = False
-    needs_key: bool = True
-    error: str | None = None
 
 
 @dataclass(slots=True)

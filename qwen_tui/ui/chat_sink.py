@@ -1,0 +1,73 @@
+"""Shows one streaming answer: the conversation loop's events rendered on the chat's answer
+widget, the status bar's live request and an open dashboard."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+from qwen_tui.conversation import Answer, AnswerSink, UnexpectedFailure
+from qwen_tui.providers.base import ProviderError
+from qwen_tui.timing import RequestTiming
+from qwen_tui.ui.widgets.status_bar import fmt_ms
+
+if TYPE_CHECKING:
+    from qwen_tui.ui.app import QwenApp
+    from qwen_tui.ui.widgets.chat_view import PendingTurn
+
+
+class ChatSink(AnswerSink):
+    """``pending.answer`` (the widget) is first read when there is something to show in it: it is
+    built then, after the request has been written."""
+
+    def __init__(self, app: QwenApp, pending: PendingTurn, name: str, was_sent: Callable[[], bool]) -> None:
+        self.app, self.pending, self.name, self.was_sent = app, pending, name, was_sent
+        self.timing: RequestTiming | None = None
+        self._append: Callable[[str], None] | None = None
+
+    def on_text(self, text: str) -> None:
+        append = self._append
+        if append is None:
+            self.app.dashboard_update(self.name, self.timing, "streaming")
+            append = self._append = self.pending.answer.append
+        append(text)
+
+    def on_phase(self, name: str, timing: RequestTiming | None) -> None:
+        app = self.app
+        self.timing = timing
+        if app.live is not None:
+            app.live.phase, app.live.timing = name, timing
+        app.statuses[self.name].after_phase(name)
+        if name != "connecting" or self.was_sent():
+            app.refresh_status()  # "connecting" shows with the question, once sent
+        app.dashboard_update(self.name, timing, name)
+
+    def on_finish(self, answer: Answer) -> None:
+        self.pending.answer.finish("complete", result_note(answer.timing))
+
+    def on_cancel(self, answer: Answer) -> None:
+        self.pending.answer.finish("cancelled", "Stopped — kept what arrived. Ctrl+R asks again.")
+
+    def on_error(self, error: ProviderError, answer: Answer) -> None:
+        widget = self.pending.answer
+        if isinstance(error, UnexpectedFailure):
+            self.app.log.error(f"unexpected error in the request: {error.__cause__!r}")
+            widget.show_error(f"{error.provider}: {error.what}", "Ctrl+R retries; --debug shows details.")
+        else:
+            fix = error.fix
+            if fix and not fix.endswith("."):
+                fix = f"{fix[:1].upper()}{fix[1:]}."
+            widget.show_error(f"{error.provider}: {error.what}",
+                              (fix + "\n" if fix else "") + "Ctrl+R retries · F2 switches provider.")
+        widget.finish("error")
+
+
+def result_note(timing: RequestTiming | None) -> str:
+    """The figures under a finished answer: ``TTFT 310 ms · 84 tok/s · 120 tokens``."""
+    if timing is None:
+        return ""
+    parts = [f"TTFT {fmt_ms(timing.ttft_ms)}"]
+    if timing.tokens_per_s:
+        parts.append(f"{timing.tokens_per_s:.0f} tok/s")
+    parts.append(f"{timing.tokens} tokens")
+    return " · ".join(parts)

@@ -1,0 +1,289 @@
+"""The Textual fixes: each one changes what it says (and its check fails without it), each
+stands aside on a Textual it was not written for, and importing ``qwen_tui.ui`` installs them."""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import logging
+import subprocess
+import sys
+
+import pytest
+import textual
+from rich.segment import Segment
+from textual import _time
+from textual.app import App, ComposeResult
+from textual.containers import VerticalScroll
+from textual.geometry import Size
+from textual.screen import Screen
+from textual.strip import Strip
+from textual.timer import EventTargetGone, Timer
+from textual.widget import Widget
+
+from qwen_tui.ui import textual_fixes
+from qwen_tui.ui.textual_fixes import FIXES, installed, one_layout, strip_cycles, timer_ticks
+from qwen_tui.ui.textual_fixes.guarded_patch import GuardedPatch
+from qwen_tui.ui.textual_fixes.one_layout import LaidOutOnce
+
+
+def without(fix: GuardedPatch, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Textual as it is without ``fix`` (restored after the test)."""
+    if not fix.in_effect:
+        return
+    if fix.replaced is not None:
+        monkeypatch.setattr(fix.owner, fix.attribute, fix.replaced)
+    else:
+        monkeypatch.delattr(fix.owner, fix.attribute)
+    assert not fix.in_effect
+
+
+def test_every_fix_is_in_effect_on_the_tested_textual() -> None:
+    assert installed() == {"strip_cycles": True, "timer_ticks": True, "one_layout": True}, (
+        f"a fix stood aside ({[(fix.name, fix.stood_aside) for fix in FIXES]}): see textual_fixes' docstring"
+    )
+
+
+def test_install_is_idempotent() -> None:
+    before = (Strip.__dict__["divide"], Timer.__dict__["_run"], LaidOutOnce.__dict__["_size_updated"])
+    assert textual_fixes.install() == installed()
+    assert textual_fixes.install() == installed()
+    assert (Strip.__dict__["divide"], Timer.__dict__["_run"], LaidOutOnce.__dict__["_size_updated"]) == before
+    assert strip_cycles.PATCH.replaced is not strip_cycles.PATCH.replacement  # Textual's, not our own
+
+
+def test_importing_qwen_tui_ui_installs_the_fixes() -> None:
+    script = (
+        "from textual.strip import Strip; from textual.timer import Timer\n"
+        "divide, run = Strip.divide, Timer._run\n"
+        "import qwen_tui.ui\n"
+        "from qwen_tui.ui.textual_fixes import installed\n"
+        "print(installed(), Strip.divide is not divide, Timer._run is not run)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.split("}")[0] + "}" == str({"strip_cycles": True, "timer_ticks": True, "one_layout": True})
+    assert done.stdout.split("}")[1].split() == ["True", "True"]
+
+
+# ------------------------------------------------------------------ strip_cycles
+
+
+def check_painted_lines_leave_no_garbage() -> None:
+    gc.collect()
+    gc.disable()
+    try:
+        for n in range(2_000):
+            strip = Strip([Segment(f"line {n:04d} "), Segment("tail")], 14)
+            assert strip.divide([14]) == [strip]  # the compositor's whole-line cut
+        unreachable = gc.collect()
+    finally:
+        gc.enable()
+    assert unreachable < 100, f"{unreachable} objects left in cycles by 2,000 painted lines"
+
+
+def test_strip_cycles_painted_lines_leave_no_garbage() -> None:
+    check_painted_lines_leave_no_garbage()
+
+
+def test_strip_cycles_check_fails_without_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    without(strip_cycles.PATCH, monkeypatch)
+    with pytest.raises(AssertionError, match="objects left in cycles"):
+        check_painted_lines_leave_no_garbage()
+
+
+def test_strip_cycles_partial_cuts_unchanged() -> None:
+    strip = Strip([Segment("hello "), Segment("world")], 11)
+    parts = strip.divide([3, 8, 11])
+    assert [part.text for part in parts] == ["hel", "lo wo", "rld"]
+    assert strip.divide([3, 8, 11]) is parts  # Textual's cache still serves the other cuts
+    assert strip.divide([11, 20]) == [strip]
+
+
+# ------------------------------------------------------------------ timer_ticks
+
+
+class Target:
+    """A stand-in for the widget a timer belongs to (the timer keeps a weak reference)."""
+
+
+async def check_next_tick_after_a_stall(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 1 s timer on a fake clock; the first tick's work takes until 5.3 s: the next tick is
+    the next boundary, 6 s (Textual 8.2 alone: 7 s)."""
+    clock = [0.0]
+    monkeypatch.setattr(_time, "get_time", lambda: clock[0])
+
+    async def fake_sleep(seconds: float) -> None:
+        clock[0] += max(seconds, 0.0)
+        await asyncio.sleep(0)
+
+    monkeypatch.setattr(timer_ticks, "sleep", fake_sleep)
+    monkeypatch.setattr("textual.timer.sleep", fake_sleep)
+    timer = Timer(Target(), 1.0)
+    ticks: list[float] = []
+
+    async def tick(*, next_timer: float, count: int) -> None:
+        ticks.append(clock[0])
+        if len(ticks) == 1:
+            clock[0] = 5.3  # a stall: the ticks at 2 s to 5 s have passed
+        else:
+            raise EventTargetGone  # ends the timer's loop
+
+    timer._tick = tick  # type: ignore[method-assign]
+    await asyncio.wait_for(timer._run(), timeout=5)
+    assert ticks[:2] == [1.0, 6.0]
+
+
+async def test_timer_ticks_next_tick_after_a_stall_is_the_next_boundary(monkeypatch: pytest.MonkeyPatch) -> None:
+    await check_next_tick_after_a_stall(monkeypatch)
+
+
+async def test_timer_ticks_check_fails_without_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    without(timer_ticks.PATCH, monkeypatch)
+    with pytest.raises(AssertionError, match=r"7\.0"):
+        await check_next_tick_after_a_stall(monkeypatch)
+
+
+# ------------------------------------------------------------------ one_layout
+
+
+class Grower(LaidOutOnce, Widget):
+    DEFAULT_CSS = "Grower { height: auto; }"
+    rows = 5
+
+    def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        return self.rows
+
+    def render_line(self, y: int) -> Strip:
+        return Strip([Segment(f"line {y}")])
+
+
+class Scroller(LaidOutOnce, VerticalScroll):
+    """As the chat view: a scroll view that takes the mixin, holding a growing answer."""
+
+
+class GrowApp(App):
+    def compose(self) -> ComposeResult:
+        with Scroller():
+            yield Grower()
+
+
+async def check_growing_repaints_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A widget that grows by ten lines is laid out twice (scrolling relies on the second) and
+    sent to the screen once (Textual 8.2 alone: twice, the second update the same as the first)."""
+    events: list[str] = []
+    display, refresh_layout = App._display, Screen._refresh_layout
+
+    def counted_display(self: App, screen: Screen, renderable: object) -> None:
+        if renderable is not None:
+            events.append("paint")
+        display(self, screen, renderable)
+
+    def counted_layout(self: Screen, *args: object, **kwargs: object) -> None:
+        events.append("layout")
+        refresh_layout(self, *args, **kwargs)
+
+    monkeypatch.setattr(App, "_display", counted_display)
+    monkeypatch.setattr(Screen, "_refresh_layout", counted_layout)
+    app = GrowApp()
+    async with app.run_test(size=(40, 30)) as pilot:
+        grower = app.query_one(Grower)
+        await pilot.pause()
+        await pilot.pause()
+        events.clear()
+        grower.rows = 15
+        grower.refresh(layout=True)
+        for _ in range(5):
+            await pilot.pause(0.02)
+        assert grower.size.height == 15
+    assert events.count("layout") == 2, events
+    assert events.count("paint") == 1, f"repainted {events.count('paint')} times: {events}"
+
+
+async def test_one_layout_growing_repaints_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    await check_growing_repaints_once(monkeypatch)
+
+
+async def test_one_layout_check_fails_without_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    without(one_layout.PATCH, monkeypatch)
+    with pytest.raises(AssertionError, match="repainted 2 times"):
+        await check_growing_repaints_once(monkeypatch)
+
+
+def test_one_layout_is_taken_by_the_growing_widgets() -> None:
+    from qwen_tui.ui.render.markdown_stream import StreamingMarkdown
+    from qwen_tui.ui.widgets.chat_view import AssistantMessage, ChatView
+
+    for widget in (StreamingMarkdown, AssistantMessage, ChatView):
+        assert widget._size_updated is one_layout.PATCH.replacement, widget
+
+
+# ------------------------------------------------------------------ standing aside
+
+
+def upstream_of(fix: GuardedPatch):
+    owner, attribute = fix.upstream or (fix.owner, fix.attribute)
+    return getattr(owner, attribute)
+
+
+@pytest.mark.parametrize("fix", FIXES, ids=[fix.name for fix in FIXES])
+def test_a_changed_source_hash_stands_aside(
+    fix: GuardedPatch, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    without(fix, monkeypatch)
+    textual_before = fix.owner.__dict__.get(fix.attribute)
+    monkeypatch.setattr(fix, "sha256", "0" * 64)  # as if Textual's function had changed
+    monkeypatch.setattr(fix, "stood_aside", None)
+    with caplog.at_level(logging.DEBUG, logger=fix.module):
+        assert fix.install() is False
+        assert fix.install() is False
+    assert fix.owner.__dict__.get(fix.attribute) is textual_before  # Textual untouched
+    assert installed()[fix.name] is False
+    lines = [record for record in caplog.records if record.name == fix.module]
+    assert len(lines) == 1 and lines[0].levelno == logging.DEBUG
+    assert "changed" in lines[0].getMessage() and fix.name in lines[0].getMessage()
+
+
+@pytest.mark.parametrize("fix", FIXES, ids=[fix.name for fix in FIXES])
+def test_a_changed_upstream_function_stands_aside(fix: GuardedPatch, monkeypatch: pytest.MonkeyPatch) -> None:
+    without(fix, monkeypatch)
+    owner, attribute = fix.upstream or (fix.owner, fix.attribute)
+    original = upstream_of(fix)
+
+    def renamed_inside(*args, **kwargs):  # Textual's function, edited
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(owner, attribute, renamed_inside)
+    monkeypatch.setattr(fix, "stood_aside", None)
+    assert fix.install() is False
+    assert getattr(owner, attribute) is renamed_inside
+    assert "changed" in (fix.stood_aside or "")
+
+
+@pytest.mark.parametrize("fix", FIXES, ids=[fix.name for fix in FIXES])
+def test_an_untested_textual_version_stands_aside(fix: GuardedPatch, monkeypatch: pytest.MonkeyPatch) -> None:
+    without(fix, monkeypatch)
+    monkeypatch.setattr(textual, "__version__", "8.3.0", raising=False)
+    monkeypatch.setattr(fix, "stood_aside", None)
+    assert fix.install() is False
+    assert "8.3.0 is outside the tested range" in (fix.stood_aside or "")
+    assert not fix.in_effect
+
+
+# ------------------------------------------------------------------ private Textual API relied on
+
+
+async def test_the_private_textual_api_listed_in_the_package_docstring_is_there() -> None:
+    """``StreamingMarkdown._paint_now`` and ``ChatView._preload_styles`` fall back quietly (a frame
+    later) when these go: this says so on the Textual that dropped them."""
+    from qwen_tui.ui.render.markdown_stream import StreamingMarkdown
+
+    app = GrowApp()
+    async with app.run_test(size=(40, 30)):
+        assert isinstance(app._batch_count, int)
+        assert isinstance(app.screen._dirty_widgets, set)
+        assert callable(app.screen._on_timer_update)
+        probe = StreamingMarkdown.__new__(StreamingMarkdown)
+        sources = probe._get_default_css()
+        assert any("StreamingMarkdown" in css for _, css, _, _ in sources)
+    for name in ("_batch_count", "_dirty_widgets", "_on_timer_update", "_get_default_css"):
+        assert name in textual_fixes.__doc__
