@@ -43,7 +43,10 @@ def coding_answer(total_tokens: int = 4000, code_lines: int = 100) -> list[str]:
     code = "".join(
         f"    result_{n} = process(data[{n}], mode='fast')  # line {n}\n" for n in range(code_lines)
     )
-    head = "Here is how to do it.\n\n1. Read the file.\n2. Process each row.\n\n| step | cost |\n|---|---|\n| read | 1 |\n| write | 2 |\n\n"
+    head = (
+        "Here is how to do it.\n\n1. Read the file.\n2. Process each row.\n\n"
+        "| step | cost |\n|---|---|\n| read | 1 |\n| write | 2 |\n\n"
+    )
     body = f"```python\ndef run(data):\n{code}```\n\n"
     prose = "This paragraph explains the code in some detail, with `inline code` and **bold**. "
     tokens = tokens_of(head + body)
@@ -203,10 +206,13 @@ async def main(quick: bool) -> str:
     rows = [
         ["case", "StreamingMarkdown", "Textual MarkdownStream"],
         ["first token on screen (ms)", f(ours_paced["first_ms"], 1), "—"],
-        [f"last token sent → on screen, {len(answer):,} tok at 1,000 tok/s (ms)", f(ours_paced["lag_ms"], 1), f(base_paced["lag_ms"], 1)],
+        [f"last token sent → on screen, {len(answer):,} tok at 1,000 tok/s (ms)",
+         f(ours_paced["lag_ms"], 1), f(base_paced["lag_ms"], 1)],
         ["client CPU during that stream (s)", f(ours_paced["cpu_s"], 2), f(base_paced["cpu_s"], 2)],
-        ["terminal bytes per token, that stream", f(ours_paced["bytes_per_token"], 1), f(base_paced["bytes_per_token"], 1)],
-        ["same answer at 2,000 tok/s: end lag (ms) / CPU (s)", f"{f(ours_2k['lag_ms'], 1)} / {f(ours_2k['cpu_s'], 2)}", "—"],
+        ["terminal bytes per token, that stream",
+         f(ours_paced["bytes_per_token"], 1), f(base_paced["bytes_per_token"], 1)],
+        ["same answer at 2,000 tok/s: end lag (ms) / CPU (s)",
+         f"{f(ours_2k['lag_ms'], 1)} / {f(ours_2k['cpu_s'], 2)}", "—"],
         ["sustained, producer unpaced (tok/s)", f(ours_max["tok_s"]), f(base_max["tok_s"])],
     ]
     cost_rows = [["code lines so far", "StreamingMarkdown µs/token", "MarkdownStream µs/token"]]

@@ -520,8 +520,10 @@ def report(apps: list[Run], floors: list[Run], memory: Run | None, runs: int) ->
             "",
             f"`uv run python bench/tui.py` — {runs} launches of the app (`python -m qwen_tui`) and of the floor, "
             f"alternating, after one uncounted launch of each that writes the bytecode cache (as an installed "
-            f"app has; this machine sets PYTHONDONTWRITEBYTECODE, which the launches drop); each asks a 4,000-token answer at 1,000 tok/s (prose, list, table, a 100-line "
-            f"Python code block, paragraphs of ~85 tokens), then a 300-token answer at 50 tok/s; the first launch also types "
+            f"app has; this machine sets PYTHONDONTWRITEBYTECODE, which the launches drop); each asks a "
+            f"4,000-token answer at 1,000 tok/s (prose, list, table, a 100-line "
+            f"Python code block, paragraphs of ~85 tokens), then a 300-token answer at 50 tok/s; "
+            f"the first launch also types "
             f"keys during a 2,000 tok/s answer. Simulator TTFT 20 ms, 4-character tokens, {PROVIDER} "
             f"protocol (OpenAI-style SSE). Machine: {os.uname().machine}, {os.cpu_count()} cores shared with "
             f"other jobs; Python {sys.version.split()[0]}. Read the figures as sizes.",

@@ -1,8 +1,8 @@
 """Command line: argument parsing and dispatch; the work is done by the core and the subcommands.
 
 ``qwen-tui [PATH]`` opens the TUI; ``ask``, ``providers``, ``models``, ``bench``, ``sim`` and
-``config`` are scriptable subcommands; ``undo`` takes back an answer's writes. Exit codes: 0 ok, 1 provider or network error, 2 usage,
-configuration or input error, 130 interrupted.
+``config`` are scriptable subcommands; ``undo`` takes back an answer's writes. Exit codes: 0 ok,
+1 provider or network error, 2 usage, configuration or input error, 130 interrupted.
 """
 
 from __future__ import annotations

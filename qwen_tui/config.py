@@ -176,7 +176,9 @@ class _Problems(list):
 
 
 def _type_name(expected: Any) -> str:
-    names = {"str": "a string", "int": "a whole number", "float": "a number", "dict": "a table", "bool": "true or false"}
+    names = {
+        "str": "a string", "int": "a whole number", "float": "a number", "dict": "a table", "bool": "true or false",
+    }
     types = expected if isinstance(expected, tuple) else (expected,)
     if set(types) == {int, float}:
         return "a number"
@@ -254,7 +256,9 @@ def _provider_settings(
         )
         return None
     if known_kinds and kind not in known_kinds:
-        problems.add(f"providers.{name}.kind", f"unknown kind {kind!r}", f"known kinds: {', '.join(sorted(known_kinds))}")
+        problems.add(
+            f"providers.{name}.kind", f"unknown kind {kind!r}", f"known kinds: {', '.join(sorted(known_kinds))}"
+        )
         return None
     merged: dict[str, Any] = dict(BUILTIN_DEFAULTS.get(kind, {}))
     # environment overrides sit under the file but above built-in defaults
@@ -350,7 +354,8 @@ def _context_table(problems: _Problems, table: Mapping[str, Any]) -> ContextSett
 
 def _patterns(problems: _Problems, where: str, value: list[Any]) -> tuple[str, ...] | None:
     if not all(isinstance(p, str) and p.strip() for p in value):
-        problems.add(where, "expected a list of non-empty strings", f'write {where.rsplit(".", 1)[-1]} = ["pytest*", "git status"]')
+        example = f'write {where.rsplit(".", 1)[-1]} = ["pytest*", "git status"]'
+        problems.add(where, "expected a list of non-empty strings", example)
         return None
     return tuple(p.strip() for p in value)
 

@@ -10,6 +10,7 @@ import os
 from pathlib import Path
 
 APP = "qwen-tui"
+PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 def _xdg(var: str, fallback: str) -> Path:
@@ -48,6 +49,21 @@ def config_file(explicit: str | os.PathLike[str] | None = None) -> Path:
 
 def user_themes_dir() -> Path:
     return config_dir() / "themes"
+
+
+def shipped_themes_dir() -> Path:
+    """The theme files that ship with qwen-tui.
+
+    They live in the project's top-level ``themes/``; the wheel carries that folder as
+    ``qwen_tui/_themes`` (pyproject's ``force-include``). A clone and ``uv run`` (an editable
+    install) have only the top-level folder, an installed wheel only the packaged one.
+    """
+    packaged = PACKAGE_DIR / "_themes"
+    return packaged if packaged.is_dir() else PACKAGE_DIR.parent / "themes"
+
+
+def shipped_theme_files() -> list[Path]:
+    return sorted(shipped_themes_dir().glob("*.toml"))
 
 
 def sessions_dir() -> Path:

@@ -241,7 +241,9 @@ class AnswerWriter:
             self.turn.outcome = outcome
             self.turn.timing = _timing_dict(timing)
             self.turn.error = redact(error) if error else None
-            record: dict[str, Any] = {"type": "answer_end", "outcome": outcome, "timing": self.turn.timing, "at": time.time()}
+            record: dict[str, Any] = {
+                "type": "answer_end", "outcome": outcome, "timing": self.turn.timing, "at": time.time(),
+            }
             if self.turn.error:
                 record["error"] = self.turn.error
             _append_record(self.session.path, record, sync=True)  # type: ignore[arg-type]
@@ -434,7 +436,9 @@ class SessionStore:
         session.updated = turn.created
         return turn
 
-    def begin_answer(self, session: Session, provider: str, model: str, interval: float = FLUSH_INTERVAL) -> AnswerWriter:
+    def begin_answer(
+        self, session: Session, provider: str, model: str, interval: float = FLUSH_INTERVAL
+    ) -> AnswerWriter:
         turn = Turn("assistant", "", provider=provider, model=model)
         _append_record(
             self._path(session),
@@ -544,7 +548,10 @@ class SessionStore:
             return id_or_prefix
         if not _ID_RE.match(id_or_prefix):
             raise SessionError(f"{id_or_prefix!r} is not a session id")
-        matches = sorted(p.stem for p in self.directory.glob(f"{id_or_prefix}*.jsonl")) if self.directory.is_dir() else []
+        if not self.directory.is_dir():
+            matches: list[str] = []
+        else:
+            matches = sorted(p.stem for p in self.directory.glob(f"{id_or_prefix}*.jsonl"))
         if not matches:
             raise SessionError(f"no session {id_or_prefix} — `qwen-tui sessions` or the session browser lists them")
         if len(matches) > 1:

@@ -37,7 +37,9 @@ FILES_INTRO = "The user attached these files. Paths are relative to the project 
 _BACKTICKS = re.compile(r"`{3,}")
 
 
-def resolve_context_window(listed: int | None, configured: int | None = None, default: int = DEFAULT_CONTEXT_WINDOW) -> int:
+def resolve_context_window(
+    listed: int | None, configured: int | None = None, default: int = DEFAULT_CONTEXT_WINDOW
+) -> int:
     """The provider's listing wins, then the configuration, then the default."""
     for value in (listed, configured):
         if value and value > 0:

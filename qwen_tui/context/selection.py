@@ -154,7 +154,10 @@ class Selection:
             start, end = entry.line_range
             rest = []
             for e in kept:
-                if e.path == entry.path and e.line_range and e.line_range[0] <= end + 1 and start <= e.line_range[1] + 1:
+                if (
+                    e.path == entry.path and e.line_range
+                    and e.line_range[0] <= end + 1 and start <= e.line_range[1] + 1
+                ):
                     start, end = min(start, e.line_range[0]), max(end, e.line_range[1])
                 else:
                     rest.append(e)

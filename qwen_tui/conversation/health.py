@@ -72,7 +72,8 @@ class ProviderStatus:
             return False
         except Exception as exc:  # noqa: BLE001 - our bug, not the provider's state
             log.warning("health check of %s failed: %r", self.name, exc)
-            self.state, self.error = ProviderState.CHECK_FAILED, "the check itself failed (see the log); a question still tries"
+            self.state = ProviderState.CHECK_FAILED
+            self.error = "the check itself failed (see the log); a question still tries"
             return False
         if not health.reachable:
             self.state, self.error = ProviderState.DOWN, health.error

@@ -165,8 +165,9 @@ class BlaxelProvider(OpenAICompatProvider):
         if "WORKLOAD_UNAVAILABLE" in text:
             retry = retry_after_seconds(headers.get("retry-after"))
             when = f"try again in {retry:.0f} s" if retry is not None else "try again in a moment"
+            detail = error_text(self.parse_error_body(raw))
             return Unavailable(
-                self.name, f"the model is deployed but not available yet ({status}: {error_text(self.parse_error_body(raw))})",
+                self.name, f"the model is deployed but not available yet ({status}: {detail})",
                 f"it may be starting or scaled to zero; {when}", status=status, retry_after=retry, timing=timing,
             )
         return super().status_error(status, headers, raw, timing, url=url)

@@ -18,7 +18,11 @@ from collections.abc import AsyncIterator, Callable
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from qwen_tui.providers.base import AuthError, BadResponse, ChatRequest, Health, MissingKey, ModelInfo, ModelLoading, NotFound, PaymentRequired, Phase, ProviderError, ProviderSettings, ProviderTimeout, RateLimited, StreamEvent, Truncated, Unavailable
+from qwen_tui.providers.base import (
+    AuthError, BadResponse, ChatRequest, Health, MissingKey, ModelInfo, ModelLoading, NotFound,
+    PaymentRequired, Phase, ProviderError, ProviderSettings, ProviderTimeout, RateLimited,
+    StreamEvent, Truncated, Unavailable,
+)
 from qwen_tui.redact import redact
 from qwen_tui.timing import RequestTiming, clock
 
@@ -499,7 +503,8 @@ class HTTPProvider:
             what, fix = self.refused_message(url)
             text = str(exc).lower()
             if "name or service" in text or "nodename" in text or "getaddrinfo" in text or "resolution" in text:
-                what, fix = f"cannot resolve the host of {self.settings.base_url}", "check base_url and your network/DNS"
+                what = f"cannot resolve the host of {self.settings.base_url}"
+                fix = "check base_url and your network/DNS"
             return Unavailable(self.name, what, fix, timing=timing)
         if isinstance(exc, httpx.TimeoutException):
             return ProviderTimeout(self.name, "the request timed out", self.timeout_fix(), timing=timing)

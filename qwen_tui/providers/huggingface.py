@@ -44,4 +44,7 @@ class HuggingFaceProvider(OpenAICompatProvider):
         return info.context_window
 
     def not_found_fix(self) -> str:
-        return "check the model id (a Hub id such as Qwen/Qwen2.5-Coder-32B-Instruct) and that a provider you enabled serves it"
+        return (
+            "check the model id (a Hub id such as Qwen/Qwen2.5-Coder-32B-Instruct) "
+            "and that a provider you enabled serves it"
+        )

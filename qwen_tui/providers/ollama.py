@@ -13,10 +13,15 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from qwen_tui.providers.base import BadResponse, ChatRequest, Finished, ModelInfo, ModelTooLarge, ProviderError, ProviderSettings, StreamErrorEvent, StreamEvent, TextDelta, Truncated, Usage
+from qwen_tui.providers.base import (
+    BadResponse, ChatRequest, Finished, ModelInfo, ModelTooLarge, ProviderError, ProviderSettings,
+    StreamErrorEvent, StreamEvent, TextDelta, Truncated, Usage,
+)
 from qwen_tui.redact import redact
 from qwen_tui.providers.http import HTTPProvider, error_text
-from qwen_tui.providers.ollama_window import DEFAULT_MAX_CONTEXT_WINDOW, WindowPlan, check_fits, model_context_length, prompt_tokens
+from qwen_tui.providers.ollama_window import (
+    DEFAULT_MAX_CONTEXT_WINDOW, WindowPlan, check_fits, model_context_length, prompt_tokens,
+)
 from qwen_tui.providers.streams import DecodeError, NDJSONDecoder
 from qwen_tui.timing import RequestTiming
 
@@ -38,7 +43,10 @@ def is_out_of_memory(text: str) -> bool:
 def memory_fix(context_window: int | None) -> str:
     ctx = f"lower context_window (now {context_window}, sent as num_ctx)" if context_window else \
         "set a smaller context_window (sent as num_ctx, e.g. 4096)"
-    return f"the model does not fit in this machine's memory: pick a smaller model (e.g. a 3b or 1.5b one, or a q4 quantization) or {ctx} in the config"
+    return (
+        "the model does not fit in this machine's memory: pick a smaller model "
+        f"(e.g. a 3b or 1.5b one, or a q4 quantization) or {ctx} in the config"
+    )
 
 
 def loaded_context(ps: Any, model: str) -> int | None:

@@ -11,7 +11,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
-from qwen_tui.providers.base import BadResponse, ChatRequest, Finished, MissingKey, ModelInfo, ProviderError, ReasoningDelta, StreamErrorEvent, StreamEvent, TextDelta, Truncated, Usage
+from qwen_tui.providers.base import (
+    BadResponse, ChatRequest, Finished, MissingKey, ModelInfo, ProviderError, ReasoningDelta,
+    StreamErrorEvent, StreamEvent, TextDelta, Truncated, Usage,
+)
 from qwen_tui.redact import redact
 from qwen_tui.providers.http import HTTPProvider, error_text
 from qwen_tui.providers.streams import DecodeError, SSEDecoder, parse_json
@@ -177,7 +180,8 @@ class OpenAICompatProvider(HTTPProvider):
         return BadResponse(
             self.name,
             f"the stream held data that cannot be decoded ({exc.sample!r})",
-            "the partial answer is kept; try again; if it persists, check base_url points at an OpenAI-compatible server",
+            "the partial answer is kept; try again; "
+            "if it persists, check base_url points at an OpenAI-compatible server",
             partial_text="".join(partial),
         )
 

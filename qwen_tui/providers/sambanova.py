@@ -26,7 +26,8 @@ class SambaNovaProvider(OpenAICompatProvider):
         """SambaNova answers an unknown model with 400 (or 404) ``code: model_not_found``: said as
         such, with where to find the names it serves (they are case-sensitive)."""
         body = self.parse_error_body(raw)
-        code = body.get("error", {}).get("code") if isinstance(body, dict) and isinstance(body.get("error"), dict) else None
+        error = body.get("error") if isinstance(body, dict) else None
+        code = error.get("code") if isinstance(error, dict) else None
         if status in (400, 404) and (code == "model_not_found" or "model_not_found" in json.dumps(body)):
             model = timing.model if timing is not None else self.settings.model
             return NotFound(

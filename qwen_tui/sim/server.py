@@ -75,7 +75,7 @@ class Simulator:
             asyncio.set_event_loop(loop)
             try:
                 loop.run_until_complete(self._open())
-            except BaseException as exc:  # report to start(), then end the thread
+            except BaseException as exc:  # noqa: BLE001 - reported to start(), which raises it; the thread ends
                 failure.append(exc)
                 ready.set()
                 loop.close()

@@ -2,7 +2,8 @@
 
 Progress goes to stderr (one line per run, or one line updated in place on a terminal), the
 results to stdout: a table, or one JSON object with ``--json``. Every request is added to the
-metrics history (not in ``--demo``: simulated figures would spoil it). Exit 0 when any run succeeded, 1 when every run of every provider failed.
+metrics history (not in ``--demo``: simulated figures would spoil it). Exit 0 when any run
+succeeded, 1 when every run of every provider failed.
 """
 
 from __future__ import annotations

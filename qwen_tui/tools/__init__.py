@@ -23,7 +23,9 @@ from qwen_tui.tools.policy import ApprovalPolicy, Decision, Verdict
 from qwen_tui.tools.results import ToolResult
 from qwen_tui.tools.safety import ProjectPaths, SafePath
 from qwen_tui.tools.scope import AnswerScope
-from qwen_tui.tools.search_replace import SEARCH_REPLACE_PROMPT, Block, BlockError, failure_report, has_blocks, parse_blocks
+from qwen_tui.tools.search_replace import (
+    SEARCH_REPLACE_PROMPT, Block, BlockError, failure_report, has_blocks, parse_blocks,
+)
 from qwen_tui.tools.specs import BUILTIN_SPECS, RUN_COMMAND, ToolSpec, openai_tools
 from qwen_tui.tools.toolbox import Answer, Toolbox, ToolImpl
 

@@ -139,7 +139,10 @@ def replace_text(file: TextFile | None, text: str, old: str, new: str, replace_a
     count = text.count(old)
     if count == 0:
         hint = closest_lines(text, old)
-        message = f"{rel}: old_string was not found in the file (it must match exactly, spaces and indentation included)."
+        message = (
+            f"{rel}: old_string was not found in the file "
+            "(it must match exactly, spaces and indentation included)."
+        )
         if hint:
             message += "\n" + hint
         message += "\nRead the file again if unsure, and copy the text without the line numbers."

@@ -64,6 +64,11 @@ class BlockError:
     message: str
 
 
+def _is_marker(line: str) -> bool:
+    """A SEARCH, ======= or REPLACE line: where a block's search or replace part stops."""
+    return bool(_START.match(line) or _DIVIDER.match(line) or _END.match(line))
+
+
 def _clean_path(line: str) -> str | None:
     """The path a line names: the whole line, or its last word when the line is a sentence
     ("Change main.py:"); None when it names none."""
@@ -113,7 +118,7 @@ def parse_blocks(text: str) -> tuple[list[Block], list[BlockError]]:
         search: list[str] = []
         replace: list[str] = []
         j = start + 1
-        while j < len(lines) and not _DIVIDER.match(lines[j]) and not _START.match(lines[j]) and not _END.match(lines[j]):
+        while j < len(lines) and not _is_marker(lines[j]):
             search.append(lines[j])
             j += 1
         if j >= len(lines) or not _DIVIDER.match(lines[j]):
@@ -121,7 +126,7 @@ def parse_blocks(text: str) -> tuple[list[Block], list[BlockError]]:
             i = j if j > start + 1 else start + 1
             continue
         j += 1
-        while j < len(lines) and not _END.match(lines[j]) and not _START.match(lines[j]) and not _DIVIDER.match(lines[j]):
+        while j < len(lines) and not _is_marker(lines[j]):
             replace.append(lines[j])
             j += 1
         if j >= len(lines) or not _END.match(lines[j]):

@@ -136,7 +136,7 @@ class Answer:
             return ToolResult.failure(name, exc.message, args, call_id)
         except OSError as exc:
             return ToolResult.failure(name, f"{name}: {exc.strerror or exc}", args, call_id)
-        except Exception as exc:  # a bug in a tool must not end the answer; the model is told
+        except Exception as exc:  # noqa: BLE001 - a bug in a tool must not end the answer; the model is told
             return ToolResult.failure(name, f"{name} failed: {exc.__class__.__name__}: {exc}", args, call_id)
         result.call_id = call_id
         result.decision = verdict.decision
@@ -166,7 +166,7 @@ class Answer:
             final = self._run_impl(result.name, result.arguments)
         except ToolError as exc:
             final = ToolResult.failure(result.name, exc.message, result.arguments)
-        except Exception as exc:  # a plugged-in implementation's bug must not end the answer
+        except Exception as exc:  # noqa: BLE001 - a plugged-in implementation's bug must not end the answer
             final = ToolResult.failure(result.name, f"{result.name} failed: {exc.__class__.__name__}: {exc}",
                                        result.arguments)
         final.call_id, final.decision = result.call_id, result.decision

@@ -35,7 +35,7 @@ from qwen_tui.providers.registry import build_providers
 from qwen_tui.session import SessionStore
 from qwen_tui.state import State
 from qwen_tui.terminal_text import visible
-from qwen_tui.themes.loader import code_theme_for, pick_theme, register_themes
+from qwen_tui.ui.themes import code_theme_for, pick_theme, register_themes
 from qwen_tui.timing import RequestTiming
 from qwen_tui.ui import keys
 from qwen_tui.ui.chat_sink import ChatSink, result_note

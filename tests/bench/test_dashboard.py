@@ -32,7 +32,8 @@ def history_lines() -> list[str]:
                   "ttft_ms": None, "outcome": "error",
                   "error": "huggingface: rate limited (429) — try again in 30 s"})
     lines.append({"time": NOW - 300, "provider": "huggingface", "model": "Qwen/Qwen2.5-Coder-32B-Instruct",
-                  "ttft_ms": None, "outcome": "error", "error": "huggingface: the connection dropped\x1b[2J mid-answer"})
+                  "ttft_ms": None, "outcome": "error",
+                  "error": "huggingface: the connection dropped\x1b[2J mid-answer"})
     for i, ttft in enumerate([900, 420, 415, 430]):
         lines.append({"time": NOW - 3600 + i * 900, "provider": "ollama", "model": "qwen2.5-coder:7b",
                       "ttft_ms": ttft, "tokens_per_s": 45.0, "outcome": "complete"})

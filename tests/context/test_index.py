@@ -169,12 +169,17 @@ def test_folder_of_10000_files(tmp_path: Path) -> None:
 
 _SEGMENTS = st.sampled_from(["a", "b", "src", "build", "x.py", "y.log", "keep.log", "doc", "z.tmp", "deep"])
 _PATTERNS = st.sampled_from(
-    ["*.log", "!keep.log", "build/", "/a", "src/**/x.py", "**/deep", "!b", "z.*", "doc/*", "!src/", "a/b/", "\\!x", "[xy].py"]
+    ["*.log", "!keep.log", "build/", "/a", "src/**/x.py", "**/deep", "!b", "z.*", "doc/*", "!src/", "a/b/", "\\!x",
+     "[xy].py"]
 )
 
 
 @settings(max_examples=150, deadline=None)
-@given(patterns=st.lists(_PATTERNS, min_size=1, max_size=6), segments=st.lists(_SEGMENTS, min_size=1, max_size=4), is_dir=st.booleans())
+@given(
+    patterns=st.lists(_PATTERNS, min_size=1, max_size=6),
+    segments=st.lists(_SEGMENTS, min_size=1, max_size=4),
+    is_dir=st.booleans(),
+)
 def test_quick_reject_never_changes_pathspecs_answer(patterns: list[str], segments: list[str], is_dir: bool) -> None:
     layer = IgnoreLayer.from_lines("", "test", patterns)
     path = "/".join(segments) + ("/" if is_dir else "")

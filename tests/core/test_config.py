@@ -42,7 +42,8 @@ def test_keys_and_context_tables(tmp_path: Path) -> None:
     )
     config = load_config(path, env={})
     assert config.keys == {"help": "f1", "prompt.newline": "ctrl+j,shift+enter", "chat.stop": "escape"}
-    assert (config.context.max_file_kb, config.context.reserve_tokens, config.context.system_prompt) == (64, 0, "Be brief.")
+    context = config.context
+    assert (context.max_file_kb, context.reserve_tokens, context.system_prompt) == (64, 0, "Be brief.")
 
 
 @pytest.mark.parametrize(
@@ -50,7 +51,8 @@ def test_keys_and_context_tables(tmp_path: Path) -> None:
     [
         ("theme = 3\n", "config.toml: theme: expected a string, got a whole number — write theme = \"...\""),
         ("themes = 'x'\n", "config.toml: themes: unknown key — did you mean 'theme'?"),
-        ("[providers.ollama]\nmodle = 'x'\n", "config.toml: providers.ollama.modle: unknown key — did you mean 'model'?"),
+        ("[providers.ollama]\nmodle = 'x'\n",
+         "config.toml: providers.ollama.modle: unknown key — did you mean 'model'?"),
         ("[providers.ollama]\nbase_url = 'localhost:11434'\n", "providers.ollama.base_url: not an http(s) URL"),
         ("[providers.sambanova]\nread_timeout = 0\n", "providers.sambanova.read_timeout: must be more than 0 seconds"),
         ("[providers.x]\nbase_url = 'http://h'\nmodel = 'm'\n", "providers.x: no kind — add kind = \"openai\""),

@@ -13,7 +13,7 @@ from rich.syntax import Syntax
 from textual.app import App, ComposeResult
 from textual.widgets import Button, Footer, Input, Markdown, Static
 
-from qwen_tui.themes.loader import code_theme_for, register_themes
+from qwen_tui.ui.themes import code_theme_for, register_themes
 
 CODE = 'def greet(name: str) -> str:\n    """Say hello."""\n    return f"hello {name}"  # 42\n'
 

@@ -115,7 +115,8 @@ async def test_an_unknown_length_uses_the_cap_and_is_asked_again_later(make_prov
 
 
 def test_the_length_is_read_from_model_info():
-    assert model_context_length({"model_info": {"general.architecture": "qwen2", "qwen2.context_length": 32768}}) == 32768
+    info = {"general.architecture": "qwen2", "qwen2.context_length": 32768}
+    assert model_context_length({"model_info": info}) == 32768
     assert model_context_length({"model_info": {"gemma3.context_length": 131072}}) == 131072
     assert model_context_length({"model_info": {"general.architecture": "x"}}) is None
     assert model_context_length("not json") is None

@@ -28,7 +28,10 @@ def plugin_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def run(site: Path, tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
     config = tmp / "config.toml"
-    config.write_text('default_provider = "echo"\n[providers.echo]\nkind = "echo"\nbase_url = "http://127.0.0.1:1"\nmodel = "echo-1"\n')
+    config.write_text(
+        'default_provider = "echo"\n[providers.echo]\n'
+        'kind = "echo"\nbase_url = "http://127.0.0.1:1"\nmodel = "echo-1"\n'
+    )
     env = {**os.environ, "PYTHONPATH": str(site), "QWEN_TUI_CONFIG": str(config)}
     return subprocess.run([sys.executable, "-m", "qwen_tui", *args], capture_output=True, text=True,
                           env=env, cwd=tmp, timeout=60)

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from qwen_tui.providers.base import ChatRequest, Message, ModelInfo, NotFound, RateLimited, Usage, model_window, window_in_listing
+from qwen_tui.providers.base import (
+    ChatRequest, Message, ModelInfo, NotFound, RateLimited, Usage, model_window, window_in_listing,
+)
 from qwen_tui.sim import Fault, Simulator
 from qwen_tui.timing import RequestTiming
 

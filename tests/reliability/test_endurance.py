@@ -137,7 +137,8 @@ async def test_fifty_questions_with_switches_and_cancels_do_not_accumulate(sim, 
     providers = len(app.providers)
     used = {s["provider"] for s in samples}
     report = "\n".join(f"{s['n']:>2} {s['provider']:<11} tasks={s['tasks']} sockets={s['sockets']} "
-                       f"pool={sum(c['open'] for c in s['pool'].values())} pumps={s['pumps']}/{s['nodes']} rss={s['rss']:.1f}" for s in samples[::5])
+                       f"pool={sum(c['open'] for c in s['pool'].values())} pumps={s['pumps']}/{s['nodes']} "
+                       f"rss={s['rss']:.1f}" for s in samples[::5])
     assert len(used) == providers, f"not every provider was used: {used}"
     assert cancelled == QUESTIONS // CANCEL_EVERY
     # Every widget has a message-pump task: the conversation on screen grows by ~7 a question.
@@ -157,5 +158,6 @@ async def test_fifty_questions_with_switches_and_cancels_do_not_accumulate(sim, 
     growth = samples[-1]["rss"] - warm["rss"]
     assert growth <= RSS_GROWTH_MB, f"RSS grew {growth:.1f} MB after warm-up\n{report}"
     print(f"\n{QUESTIONS} questions in {elapsed:.1f} s; tasks {warm['tasks']}->{samples[-1]['tasks']} "
-          f"(non-widget max {worst_other}, after clearing {cleared['tasks']}); sockets {warm['sockets']}->{samples[-1]['sockets']}; "
+          f"(non-widget max {worst_other}, after clearing {cleared['tasks']}); "
+          f"sockets {warm['sockets']}->{samples[-1]['sockets']}; "
           f"RSS {warm['rss']:.1f}->{samples[-1]['rss']:.1f} MB\n{report}")

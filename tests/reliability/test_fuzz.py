@@ -21,7 +21,7 @@ from qwen_tui.providers.base import ProviderError, ProviderSettings, TextDelta
 from qwen_tui.providers.ollama import OllamaProvider
 from qwen_tui.providers.openai_compat import OpenAICompatProvider
 from qwen_tui.providers.streams import DecodeError, NDJSONDecoder, SSEDecoder
-from qwen_tui.themes.loader import ThemeFileError, load_theme_file
+from qwen_tui.ui.themes import ThemeFileError, load_theme_file
 from qwen_tui.timing import RequestTiming
 
 CUTS = st.lists(st.integers(min_value=0, max_value=2000), max_size=30)

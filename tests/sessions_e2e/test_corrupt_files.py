@@ -123,7 +123,8 @@ async def test_broken_state_file_notice_moved_aside_and_rewritten(sim: Simulator
         await settle(pilot, app)
         told = [n for n in notices(app) if str(state_path) in n]
         assert told, notices(app)
-        assert "not valid TOML" in told[0] and "started with defaults; the old file was moved to state.toml.corrupt-" in told[0]
+        assert "not valid TOML" in told[0]
+        assert "started with defaults; the old file was moved to state.toml.corrupt-" in told[0]
         assert list(state_path.parent.glob("state.toml.corrupt-*")), "the broken file was not kept aside"
         await answers(pilot, app)
         await pilot.pause(0.2)
@@ -176,7 +177,8 @@ async def test_corrupt_session_file_on_resume_is_told_moved_aside_and_skipped(si
         told = [n for n in notices(app) if bad.name in n]
         assert told, notices(app)
         assert told[0].startswith("Session file skipped: ")
-        assert f"{bad}: not a session file (no session header on the first line) — skipped; the file was moved to" in told[0]
+        expected = f"{bad}: not a session file (no session header on the first line) — skipped; the file was moved to"
+        assert expected in told[0]
         assert not bad.exists() and list(folder.glob(f"{bad.name}.corrupt-*"))
         assert app.session.id == good
         assert [m.text for m in app.query_one(ChatView).assistant_messages] == ["kept answer"]

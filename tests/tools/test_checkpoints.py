@@ -27,12 +27,12 @@ def state_of(root: Path) -> dict[str, tuple[bytes | None, int]]:
     return out
 
 
-def edit_answer(box: Toolbox, edits: dict[str, str], creates: dict[str, str] = {}) -> None:
+def edit_answer(box: Toolbox, edits: dict[str, str], creates: dict[str, str] | None = None) -> None:
     answer = box.start_answer(context_files=list(edits))
     for rel, new in edits.items():
         result = answer.run("write_file", {"path": rel, "content": new})
         assert answer.approve(result).ok, result.content
-    for rel, new in creates.items():
+    for rel, new in (creates or {}).items():
         result = answer.run("write_file", {"path": rel, "content": new})
         assert answer.approve(result).ok, result.content
 
@@ -102,7 +102,8 @@ def test_a_file_edited_twice_in_one_answer_comes_back_to_its_first_content(tree)
     answer = box.start_answer()
     answer.run("read_file", {"path": "src/util.py"})
     for old, new in (("helper", "helper2"), ("other", "other2")):
-        result = answer.run("edit_file", {"path": "src/util.py", "old_string": f"def {old}(", "new_string": f"def {new}("})
+        args = {"path": "src/util.py", "old_string": f"def {old}(", "new_string": f"def {new}("}
+        result = answer.run("edit_file", args)
         assert answer.approve(result).ok
     infos = box.checkpoints.list()
     assert len(infos) == 1 and len(infos[0].files) == 1

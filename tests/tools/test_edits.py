@@ -25,10 +25,12 @@ def test_edit_is_proposed_then_applied_keeping_the_mode(toolbox: Toolbox, tree) 
     assert result.ok and result.pending and result.decision is Decision.ASK
     p = result.proposal
     assert (p.path, p.added, p.removed, p.created) == ("src/app.py", 1, 1, False)
-    assert "-    print('hi')\n+    print('bye')\n" in p.diff and p.diff.startswith("--- a/src/app.py\n+++ b/src/app.py\n")
+    assert "-    print('hi')\n+    print('bye')\n" in p.diff
+    assert p.diff.startswith("--- a/src/app.py\n+++ b/src/app.py\n")
     assert (root / "src/app.py").read_bytes() == before  # nothing written while undecided
     final = answer.approve(result)
-    assert final.ok and final.content == "src/app.py: changed (+1 -1 lines)." and final.summary == "changed src/app.py (+1 -1)"
+    assert final.ok and final.content == "src/app.py: changed (+1 -1 lines)."
+    assert final.summary == "changed src/app.py (+1 -1)"
     assert (root / "src/app.py").read_bytes() == before.replace(b"'hi'", b"'bye'")
     assert stat.S_IMODE(os.stat(root / "src/app.py").st_mode) == 0o751
     assert [n for n in os.listdir(root / "src") if n.endswith(".tmp")] == []
@@ -45,7 +47,9 @@ def test_rejection_writes_nothing_and_tells_why(toolbox: Toolbox, tree) -> None:
     result = answer.run("write_file", {"path": "README.md", "content": "gone\n"})
     final = answer.decline(result, "keep the readme")
     assert not final.ok
-    assert final.content == "The user rejected the change to README.md; the file was not changed. Reason: keep the readme"
+    assert final.content == (
+        "The user rejected the change to README.md; the file was not changed. Reason: keep the readme"
+    )
     assert (root / "README.md").read_text() == "# Project\n\nSome words.\n"
     assert result.proposal.state == "rejected"
     late = result.proposal.apply()
@@ -100,7 +104,8 @@ def test_several_matches_name_their_lines_and_replace_all_changes_each(toolbox: 
     read(answer, "src/util.py")
     args = {"path": "src/util.py", "old_string": "return x + 1", "new_string": "return x + 2"}
     twice = answer.run("edit_file", args)
-    assert not twice.ok and "old_string appears 2 times (at lines 2, 6)" in twice.content and "replace_all" in twice.content
+    assert not twice.ok and "old_string appears 2 times (at lines 2, 6)" in twice.content
+    assert "replace_all" in twice.content
     assert "The line before each match:\n     1\tdef helper(x):\n     5\tdef other(x):" in twice.content
     every = answer.run("edit_file", {**args, "replace_all": True})
     assert every.proposal.added == 2 and answer.approve(every).ok
@@ -203,7 +208,8 @@ def test_run_command_slot_takes_a_registered_implementation(tree) -> None:
     assert allowed.ok and allowed.content == "exit 0" and ran == ["git status"]
     asked = answer.run("run_command", {"command": "make"})
     assert asked.pending and asked.decision is Decision.ASK and ran == ["git status"]
-    assert answer.decline(asked, "not now").content == "The user declined this run_command call; nothing was done. Reason: not now"
+    declined = answer.decline(asked, "not now")
+    assert declined.content == "The user declined this run_command call; nothing was done. Reason: not now"
     assert answer.approve(answer.run("run_command", {"command": "make"})).content == "exit 0" and ran[-1] == "make"
 
 

@@ -52,7 +52,8 @@ def test_read_file_empty_and_long_lines(toolbox: Toolbox, tree) -> None:
     put(root, "wide.txt", "a" * 5000 + "\n")
     answer = toolbox.start_answer()
     empty = answer.run("read_file", {"path": "empty.txt"})
-    assert empty.ok and empty.content == "empty.txt is empty (0 lines)." and empty.summary == "read empty.txt: empty file"
+    assert empty.ok and empty.content == "empty.txt is empty (0 lines)."
+    assert empty.summary == "read empty.txt: empty file"
     wide = answer.run("read_file", {"path": "wide.txt"})
     assert wide.content.endswith("… [line cut: 5,000 characters]") and len(wide.content) < 2100
 
@@ -78,7 +79,8 @@ def test_list_files_caps_the_list(toolbox: Toolbox, tree, monkeypatch) -> None:
     monkeypatch.setattr(reading, "MAX_LISTED", 3)
     result = toolbox.start_answer().run("list_files", {})
     lines = result.content.splitlines()
-    assert len(lines) == 4 and lines[3].startswith("[") and "more files not shown; narrow with path or pattern" in lines[3]
+    assert len(lines) == 4 and lines[3].startswith("[")
+    assert "more files not shown; narrow with path or pattern" in lines[3]
 
 
 def test_search_reports_path_line_text_and_caps(toolbox: Toolbox, tree, monkeypatch) -> None:

@@ -38,7 +38,8 @@ def test_list_then_undo(tree, capsys) -> None:
     assert main(["undo", str(root), "--list"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert len(lines) == 2
-    assert lines[0].startswith("000002  ") and "applied  2 files: README.md (modified), notes/new.txt (created)" in lines[0]
+    assert lines[0].startswith("000002  ")
+    assert "applied  2 files: README.md (modified), notes/new.txt (created)" in lines[0]
     assert lines[1].startswith("000001  ") and "1 file: README.md (modified)" in lines[1]
     assert main(["undo", str(root), "--list", "--json"]) == 0
     listed = json.loads(capsys.readouterr().out)
@@ -63,7 +64,8 @@ def test_a_file_changed_outside_exits_1_naming_it(tree, capsys) -> None:
     (root / "src/app.py").write_text("edited by hand\n")
     assert main(["undo", str(root)]) == 1
     captured = capsys.readouterr()
-    assert "error: src/app.py changed outside qwen-tui since change set 000001 wrote it; nothing was undone" in captured.err
+    expected = "error: src/app.py changed outside qwen-tui since change set 000001 wrote it; nothing was undone"
+    assert expected in captured.err
     assert (root / "README.md").read_text() == "by the answer\n"
     assert main(["undo", str(root), "--json"]) == 1
     payload = json.loads(capsys.readouterr().out)

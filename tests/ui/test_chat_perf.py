@@ -132,7 +132,7 @@ async def test_a_key_is_handled_within_50_ms_while_2000_tokens_a_second_stream()
         task = asyncio.create_task(producer())
         await asyncio.sleep(0.3)
         latencies = []
-        for n in range(10):
+        for _ in range(10):
             before = prompt.value
             start = perf_counter()
             app.post_message(events.Key("x", "x"))  # what the driver posts for a key read from the terminal

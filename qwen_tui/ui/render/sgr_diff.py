@@ -140,7 +140,8 @@ class SGRDiff:
                 if style is None:  # not modelled: bring the terminal up to date, then pass it on
                     self._settle(emit)
                     emit(token)
-                    self._sent = self._want = apply_sgr(DEFAULT, match.group(1)) if match.group(1) in ("", "0") else None
+                    reset = match.group(1) in ("", "0")
+                    self._sent = self._want = apply_sgr(DEFAULT, match.group(1)) if reset else None
                 else:
                     self._want = style
                 continue

@@ -94,7 +94,9 @@ class ProviderCard(Vertical):
         if self.is_mounted:
             self._draw(figures, live, now, elapsed_s)
 
-    def _draw(self, figures: HistoryFigures | None, live: LiveState | None, now: float, elapsed_s: float | None) -> None:
+    def _draw(
+        self, figures: HistoryFigures | None, live: LiveState | None, now: float, elapsed_s: float | None
+    ) -> None:
         name = visible(self.provider, single_line=True)
         title = Text(name, style="bold")
         models = sorted(figures.models) if figures else ([live.model] if live else [])

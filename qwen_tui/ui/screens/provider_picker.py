@@ -107,7 +107,8 @@ class ProviderPicker(ModalScreen[Pick | None]):
             return
         name = str(option_list.get_option_at_index(option_list.highlighted).id)
         self.step, self.models_of = "models", name
-        self.query_one("#picker-title", Static).update(Text(f"Models of {visible(name, single_line=True)}", style="bold"))
+        title = Text(f"Models of {visible(name, single_line=True)}", style="bold")
+        self.query_one("#picker-title", Static).update(title)
         self.query_one("#picker-hint", Static).update(Text("Enter use this model · Esc back"))
         option_list.clear_options()
         option_list.add_option(Option(Text("loading…", style="dim"), id=None, disabled=True))
@@ -118,7 +119,7 @@ class ProviderPicker(ModalScreen[Pick | None]):
         option_list = self.query_one(OptionList)
         try:
             models = await self._list_models(name)
-        except Exception as exc:  # a provider error, told in plain words
+        except Exception as exc:  # noqa: BLE001 - any provider error, told in plain words
             message = getattr(exc, "message", None) or str(exc) or exc.__class__.__name__
             option_list.clear_options()
             option_list.add_option(Option(Text(visible(message), style="red"), disabled=True))

@@ -154,8 +154,8 @@ class RaceScreen(Screen[RacePick]):
         title = Text()
         title.append("Race", style="bold")
         title.append(f" · {len(self.lanes)} providers, same question and context · tools off · ")
-        title.append(visible(self.question.strip().splitlines()[0] if self.question.strip() else "", single_line=True)[:80],
-                     style="italic")
+        first_line = self.question.strip().splitlines()[0] if self.question.strip() else ""
+        title.append(visible(first_line, single_line=True)[:80], style="italic")
         yield Static(title, markup=False, classes="race-title")
         with Container(id="lanes"):
             yield from self.lanes

@@ -40,7 +40,9 @@ def describe(info: SessionInfo, now: float | None = None) -> Text:
     now = time.time() if now is None else now
     row = Text(visible(info.title, single_line=True), style="bold")
     project = Path(info.project).name if info.project else "?"
-    row.append(f"\n  {visible(project, single_line=True)} · {age(info.updated, now)} · {info.turns} messages", style="dim")
+    row.append(
+        f"\n  {visible(project, single_line=True)} · {age(info.updated, now)} · {info.turns} messages", style="dim"
+    )
     return row
 
 
@@ -248,7 +250,9 @@ class SessionBrowser(ModalScreen[ResumeSession | None]):
         try:
             written = self.store.export_to_file(session, path)
         except OSError as exc:
-            self.app.call_from_thread(self.notify, f"Not exported: {exc.strerror or exc}", severity="error", markup=False)
+            self.app.call_from_thread(
+                self.notify, f"Not exported: {exc.strerror or exc}", severity="error", markup=False
+            )
             return
         self.app.call_from_thread(self.notify, f"Exported to {visible(str(written), single_line=True)}", markup=False)
 

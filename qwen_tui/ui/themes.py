@@ -1,5 +1,9 @@
 """Theme files (TOML) -> ``textual.theme.Theme``, with every mistake named by file and field.
 
+The shipped files are in the project's top-level ``themes/`` (``paths.shipped_themes_dir``
+finds them from a clone or an installed wheel); a user's own go in the XDG config folder's
+``themes/`` and load after them.
+
 Textual has no theme file format, and a bad colour only surfaces later as a confusing CSS error,
 so each file is checked here field by field and then through ``to_color_system().generate()``.
 A bad file is reported and skipped; it never stops the app.
@@ -30,7 +34,6 @@ from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
 from qwen_tui import paths
-from qwen_tui.themes import shipped_theme_files
 
 COLOR_FIELDS = (
     "primary", "secondary", "warning", "error", "success", "accent",
@@ -93,7 +96,9 @@ def theme_from_mapping(file: Path, data: dict[str, Any]) -> Theme:
     fields = dict(data)
     fields.setdefault("name", file.stem)
     if not _NAME_RE.match(fields["name"]):
-        raise ThemeFileError(file, "name", f"{fields['name']!r} is not a usable name", 'letters, digits, "-", "_" or "."')
+        raise ThemeFileError(
+            file, "name", f"{fields['name']!r} is not a usable name", 'letters, digits, "-", "_" or "."'
+        )
     if "primary" not in fields:
         raise ThemeFileError(file, "primary", "missing", 'every theme needs primary = "#rrggbb"')
     ansi = bool(fields.get("ansi", False))
@@ -110,7 +115,9 @@ def theme_from_mapping(file: Path, data: dict[str, Any]) -> Theme:
             raise ThemeFileError(file, where, f"expected a string, got {type(value).__name__}", "quote the value")
         if name.endswith("-style"):
             if not value.split() or not set(value.split()) <= TEXT_STYLES:
-                raise ThemeFileError(file, where, f"{value!r} is not a text style", 'e.g. "bold", "underline" or "none"')
+                raise ThemeFileError(
+                    file, where, f"{value!r} is not a text style", 'e.g. "bold", "underline" or "none"'
+                )
         else:
             _check_color(file, where, value, ansi)
     code_theme = fields.pop("code_theme", None)
@@ -119,7 +126,7 @@ def theme_from_mapping(file: Path, data: dict[str, Any]) -> Theme:
     theme = Theme(**fields)
     try:
         theme.to_color_system().generate()
-    except Exception as exc:  # Textual's own check: anything it refuses would crash the app later
+    except Exception as exc:  # noqa: BLE001 - Textual's own check: anything it refuses would crash the app later
         raise ThemeFileError(file, "", f"Textual refuses it ({exc})", "check the colour fields") from None
     if code_theme is not None:
         _code_themes[theme.name] = code_theme
@@ -178,7 +185,7 @@ def load_themes(
     """
     by_name: dict[str, Theme] = {}
     problems: list[str] = []
-    files = list(shipped if shipped is not None else shipped_theme_files()) + user_theme_files(user_dir)
+    files = list(shipped if shipped is not None else paths.shipped_theme_files()) + user_theme_files(user_dir)
     for file in files:
         try:
             theme = load_theme_file(file)
