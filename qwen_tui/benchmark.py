@@ -314,7 +314,8 @@ class BenchStep:
     result: RunResult | None = None
 
 
-async def measure_once(provider: Provider, prompt: str, index: int, max_tokens: int | None = BENCH_MAX_TOKENS) -> tuple[RunResult, RequestTiming]:
+async def measure_once(provider: Provider, prompt: str, index: int,
+                       max_tokens: int | None = BENCH_MAX_TOKENS) -> tuple[RunResult, RequestTiming]:
     """One request, read to the end; failures become an error result, never an exception."""
     model = provider.settings.model
     request = ChatRequest(messages=[Message("user", prompt)], max_tokens=max_tokens)

@@ -35,7 +35,7 @@ from qwen_tui.providers.registry import build_providers
 from qwen_tui.session import SessionStore
 from qwen_tui.state import State
 from qwen_tui.terminal_text import visible
-from qwen_tui.ui.themes import code_theme_for, pick_theme, register_themes
+from qwen_tui.ui.themes import apply_themes, code_theme_for
 from qwen_tui.timing import RequestTiming
 from qwen_tui.ui import keys
 from qwen_tui.ui.chat_sink import ChatSink, result_note
@@ -183,16 +183,7 @@ class QwenApp(App[int]):
         yield KeyBar()
 
     def _apply_theme(self) -> None:
-        """Shipped and user themes; 16-colour terminals get the ANSI theme (their own palette)."""
-        problems = register_themes(self)
-        if not self.is_headless and self.console.color_system in ("standard", "windows") and "qwen-ansi" in self.available_themes:
-            self.theme = "qwen-ansi"
-        else:
-            name, problem = pick_theme(self, self.theme_override, self.state.theme, self.config.theme)
-            self.theme = name
-            if problem:
-                problems.append(problem)
-        for problem in problems:
+        for problem in apply_themes(self, self.theme_override, self.state.theme, self.config.theme):
             self.notify(visible(problem), severity="warning", markup=False, timeout=8)
         self._theme_applied = True  # from now on a theme change is the user's: it is saved
 

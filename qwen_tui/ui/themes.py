@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 from textual.color import Color, ColorParseError
+from textual.app import App
 from textual.theme import Theme
 
 from qwen_tui import paths
@@ -220,3 +221,19 @@ def pick_theme(app: Any, *candidates: str | None, fallback: str = "qwen-dark") -
             close = ", ".join(sorted(available)[:12])
             problem = f"theme {name!r} not found — using another; available: {close}"
     return (fallback if fallback in available else "textual-dark"), problem
+
+
+def apply_themes(app: App, override: str | None, saved: str | None, configured: str | None) -> list[str]:
+    """Register the shipped and user themes and set the app's: a 16-colour terminal gets the
+    ANSI theme (its own palette), else the first of ``override``, ``saved``, ``configured`` that
+    exists. Returns what was wrong with theme files or names, in plain words."""
+    problems = register_themes(app)
+    sixteen_colours = not app.is_headless and app.console.color_system in ("standard", "windows")
+    if sixteen_colours and "qwen-ansi" in app.available_themes:
+        app.theme = "qwen-ansi"
+        return problems
+    name, problem = pick_theme(app, override, saved, configured)
+    app.theme = name
+    if problem:
+        problems.append(problem)
+    return problems
