@@ -69,6 +69,7 @@ async def test_auth_headers_per_provider(make_provider, sim) -> None:
     assert req.body["model"] == "qwen2.5-coder:7b" and req.body["stream"] is True
 
 
+@pytest.mark.timing
 @pytest.mark.parametrize("kind", PROVIDERS)
 async def test_ttft_matches_the_simulator(kind, make_provider, sim) -> None:
     sim.set_knobs(provider=kind, ttft_ms=120.0, tps=400.0)
@@ -253,6 +254,7 @@ async def test_finish_without_done_marker_is_accepted(make_provider, sim) -> Non
     assert text == "abcdef" and isinstance(events[-1], Finished)
 
 
+@pytest.mark.timing
 async def test_first_byte_timeout(make_provider, sim) -> None:
     sim.push_fault(Fault(kind="hang"), provider="sambanova")
     provider = make_provider("sambanova", timeouts=Timeouts(connect=1, first_byte=0.3, between_chunks=1))
@@ -284,6 +286,7 @@ async def test_connection_refused(make_provider) -> None:
     assert "connection refused" in err.message
 
 
+@pytest.mark.timing
 @pytest.mark.parametrize("kind", PROVIDERS)
 async def test_cancel_returns_fast_and_keeps_partial(kind, make_provider, sim) -> None:
     sim.set_knobs(provider=kind, reply="x" * 4000, chunk_chars=4, tps=50.0, ttft_ms=5.0)
@@ -336,6 +339,7 @@ async def test_blaxel_workload_unavailable_is_retryable_not_unknown(make_provide
     assert "not available yet" in err.message and "try again" in err.message
 
 
+@pytest.mark.timing
 async def test_ollama_loading_phase_shows_while_the_model_loads(make_provider, sim) -> None:
     """The 'loading model' state must reach the app while nothing has come, not after the load."""
     sim.set_knobs(provider="ollama", load_ms=1500.0)
@@ -353,6 +357,7 @@ async def test_ollama_loading_phase_shows_while_the_model_loads(make_provider, s
     assert seen["loading_model"] < 1.0 <= seen["text"]
 
 
+@pytest.mark.timing
 @pytest.mark.parametrize("kind", PROVIDERS)
 async def test_on_sent_once_the_request_is_written(kind, make_provider, sim) -> None:
     """The TUI puts its screen work after the request has left: ``on_sent`` must come once,

@@ -36,6 +36,7 @@ def _lines(stdout: str) -> list[dict]:
     return [json.loads(line) for line in stdout.splitlines()]
 
 
+@pytest.mark.timing
 def test_the_ranking_follows_the_providers_ttfts_and_the_requests_leave_together(race, sim):
     # the order given is the slowest first: the ranking must not depend on it
     result = race("--json", "--providers", "blaxel,huggingface,ollama,sambanova", "hello")

@@ -70,6 +70,7 @@ def race_of(providers, question: str = "Which is faster?") -> RaceScreen:
     [("sambanova", 20.0, 800.0), ("ollama", 150.0, 300.0)],
     [("blaxel", 260.0, 500.0), ("huggingface", 190.0, 500.0), ("ollama", 110.0, 500.0), ("sambanova", 30.0, 500.0)],
 ], ids=["2 lanes", "4 lanes"])
+@pytest.mark.timing
 async def test_the_lanes_stream_and_the_ranking_follows_their_ttfts(sim_providers, specs):
     screen = race_of(sim_providers(*specs))
     app = RaceApp(screen)

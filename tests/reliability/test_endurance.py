@@ -28,6 +28,8 @@ from qwen_tui.ui.widgets.prompt import PromptInput
 from tests.reliability.tui_driver import SIZE, make_app, send, wait_for_text
 from tests.support.app import settle
 
+pytestmark = pytest.mark.slow
+
 QUESTIONS = 50
 WARM_UP = 5
 SWITCH_EVERY = 4

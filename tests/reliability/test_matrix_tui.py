@@ -27,6 +27,8 @@ from tests.reliability.tui_driver import (
 )
 from tests.support.app import settle
 
+pytestmark = [pytest.mark.slow, pytest.mark.timing]
+
 
 @pytest.mark.parametrize("name", list(PROVIDERS))
 async def test_tui_fault_matrix(name: str, sim, workdir: Path, tmp_path: Path) -> None:

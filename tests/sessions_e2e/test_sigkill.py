@@ -129,6 +129,8 @@ def kill_mid_answer(sim: Simulator, config_file: Path, project: Path) -> tuple[f
     return chat.received_at, killed_at
 
 
+@pytest.mark.slow
+@pytest.mark.timing
 @pytest.mark.timeout(90)
 async def test_sigkill_mid_answer_keeps_text_up_to_the_last_flush(sim: Simulator, config_file: Path,
                                                                   project: Path) -> None:
