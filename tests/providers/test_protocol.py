@@ -78,7 +78,14 @@ async def test_ttft_matches_the_simulator(kind, make_provider, sim) -> None:
     _, events = await collect(provider)
     timing = events[-1].timing
     assert timing.ttft_ms is not None
-    assert abs(timing.ttft_ms - 120.0) <= 10.0, timing.ttft_ms
+    # Against what the simulator did (same clock, same process), not only its knob: on a loaded
+    # machine the simulator's own timer runs late too, and that is not the client's error. The
+    # request leaves before the server has it and the first token arrives after it went out, so
+    # the client's TTFT is at least the server's, and above it by the client's delivery only.
+    served = sim.last_chat(kind)
+    server_ttft_ms = (served.first_token_at - served.received_at) * 1000
+    assert server_ttft_ms >= 119.5, server_ttft_ms
+    assert server_ttft_ms - 1.0 <= timing.ttft_ms <= server_ttft_ms + 10.0, (timing.ttft_ms, server_ttft_ms)
     assert timing.headers_ms is not None and timing.headers_ms < timing.ttft_ms
     assert timing.tokens_per_s is not None and 200 < timing.tokens_per_s < 600
 
