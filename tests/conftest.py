@@ -1,13 +1,19 @@
 """Suite-wide guards: no test reaches anything but loopback, no test touches the real home
-folders, and no environment variable changes how the app looks."""
+folders, and no environment variable changes how the app looks. Also the shared simulator
+fixtures (see ``tests/support/simulator.py``)."""
 
 from __future__ import annotations
 
 import ipaddress
 import socket
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
+
+from qwen_tui.sim import Simulator
+from tests.support.simulator import FAST, fresh, serving
 
 _real_connect = socket.socket.connect
 _real_connect_ex = socket.socket.connect_ex
@@ -50,3 +56,33 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.Temp
                 "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy"):
         monkeypatch.delenv(var, raising=False)
     return home
+
+
+# ---- the simulator ------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def simulator_options() -> dict[str, Any]:
+    """How the module's simulator is built (``Simulator`` arguments); override to change it."""
+    return dict(FAST)
+
+
+@pytest.fixture(scope="module")
+def simulator(simulator_options: dict[str, Any]) -> Iterator[Simulator]:
+    """One simulator per test module: a real HTTP server on a free loopback port."""
+    with serving(**simulator_options) as sim:
+        yield sim
+
+
+@pytest.fixture
+def sim_knobs() -> dict[str, Any]:
+    """Knobs every test of the folder or module starts with; override to change them."""
+    return {}
+
+
+@pytest.fixture
+def sim(simulator: Simulator, sim_knobs: dict[str, Any]) -> Iterator[Simulator]:
+    """The module's simulator for one test: reset (no faults, no records), ``sim_knobs`` set;
+    reset again after the test."""
+    yield fresh(simulator, **sim_knobs)
+    simulator.reset()

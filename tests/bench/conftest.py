@@ -1,8 +1,8 @@
-"""Bench tests: an in-process simulator and a config that points every provider at it."""
+"""Bench tests: the shared in-process simulator (short answers) and a config that points every
+provider at it."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -34,17 +34,10 @@ model = "sim-model"
     return path
 
 
-@pytest.fixture(scope="module")
-def bench_sim() -> Iterator[Simulator]:
-    with Simulator(port=0, ttft_ms=5.0, tps=0) as sim:
-        yield sim
-
-
 @pytest.fixture
-def sim(bench_sim: Simulator) -> Simulator:
-    bench_sim.reset()
-    bench_sim.set_knobs(ttft_ms=5.0, tps=0, reply=SHORT_REPLY)
-    return bench_sim
+def sim_knobs() -> dict:
+    """Every answer is a short code block, as fast as possible."""
+    return {"ttft_ms": 5.0, "tps": 0, "reply": SHORT_REPLY}
 
 
 @pytest.fixture

@@ -24,6 +24,7 @@ def configure_speeds(sim: Simulator) -> None:
     sim.set_knobs(provider="huggingface", ttft_ms=SLOW_MS)
 
 
+@pytest.mark.timing
 def test_json_ranks_providers_with_medians_and_relative_figure(sim: Simulator, bench_env, tmp_path: Path) -> None:
     """The real CLI in a subprocess: the fixed ``--json`` shape, right order, right figures."""
     configure_speeds(sim)

@@ -20,9 +20,8 @@ NOTES = "one\ntwo\nthree\nfour\n"
 
 
 @pytest.fixture(scope="module")
-def sim():
-    with Simulator(port=0, ttft_ms=1.0, tps=0) as s:
-        yield s
+def simulator_options() -> dict:
+    return {"ttft_ms": 1.0, "tps": 0}
 
 
 @pytest.fixture

@@ -65,12 +65,14 @@ def test_many_paths_stay_fast_and_agree_with_full_scoring() -> None:
     paths = [f"pkg{d % 10}/mod{d}/file_{f}.py" for d in range(1000) for f in range(30)]
     paths.append("deep/inner/special_widget.py")
     index = FuzzyIndex(paths)
-    started = time.perf_counter()
+    # CPU seconds, not the wall clock: the search is pure computation, and on a shared machine
+    # the wall clock also counts other jobs' turns
+    started = time.process_time()
     for query in ("s", "sp", "spe", "spec", "specw", "specwid"):
         result = index.search(query, limit=10)
-    per_query = (time.perf_counter() - started) / 6
+    per_query = (time.process_time() - started) / 6
     assert result[0].path == "deep/inner/special_widget.py"
-    assert per_query < 0.1
+    assert per_query < 0.1, f"{per_query * 1000:.0f} ms of CPU per query over 30,001 paths"
     # the fast gathering finds what scoring every path would put first
     brute = sorted(
         (m for p in paths if (m := score_path(p, "mod99f3")) is not None),

@@ -138,6 +138,7 @@ async def test_watch_reports_changes_from_a_thread(project: Path) -> None:
     await changes.aclose()
 
 
+@pytest.mark.slow
 def test_folder_of_10000_files(tmp_path: Path) -> None:
     root = tmp_path / "big"
     folder = root / "many"
@@ -146,15 +147,17 @@ def test_folder_of_10000_files(tmp_path: Path) -> None:
         (folder / f"f{i:05d}.txt").write_bytes(b"%d\n" % i)
     write(root, ".gitignore", "many/f09*\n")
     idx = ProjectIndex(root)
-    started = time.perf_counter()
+    # CPU seconds of this process (the walk's system calls included), not the wall clock, which
+    # on a shared machine also counts other jobs' turns
+    started = time.process_time()
     idx.build()
-    took = time.perf_counter() - started
+    took = time.process_time() - started
     assert len(idx.files) == 1 + 9_000  # .gitignore + all but f09000..f09999
     assert "many/f08999.txt" in idx.files and "many/f09000.txt" not in idx.files
-    assert took < 5, f"indexing 10,000 files took {took:.2f}s"
-    started = time.perf_counter()
+    assert took < 5, f"indexing 10,000 files took {took:.2f} s of CPU"
+    started = time.process_time()
     assert not idx.refresh()
-    assert time.perf_counter() - started < 2
+    assert time.process_time() - started < 2
     # selecting the folder: refused by the per-folder limit with a note, or held by the budget
     sel = Selection()
     sel.add("many/", idx)

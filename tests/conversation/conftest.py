@@ -1,1 +1,1 @@
-from tests.providers.conftest import make_provider, fresh_sim, sim  # noqa: F401 - the simulator and its providers
+from tests.providers.conftest import make_provider  # noqa: F401 - providers built against the shared simulator

@@ -18,27 +18,27 @@ async def ask(conversation: Conversation, provider, question: str) -> Turn:
     return turn
 
 
-async def test_each_request_carries_the_whole_conversation(make_provider, fresh_sim, tmp_path) -> None:
+async def test_each_request_carries_the_whole_conversation(make_provider, sim, tmp_path) -> None:
     provider = make_provider("sambanova")
     conversation = Conversation(tmp_path, None)
-    fresh_sim.set_knobs(provider="sambanova", reply="First answer.")
+    sim.set_knobs(provider="sambanova", reply="First answer.")
     await ask(conversation, provider, "first question")
-    fresh_sim.set_knobs(provider="sambanova", reply="Second answer.")
+    sim.set_knobs(provider="sambanova", reply="Second answer.")
     await ask(conversation, provider, "second question")
-    sent = fresh_sim.last_chat("sambanova").body["messages"]
+    sent = sim.last_chat("sambanova").body["messages"]
     assert sent == [{"role": "user", "content": "first question"}, {"role": "assistant", "content": "First answer."},
                     {"role": "user", "content": "second question"}]
     assert [t.answer for t in conversation.turns] == ["First answer.", "Second answer."]
 
 
 async def test_the_session_file_holds_questions_answers_and_a_failed_answers_partial(
-        make_provider, fresh_sim, tmp_path) -> None:
+        make_provider, sim, tmp_path) -> None:
     store = SessionStore(tmp_path / "sessions")
     provider = make_provider("ollama")
     conversation = Conversation(tmp_path, store)
-    fresh_sim.set_knobs(provider="ollama", reply="Saved answer.", chunk_chars=4)
+    sim.set_knobs(provider="ollama", reply="Saved answer.", chunk_chars=4)
     await ask(conversation, provider, "keep this")
-    fresh_sim.push_fault(Fault(kind="drop", after_tokens=2), provider="ollama")
+    sim.push_fault(Fault(kind="drop", after_tokens=2), provider="ollama")
     failed = await ask(conversation, provider, "and this")
     await conversation.saved()
     saved = store.load(conversation.session.id)
@@ -51,11 +51,11 @@ async def test_the_session_file_holds_questions_answers_and_a_failed_answers_par
 
 
 async def test_a_resumed_conversation_continues_and_a_retry_takes_back_the_last_turn(
-        make_provider, fresh_sim, tmp_path) -> None:
+        make_provider, sim, tmp_path) -> None:
     store = SessionStore(tmp_path / "sessions")
     provider = make_provider("sambanova")
     first = Conversation(tmp_path, store)
-    fresh_sim.set_knobs(provider="sambanova", reply="Old answer.")
+    sim.set_knobs(provider="sambanova", reply="Old answer.")
     await ask(first, provider, "old question")
     await first.saved()
     again = Conversation(tmp_path, store)
@@ -65,12 +65,12 @@ async def test_a_resumed_conversation_continues_and_a_retry_takes_back_the_last_
 
 
 async def test_a_session_that_cannot_be_written_is_told_once_and_the_answer_still_comes(
-        make_provider, fresh_sim, tmp_path) -> None:
+        make_provider, sim, tmp_path) -> None:
     blocked = tmp_path / "not-a-folder"
     blocked.write_text("a file where the sessions folder should be")
     problems: list[str] = []
     conversation = Conversation(tmp_path, SessionStore(blocked), on_problem=problems.append)
-    fresh_sim.set_knobs(provider="sambanova", reply="Still here.")
+    sim.set_knobs(provider="sambanova", reply="Still here.")
     turn = await ask(conversation, make_provider("sambanova"), "q")
     await conversation.saved()
     await asyncio.sleep(0.05)

@@ -45,8 +45,8 @@ class Recorder(AnswerSink):
 
 
 @pytest.mark.parametrize("kind", ["sambanova", "ollama"])
-async def test_the_answer_and_the_viewer_get_the_same_text(kind, make_provider, fresh_sim) -> None:
-    fresh_sim.set_knobs(provider=kind, reply=REPLY, chunk_chars=4)
+async def test_the_answer_and_the_viewer_get_the_same_text(kind, make_provider, sim) -> None:
+    sim.set_knobs(provider=kind, reply=REPLY, chunk_chars=4)
     sink = Recorder()
     answer = await stream_answer(make_provider(kind), ChatRequest(QUESTION), sink)
     assert answer.text == sink.text == REPLY
@@ -56,9 +56,9 @@ async def test_the_answer_and_the_viewer_get_the_same_text(kind, make_provider, 
     assert kinds[-1] == "finish" and "phase" in kinds[: kinds.index("text")]
 
 
-async def test_a_dropped_stream_keeps_the_partial_answer_and_raises_nothing(make_provider, fresh_sim) -> None:
-    fresh_sim.set_knobs(provider="sambanova", reply=REPLY, chunk_chars=4)
-    fresh_sim.push_fault(Fault(kind="drop", after_tokens=3), provider="sambanova")
+async def test_a_dropped_stream_keeps_the_partial_answer_and_raises_nothing(make_provider, sim) -> None:
+    sim.set_knobs(provider="sambanova", reply=REPLY, chunk_chars=4)
+    sim.push_fault(Fault(kind="drop", after_tokens=3), provider="sambanova")
     sink = Recorder()
     answer = await stream_answer(make_provider("sambanova"), ChatRequest(QUESTION), sink)
     assert answer.outcome == "error" and answer.timing.outcome == "error"
@@ -67,8 +67,8 @@ async def test_a_dropped_stream_keeps_the_partial_answer_and_raises_nothing(make
     assert answer.error is not None and "dropped" in answer.error.what
 
 
-async def test_a_cancelled_answer_keeps_what_arrived_and_propagates(make_provider, fresh_sim) -> None:
-    fresh_sim.set_knobs(provider="ollama", reply=REPLY * 50, chunk_chars=4, tps=200)
+async def test_a_cancelled_answer_keeps_what_arrived_and_propagates(make_provider, sim) -> None:
+    sim.set_knobs(provider="ollama", reply=REPLY * 50, chunk_chars=4, tps=200)
     sink = Recorder()
     answer = Answer()
     task = asyncio.ensure_future(stream_answer(make_provider("ollama"), ChatRequest(QUESTION), sink, answer))

@@ -10,6 +10,7 @@ from textual.widgets import Input, OptionList
 
 from qwen_tui.session import SessionStore
 from qwen_tui.ui.screens.session_browser import ConfirmDialog, ResumeSession, SessionBrowser, TextDialog
+from tests.support.app import until_workers_done
 
 
 class Host(App[None]):
@@ -41,15 +42,10 @@ def store(tmp_path: Path) -> SessionStore:
     return store
 
 
-async def settle(pilot, app: Host) -> None:
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-
-
 async def test_lists_newest_first_and_resumes(store: SessionStore, tmp_path: Path) -> None:
     app = Host(store, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot, app)
+        await until_workers_done(pilot, app)
         browser = app.screen
         assert isinstance(browser, SessionBrowser)
         assert [i.title for i in browser.infos] == ["newer question", "older question"]
@@ -62,14 +58,14 @@ async def test_lists_newest_first_and_resumes(store: SessionStore, tmp_path: Pat
 async def test_delete_asks_first(store: SessionStore, tmp_path: Path) -> None:
     app = Host(store, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot, app)
+        await until_workers_done(pilot, app)
         await pilot.press("d")
         assert isinstance(app.screen, ConfirmDialog)
         await pilot.press("n")  # kept
-        await settle(pilot, app)
+        await until_workers_done(pilot, app)
         assert len(store.list()) == 2
         await pilot.press("d", "y")
-        await settle(pilot, app)
+        await until_workers_done(pilot, app)
         assert [i.title for i in store.list()] == ["older question"]
         assert [i.title for i in app.screen.infos] == ["older question"]
 
@@ -77,13 +73,13 @@ async def test_delete_asks_first(store: SessionStore, tmp_path: Path) -> None:
 async def test_rename(store: SessionStore, tmp_path: Path) -> None:
     app = Host(store, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot, app)
+        await until_workers_done(pilot, app)
         await pilot.press("r")
         assert isinstance(app.screen, TextDialog)
         app.screen.query_one(Input).value = "Parser work"
         await pilot.press("enter")
-        await settle(pilot, app)
-        await settle(pilot, app)
+        await until_workers_done(pilot, app)
+        await until_workers_done(pilot, app)
         assert store.list()[0].title == "Parser work"
         assert app.screen.infos[0].title == "Parser work"
 
@@ -93,7 +89,7 @@ async def test_export_to_file_and_clipboard(store: SessionStore, tmp_path: Path)
     out.mkdir()
     app = Host(store, out)
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot, app)
+        await until_workers_done(pilot, app)
         await pilot.press("c")
         assert app.copied is not None and "## Assistant · ollama / qwen" in app.copied
         assert "answer to newer question" in app.copied
@@ -103,7 +99,7 @@ async def test_export_to_file_and_clipboard(store: SessionStore, tmp_path: Path)
         suggested = dialog.query_one(Input).value
         assert suggested.startswith(str(out)) and suggested.endswith(".md")
         await pilot.press("enter")
-        await settle(pilot, app)
+        await until_workers_done(pilot, app)
         files = list(out.glob("*.md"))
         assert len(files) == 1
         assert files[0].read_text() == app.copied
@@ -113,7 +109,7 @@ async def test_corrupt_file_is_reported_and_skipped(store: SessionStore, tmp_pat
     (store.directory / "20200101-000000-abcdef.jsonl").write_text("garbage\n")
     app = Host(store, tmp_path)
     async with app.run_test(size=(100, 30)) as pilot:
-        await settle(pilot, app)
+        await until_workers_done(pilot, app)
         assert len(app.screen.infos) == 2
         notes = [n.message for n in app._notifications]
         assert any("20200101-000000-abcdef.jsonl" in m and "not a session file" in m for m in notes)

@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -14,19 +13,6 @@ from qwen_tui.sim import Simulator
 PROVIDERS = ("huggingface", "sambanova", "ollama", "blaxel", "openai")
 
 
-@pytest.fixture(scope="module")
-def sim() -> Iterator[Simulator]:
-    with Simulator(port=0, ttft_ms=5.0, tps=0) as s:
-        yield s
-
-
-@pytest.fixture
-def fresh_sim(sim: Simulator) -> Simulator:
-    sim.set_knobs(ttft_ms=5.0, tps=0)
-    sim.clear_requests()
-    return sim
-
-
 def base_config(tmp: Path) -> AppConfig:
     path = tmp / "config.toml"
     path.write_text('[providers.openai]\nkind = "openai"\nbase_url = "http://127.0.0.1:9/v1"\nmodel = "m"\n')
@@ -34,8 +20,8 @@ def base_config(tmp: Path) -> AppConfig:
 
 
 @pytest.fixture
-async def make_provider(fresh_sim: Simulator, tmp_path: Path):
-    _, config = start_demo(base_config(tmp_path), fresh_sim, paced=False)
+async def make_provider(sim: Simulator, tmp_path: Path):
+    _, config = start_demo(base_config(tmp_path), sim, paced=False)
     made: list[Provider] = []
 
     def make(kind: str, *, timeouts: Timeouts | None = None, **changes: object) -> Provider:

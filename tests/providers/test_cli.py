@@ -17,22 +17,19 @@ from tests.ptyio import drain
 REPLY = "Hello 漢字 🚀\n```python\nprint('hi')\n```\n"
 
 
-@pytest.fixture(scope="module")
-def cli_sim():
-    with Simulator(port=0, ttft_ms=5.0, tps=0) as sim:
-        yield sim
+@pytest.fixture
+def sim_knobs() -> dict:
+    return {"ttft_ms": 5.0, "tps": 0, "reply": REPLY, "chunk_chars": 4}
 
 
 @pytest.fixture
-def cli(cli_sim: Simulator, tmp_path: Path):
-    cli_sim.set_knobs(ttft_ms=5.0, tps=0, reply=REPLY, chunk_chars=4)
-    cli_sim.clear_requests()
+def cli(sim: Simulator, tmp_path: Path):
     config = tmp_path / "config.toml"
-    config.write_text(cli_sim.config_toml(default_provider="sambanova"))
+    config.write_text(sim.config_toml(default_provider="sambanova"))
     env = {
         **os.environ,
         "QWEN_TUI_CONFIG": str(config),
-        **cli_sim.env(),
+        **sim.env(),
     }
 
     def run(*args: str, env_changes: dict[str, str | None] | None = None, stdin: str | None = None,
@@ -72,14 +69,14 @@ def test_ask_json_lines(cli) -> None:
     assert isinstance(summary["ttft_ms"], float)
 
 
-def test_ask_reads_the_prompt_from_stdin(cli, cli_sim: Simulator) -> None:
+def test_ask_reads_the_prompt_from_stdin(cli, sim: Simulator) -> None:
     result = cli("ask", "-", stdin="from stdin")
     assert result.returncode == 0, result.stderr
-    assert cli_sim.last_chat("sambanova").body["messages"][-1] == {"role": "user", "content": "from stdin"}
+    assert sim.last_chat("sambanova").body["messages"][-1] == {"role": "user", "content": "from stdin"}
 
 
-def test_ask_drop_exits_1_keeping_partial_without_traceback(cli, cli_sim: Simulator) -> None:
-    cli_sim.push_fault(Fault(kind="drop", after_tokens=3), provider="sambanova")
+def test_ask_drop_exits_1_keeping_partial_without_traceback(cli, sim: Simulator) -> None:
+    sim.push_fault(Fault(kind="drop", after_tokens=3), provider="sambanova")
     result = cli("ask", "hello")
     assert result.returncode == 1
     assert result.stdout.startswith(REPLY[:12])
@@ -87,8 +84,8 @@ def test_ask_drop_exits_1_keeping_partial_without_traceback(cli, cli_sim: Simula
     assert "Traceback" not in result.stderr
 
 
-def test_ask_json_error_line(cli, cli_sim: Simulator) -> None:
-    cli_sim.push_fault(Fault(kind="status", status=429, retry_after=9), provider="sambanova")
+def test_ask_json_error_line(cli, sim: Simulator) -> None:
+    sim.push_fault(Fault(kind="status", status=429, retry_after=9), provider="sambanova")
     result = cli("ask", "--json", "hello")
     assert result.returncode == 1
     lines = [json.loads(line) for line in result.stdout.splitlines()]
@@ -115,8 +112,8 @@ def test_unknown_provider_is_usage_error(cli) -> None:
     assert result.returncode == 2 and "unknown provider 'nope'" in result.stderr
 
 
-def test_escape_sequences_are_visible_on_a_terminal(cli, cli_sim: Simulator) -> None:
-    cli_sim.set_knobs(provider="sambanova", reply="safe\x1b]52;c;cHduZWQ=\x07 \x1b[2J done\u202e\n")
+def test_escape_sequences_are_visible_on_a_terminal(cli, sim: Simulator) -> None:
+    sim.set_knobs(provider="sambanova", reply="safe\x1b]52;c;cHduZWQ=\x07 \x1b[2J done\u202e\n")
     master, slave = pty.openpty()
     try:
         result = cli("ask", "hello", stdout=slave)

@@ -22,17 +22,17 @@ def chat_bodies(sim: Simulator) -> list[dict]:
     return [r.body for r in sim.requests if r.path.endswith("/api/chat")]
 
 
-async def test_keep_alive_is_not_sent_unless_configured(make_provider, fresh_sim: Simulator):
+async def test_keep_alive_is_not_sent_unless_configured(make_provider, sim: Simulator):
     assert await ask(make_provider("ollama"))
-    body = chat_bodies(fresh_sim)[-1]
+    body = chat_bodies(sim)[-1]
     assert "keep_alive" not in body  # the server's OLLAMA_KEEP_ALIVE applies
     assert body["stream"] is True and body["messages"] == [{"role": "user", "content": "hi"}]
 
 
 @pytest.mark.parametrize("value", ["30m", -1, "0"])
-async def test_keep_alive_is_sent_as_configured(make_provider, fresh_sim: Simulator, value):
+async def test_keep_alive_is_sent_as_configured(make_provider, sim: Simulator, value):
     assert await ask(make_provider("ollama", extra={"keep_alive": value}))
-    assert chat_bodies(fresh_sim)[-1]["keep_alive"] == value
+    assert chat_bodies(sim)[-1]["keep_alive"] == value
 
 
 def config(tmp: Path, table: str) -> Path:
@@ -58,8 +58,8 @@ def test_a_wrong_keep_alive_is_a_config_problem(tmp_path: Path, table, problem):
     assert problem in str(info.value)
 
 
-async def test_the_memory_error_says_what_to_do(make_provider, fresh_sim: Simulator):
-    fresh_sim.push_fault(Fault(kind="status", status=500, message=OUT_OF_MEMORY), provider="ollama")
+async def test_the_memory_error_says_what_to_do(make_provider, sim: Simulator):
+    sim.push_fault(Fault(kind="status", status=500, message=OUT_OF_MEMORY), provider="ollama")
     provider = make_provider("ollama")
     with pytest.raises(ModelTooLarge) as info:
         await ask(provider)
@@ -70,15 +70,15 @@ async def test_the_memory_error_says_what_to_do(make_provider, fresh_sim: Simula
     assert "try again later" not in error.message
 
 
-async def test_the_memory_error_names_the_configured_window(make_provider, fresh_sim: Simulator):
-    fresh_sim.push_fault(Fault(kind="status", status=500, message=OUT_OF_MEMORY), provider="ollama")
+async def test_the_memory_error_names_the_configured_window(make_provider, sim: Simulator):
+    sim.push_fault(Fault(kind="status", status=500, message=OUT_OF_MEMORY), provider="ollama")
     with pytest.raises(ModelTooLarge) as info:
         await ask(make_provider("ollama", context_window=32768))
     assert "lower context_window (now 32768" in info.value.fix
 
 
-async def test_another_server_error_is_still_try_again_later(make_provider, fresh_sim: Simulator):
-    fresh_sim.push_fault(Fault(kind="status", status=500, message="an internal error occurred"), provider="ollama")
+async def test_another_server_error_is_still_try_again_later(make_provider, sim: Simulator):
+    sim.push_fault(Fault(kind="status", status=500, message="an internal error occurred"), provider="ollama")
     with pytest.raises(Unavailable) as info:
         await ask(make_provider("ollama"))
     assert "try again later" in info.value.message

@@ -26,10 +26,10 @@ async def answer(provider, request: ChatRequest) -> str:
 
 
 @pytest.fixture
-def clean_sim(fresh_sim: Simulator) -> Simulator:
-    fresh_sim.reset()  # nothing loaded: /api/ps lists no model
-    fresh_sim.set_knobs(ttft_ms=5.0, tps=0)
-    return fresh_sim
+def clean_sim(sim: Simulator) -> Simulator:
+    sim.reset()  # nothing loaded: /api/ps lists no model
+    sim.set_knobs(ttft_ms=5.0, tps=0)
+    return sim
 
 
 async def test_a_prompt_too_long_for_the_window_is_held_before_it_is_sent(make_provider, clean_sim: Simulator):

@@ -52,7 +52,7 @@ def test_hf_window_of_a_pinned_provider_is_that_provider_s(make_provider):
     assert window_in_listing(provider, "org/m:novita", listing) == 131072
 
 
-async def test_model_window_asks_each_provider_its_own_way(make_provider, fresh_sim):
+async def test_model_window_asks_each_provider_its_own_way(make_provider, sim):
     assert await model_window(make_provider("huggingface"), "Qwen/Qwen2.5-Coder-32B-Instruct:novita") == 32768
     assert await model_window(make_provider("ollama"), "llama3:8b") == 8192  # from /api/show
     assert await model_window(make_provider("sambanova"), "DeepSeek-V3.1") == 32768
@@ -77,8 +77,8 @@ def test_a_plugin_without_window_of_matches_ids_exactly():
 
 # -- SambaNova: unknown and retired models -------------------------------------------------------
 
-async def test_sambanova_400_model_not_found_says_so(make_provider, fresh_sim: Simulator):
-    fresh_sim.push_fault(Fault(kind="status", status=400, code="model_not_found",
+async def test_sambanova_400_model_not_found_says_so(make_provider, sim: Simulator):
+    sim.push_fault(Fault(kind="status", status=400, code="model_not_found",
                                message="Model 'Meta-Llama-3.3-70B-Instruct' not found"), provider="sambanova")
     error = await failure(make_provider("sambanova"))
     assert isinstance(error, NotFound) and error.status == 400
@@ -88,16 +88,16 @@ async def test_sambanova_400_model_not_found_says_so(make_provider, fresh_sim: S
     assert "Traceback" not in error.message
 
 
-async def test_sambanova_400_of_another_kind_is_not_a_missing_model(make_provider, fresh_sim: Simulator):
-    fresh_sim.push_fault(Fault(kind="status", status=400, message="max_tokens is too large"), provider="sambanova")
+async def test_sambanova_400_of_another_kind_is_not_a_missing_model(make_provider, sim: Simulator):
+    sim.push_fault(Fault(kind="status", status=400, message="max_tokens is too large"), provider="sambanova")
     error = await failure(make_provider("sambanova"))
     assert not isinstance(error, NotFound)
     assert "max_tokens is too large" in error.message
 
 
 @pytest.mark.parametrize("kind", ["sambanova", "huggingface"])
-async def test_410_says_the_model_is_retired(make_provider, fresh_sim: Simulator, kind):
-    fresh_sim.push_fault(Fault(kind="status", status=410, message="This model has been deprecated."), provider=kind)
+async def test_410_says_the_model_is_retired(make_provider, sim: Simulator, kind):
+    sim.push_fault(Fault(kind="status", status=410, message="This model has been deprecated."), provider=kind)
     provider = make_provider(kind)
     error = await failure(provider)
     assert isinstance(error, NotFound) and error.status == 410
@@ -108,8 +108,8 @@ async def test_410_says_the_model_is_retired(make_provider, fresh_sim: Simulator
 # -- rate limits -------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("kind", ["sambanova", "huggingface"])
-async def test_a_429_shows_its_rate_limit_headers(make_provider, fresh_sim: Simulator, kind):
-    fresh_sim.push_fault(Fault(kind="status", status=429, retry_after=7, headers={
+async def test_a_429_shows_its_rate_limit_headers(make_provider, sim: Simulator, kind):
+    sim.push_fault(Fault(kind="status", status=429, retry_after=7, headers={
         "x-ratelimit-limit-requests": "60",
         "x-ratelimit-remaining-requests": "0",
         "x-ratelimit-reset-requests": "42",
@@ -121,8 +121,8 @@ async def test_a_429_shows_its_rate_limit_headers(make_provider, fresh_sim: Simu
     assert "try again in 7 s" in error.message
 
 
-async def test_a_429_without_rate_limit_headers_says_nothing_of_them(make_provider, fresh_sim: Simulator):
-    fresh_sim.push_fault(Fault(kind="status", status=429, retry_after=3), provider="sambanova")
+async def test_a_429_without_rate_limit_headers_says_nothing_of_them(make_provider, sim: Simulator):
+    sim.push_fault(Fault(kind="status", status=429, retry_after=3), provider="sambanova")
     error = await failure(make_provider("sambanova"))
     assert isinstance(error, RateLimited) and error.limits == {}
     assert "limits" not in error.message
@@ -130,7 +130,7 @@ async def test_a_429_without_rate_limit_headers_says_nothing_of_them(make_provid
 
 # -- nested usage --------------------------------------------------------------------------------
 
-async def test_sambanova_nested_usage_is_kept(make_provider, fresh_sim: Simulator):
+async def test_sambanova_nested_usage_is_kept(make_provider, sim: Simulator):
     usages = [e async for e in make_provider("sambanova").stream(QUESTION) if isinstance(e, Usage)]
     assert usages, "no usage event"
     usage = usages[-1]
@@ -156,7 +156,7 @@ def test_reasoning_tokens_are_read_from_the_nested_usage(make_provider):
     ("huggingface", "meta-llama/Llama-3.3-70B-Instruct:sambanova", 131072),  # was the 32k default
     ("ollama", "llama3:8b", 8192),  # was the 32k default: Ollama would have cut the prompt
 ])
-async def test_the_budget_uses_the_window_the_provider_really_has(make_provider, fresh_sim, kind, model, window):
+async def test_the_budget_uses_the_window_the_provider_really_has(make_provider, sim, kind, model, window):
     from qwen_tui.context.builder import DEFAULT_CONTEXT_WINDOW
     from qwen_tui.context.windows import ContextWindows
 

@@ -16,21 +16,14 @@ REPLY = "An answer with `code`.\n```python\nprint('hi')\n```\nDone.\n"
 TTFTS = {"sambanova": 30.0, "ollama": 120.0, "huggingface": 220.0, "blaxel": 320.0}
 
 
-@pytest.fixture(scope="module")
-def race_sim():
-    with Simulator(port=0, ttft_ms=5.0, tps=0) as sim:
-        yield sim
-
-
 @pytest.fixture
-def race(race_sim: Simulator, tmp_path: Path):
+def race(sim: Simulator, tmp_path: Path):
     for name, ttft in TTFTS.items():
-        race_sim.set_knobs(provider=name, ttft_ms=ttft, tps=400.0, reply=REPLY, chunk_chars=4)
-    race_sim.clear_requests()
+        sim.set_knobs(provider=name, ttft_ms=ttft, tps=400.0, reply=REPLY, chunk_chars=4)
     config = tmp_path / "config.toml"
-    config.write_text(race_sim.config_toml(default_provider="sambanova"))
+    config.write_text(sim.config_toml(default_provider="sambanova"))
     env = {**os.environ, "QWEN_TUI_CONFIG": str(config), "XDG_STATE_HOME": str(tmp_path / "state"),
-           **race_sim.env()}
+           **sim.env()}
 
     def run(*args: str):
         return subprocess.run([sys.executable, "-m", "qwen_tui", "race", *args], text=True, env=env,
@@ -43,7 +36,8 @@ def _lines(stdout: str) -> list[dict]:
     return [json.loads(line) for line in stdout.splitlines()]
 
 
-def test_the_ranking_follows_the_providers_ttfts_and_the_requests_leave_together(race, race_sim):
+@pytest.mark.timing
+def test_the_ranking_follows_the_providers_ttfts_and_the_requests_leave_together(race, sim):
     # the order given is the slowest first: the ranking must not depend on it
     result = race("--json", "--providers", "blaxel,huggingface,ollama,sambanova", "hello")
     assert result.returncode == 0, result.stderr
@@ -59,15 +53,15 @@ def test_the_ranking_follows_the_providers_ttfts_and_the_requests_leave_together
         if line["type"] == "delta":
             texts[line["provider"]] = texts.get(line["provider"], "") + line["text"]
     assert texts == {name: REPLY for name in TTFTS}
-    chats = [r for r in race_sim.requests if r.is_chat]
+    chats = [r for r in sim.requests if r.is_chat]
     assert len(chats) == 4
     spread_ms = (max(r.received_at for r in chats) - min(r.received_at for r in chats)) * 1000
     assert spread_ms <= 5.0, f"requests reached the server {spread_ms:.1f} ms apart"
     assert final["spread_ms"] is not None and final["spread_ms"] <= 5.0
 
 
-def test_a_provider_failing_mid_stream_is_ranked_last_and_the_others_finish(race, race_sim):
-    race_sim.push_fault(Fault("drop", after_tokens=3), provider="sambanova")
+def test_a_provider_failing_mid_stream_is_ranked_last_and_the_others_finish(race, sim):
+    sim.push_fault(Fault("drop", after_tokens=3), provider="sambanova")
     result = race("--json", "--providers", "sambanova,ollama", "hello")
     assert result.returncode == 0, result.stderr
     lines = _lines(result.stdout)

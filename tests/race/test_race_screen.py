@@ -34,21 +34,14 @@ class RaceApp(App):
         self.result = result
 
 
-@pytest.fixture(scope="module")
-def race_sim():
-    with Simulator(port=0, ttft_ms=5.0, tps=0) as sim:
-        yield sim
-
-
 @pytest.fixture
-async def sim_providers(race_sim: Simulator):
-    race_sim.clear_requests()
-    _, config = start_demo(default_config(), race_sim, paced=False)
+async def sim_providers(sim: Simulator):
+    _, config = start_demo(default_config(), sim, paced=False)
     made = []
 
     def make(*specs: tuple[str, float, float]):
         for name, ttft, tps in specs:
-            race_sim.set_knobs(provider=name, ttft_ms=ttft, tps=tps, reply=REPLY, chunk_chars=4)
+            sim.set_knobs(provider=name, ttft_ms=ttft, tps=tps, reply=REPLY, chunk_chars=4)
             made.append(build_provider(config.providers[name]))
         return made
 
@@ -77,6 +70,7 @@ def race_of(providers, question: str = "Which is faster?") -> RaceScreen:
     [("sambanova", 20.0, 800.0), ("ollama", 150.0, 300.0)],
     [("blaxel", 260.0, 500.0), ("huggingface", 190.0, 500.0), ("ollama", 110.0, 500.0), ("sambanova", 30.0, 500.0)],
 ], ids=["2 lanes", "4 lanes"])
+@pytest.mark.timing
 async def test_the_lanes_stream_and_the_ranking_follows_their_ttfts(sim_providers, specs):
     screen = race_of(sim_providers(*specs))
     app = RaceApp(screen)
@@ -93,9 +87,9 @@ async def test_the_lanes_stream_and_the_ranking_follows_their_ttfts(sim_provider
         assert "TTFT" in header and "tokens" in header
 
 
-async def test_one_lane_failing_mid_stream_shows_its_error_while_the_others_finish(sim_providers, race_sim):
+async def test_one_lane_failing_mid_stream_shows_its_error_while_the_others_finish(sim_providers, sim):
     providers = sim_providers(("sambanova", 20.0, 600.0), ("ollama", 60.0, 600.0))
-    race_sim.push_fault(Fault("drop", after_tokens=5), provider="ollama")
+    sim.push_fault(Fault("drop", after_tokens=5), provider="ollama")
     screen = race_of(providers)
     app = RaceApp(screen)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -4,7 +4,6 @@ a config file pointing every provider at it, and an in-process runner for the CL
 from __future__ import annotations
 
 import sys
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -12,21 +11,13 @@ import pytest
 
 from qwen_tui.sim import Simulator
 from tests.reliability.faults import KEYS, KEY_ENV, write_config
+from tests.support.simulator import FAST
 
 
 @pytest.fixture(scope="module")
-def rsim() -> Iterator[Simulator]:
-    """One simulator per module, accepting the suite's known keys (see ``faults.KEYS``)."""
-    sim = Simulator(port=0, ttft_ms=5.0, tps=0, keys=KEYS)
-    sim.start()
-    yield sim
-    sim.stop()
-
-
-@pytest.fixture
-def sim(rsim: Simulator) -> Simulator:
-    rsim.reset()
-    return rsim
+def simulator_options() -> dict:
+    """The module's simulator accepts the suite's known keys (see ``faults.KEYS``)."""
+    return {**FAST, "keys": KEYS}
 
 
 @pytest.fixture

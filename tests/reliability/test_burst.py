@@ -10,7 +10,10 @@ import pytest
 
 from qwen_tui.sim.process import SimulatorProcess
 from tests.reliability.faults import BURST_CHUNKS, CHUNK, PROVIDERS, chunked_reply
-from tests.reliability.tui_driver import KEY_BUDGET_S, SIZE, LoopLag, key_latency, make_app, send, settle
+from tests.reliability.tui_driver import KEY_BUDGET_S, SIZE, LoopLag, key_latency, make_app, send
+from tests.support.app import settle
+
+pytestmark = [pytest.mark.slow, pytest.mark.timing]
 
 REPLY = chunked_reply(BURST_CHUNKS)
 
@@ -22,7 +25,7 @@ async def burst_lag(name: str, sim, workdir: Path, tmp_path: Path) -> tuple[floa
         # client's TLS set-up) are measured apart, in the fault matrix, not as the burst's.
         sim.set_knobs(provider=PROVIDERS[name], ttft_ms=5.0, tps=0, reply="warm-up", chunk_chars=CHUNK)
         await send(pilot, "warm up")
-        await settle(app)
+        await settle(app, saved=True)
         sim.set_knobs(provider=PROVIDERS[name], reply=REPLY)
         # The objects of the test session (pytest, earlier tests' modules and leftovers) are not
         # the app's: the app freezes what its start-up built, and a full collection inside the
@@ -33,7 +36,7 @@ async def burst_lag(name: str, sim, workdir: Path, tmp_path: Path) -> tuple[floa
         try:
             with LoopLag() as lag:
                 answer = await send(pilot, "burst")
-                await settle(app)
+                await settle(app, saved=True)
         finally:
             gc.unfreeze()
         assert await key_latency(app) < KEY_BUDGET_S

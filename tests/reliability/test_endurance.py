@@ -25,7 +25,10 @@ from textual import events
 
 from qwen_tui.ui.widgets.chat_view import ChatView
 from qwen_tui.ui.widgets.prompt import PromptInput
-from tests.reliability.tui_driver import SIZE, make_app, send, settle, wait_for_text
+from tests.reliability.tui_driver import SIZE, make_app, send, wait_for_text
+from tests.support.app import settle
+
+pytestmark = pytest.mark.slow
 
 QUESTIONS = 50
 WARM_UP = 5
@@ -113,7 +116,7 @@ async def test_fifty_questions_with_switches_and_cancels_do_not_accumulate(sim, 
                 answer = await send_and_stop(app, f"question {n}")
             else:
                 answer = await send(pilot, f"question {n}")
-            await settle(app)
+            await settle(app, saved=True)
             if cancel:
                 assert answer.outcome == "cancelled", f"question {n}: {answer.outcome}"
                 cancelled += 1

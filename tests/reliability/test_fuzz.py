@@ -24,6 +24,8 @@ from qwen_tui.providers.streams import DecodeError, NDJSONDecoder, SSEDecoder
 from qwen_tui.ui.themes import ThemeFileError, load_theme_file
 from qwen_tui.timing import RequestTiming
 
+pytestmark = pytest.mark.slow  # hypothesis runs each property on many inputs
+
 CUTS = st.lists(st.integers(min_value=0, max_value=2000), max_size=30)
 SETTINGS = settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 

@@ -29,6 +29,8 @@ from tests.reliability.faults import (
     write_config,
 )
 
+pytestmark = pytest.mark.slow
+
 MATRIX = matrix()
 
 

@@ -22,10 +22,12 @@ from tests.reliability.tui_driver import (
     key_latency,
     make_app,
     send,
-    settle,
     use_settings,
     wait_for_text,
 )
+from tests.support.app import settle
+
+pytestmark = [pytest.mark.slow, pytest.mark.timing]
 
 
 @pytest.mark.parametrize("name", list(PROVIDERS))
@@ -72,7 +74,7 @@ async def run_matrix(app, name: str, sim_name: str, sim, tmp_path: Path, failure
                     in_flight += 1
                     await asyncio.sleep(0.03)
                 probes[case.id] = in_flight
-                await settle(app)
+                await settle(app, saved=True)
             latencies.append((await key_latency(app), case.id))
             problems = check_cell(app, name, sim_name, case, answer)
             failures.extend(f"{name}/{case.id}: {p}" for p in problems)

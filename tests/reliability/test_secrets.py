@@ -10,7 +10,8 @@ from pathlib import Path
 from qwen_tui.session import SessionStore
 from qwen_tui.sim import Fault
 from tests.reliability.faults import KEYS, PROVIDERS
-from tests.reliability.tui_driver import SIZE, make_app, send, settle
+from tests.reliability.tui_driver import SIZE, make_app, send
+from tests.support.app import settle
 
 SECRETS = list(KEYS.values())
 
@@ -75,11 +76,11 @@ async def test_tui_session_keeps_the_keys_secret(sim, workdir: Path, tmp_path: P
         for name in ("huggingface", "sambanova", "blaxel", "local"):
             app.switch_provider(name)
             await send(pilot, "fine question")
-            await settle(app)
+            await settle(app, saved=True)
             for kind in ("status", "event"):
                 echo_key(sim, name, kind)
                 answer = await send(pilot, f"question with a {kind} error")
-                await settle(app)
+                await settle(app, saved=True)
                 assert answer.outcome == "error"
                 assert not leaks(answer.error_message + str(answer.query_one(".answer-error").render()))
         await pilot.pause()

@@ -29,6 +29,8 @@ from tests.reliability.hostile import (
 )
 from tests.reliability.pty_app import PtyApp
 
+pytestmark = pytest.mark.slow
+
 F3 = "\x1bOR"
 CTRL_G = "\x07"
 DOWN = "\x1b[B"

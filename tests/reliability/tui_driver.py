@@ -9,7 +9,6 @@ import time
 from pathlib import Path
 
 from textual import events
-from textual.worker import WorkerCancelled
 
 from qwen_tui.config import AppConfig, load_config
 from qwen_tui.providers.registry import build_provider
@@ -18,6 +17,7 @@ from qwen_tui.ui.app import QwenApp
 from qwen_tui.ui.widgets.chat_view import AssistantMessage, ChatView
 from qwen_tui.ui.widgets.prompt import PromptInput
 from tests.reliability.faults import KEY_ENV, KEYS, Setup, write_config
+from tests.support.app import make_app as build_app
 
 SIZE = (120, 40)
 KEY_BUDGET_S = 0.100  # the issue's bound: a key press is handled within 100 ms
@@ -39,12 +39,8 @@ def config_for(sim: Simulator, folder: Path, name: str | None = None, setup: Set
 
 
 def make_app(sim: Simulator, project: Path, folder: Path, **kwargs) -> QwenApp:
-    from qwen_tui.state import State
-
-    config = config_for(sim, folder)
-    kwargs.setdefault("check_health", False)
-    kwargs.setdefault("load_metrics", False)
-    return QwenApp(project, config, state=State.load(), **kwargs)
+    """The app on ``project``, every provider at ``sim`` with the suite's keys."""
+    return build_app(project, config_for(sim, folder), **kwargs)
 
 
 async def use_settings(app: QwenApp, sim: Simulator, folder: Path, name: str, setup: Setup) -> None:
@@ -66,19 +62,6 @@ async def send(pilot, text: str) -> AssistantMessage:
     answer = app.query_one(ChatView).last_answer
     assert answer is not None
     return answer
-
-
-async def settle(app: QwenApp) -> None:
-    """The request over, its text on screen, its session record written."""
-    if app.request_worker is not None:
-        try:
-            await app.request_worker.wait()
-        except WorkerCancelled:
-            pass
-    answer = app.query_one(ChatView).last_answer
-    if answer is not None:
-        await answer.body.wait_rendered()
-    await app.conversation.saved()
 
 
 async def wait_for_text(app: QwenApp, answer: AssistantMessage, timeout: float = 10.0) -> None:

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from time import process_time
 
+import pytest
+
 from qwen_tui.ui.render.markdown_stream import StreamingMarkdown
 
 from .conftest import StreamApp
+
+pytestmark = pytest.mark.slow
 
 LINES = 5_000
 TOKENS_PER_FRAME = 100  # one frame per 100 tokens (2,000 tok/s at 20 fps) keeps the test short

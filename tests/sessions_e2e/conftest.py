@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from qwen_tui.sim import Simulator
+from tests.support.simulator import CHAT_REPLY
 
 
 @pytest.fixture
@@ -19,19 +20,10 @@ def project(tmp_path: Path) -> Path:
     return root
 
 
-@pytest.fixture(scope="module")
-def simulator():
-    sim = Simulator(port=0)
-    sim.start()
-    yield sim
-    sim.stop()
-
-
 @pytest.fixture
-def sim(simulator: Simulator) -> Simulator:
-    simulator.reset()
-    simulator.set_knobs(ttft_ms=5.0, tps=None, reply="Hello from the simulator.\n")
-    return simulator
+def sim_knobs() -> dict:
+    """Every answer is the one-line reply, as fast as possible."""
+    return {"ttft_ms": 5.0, "tps": None, "reply": CHAT_REPLY}
 
 
 @pytest.fixture

@@ -15,27 +15,16 @@ from qwen_tui import paths
 from qwen_tui.config import load_config
 from qwen_tui.session import SessionStore
 from qwen_tui.sim import Simulator
-from qwen_tui.state import State
 from qwen_tui.ui.app import QwenApp
 from qwen_tui.ui.widgets.chat_view import ChatView
 from qwen_tui.ui.screens.session_browser import SessionBrowser, TextDialog
+from tests.support.app import make_app as build_app, until_indexed, until_saved
 
 REPLY = "Use this:\n\n```python\ndef add(a, b):\n    return a + b  # 42\n```\n\nDone.\n"
 
 
 def make_app(project: Path, config_file: Path, **kwargs) -> QwenApp:
-    kwargs.setdefault("check_health", False)
-    kwargs.setdefault("load_metrics", False)
-    kwargs.setdefault("state", State.load())
-    return QwenApp(project, load_config(config_file), **kwargs)
-
-
-async def settle(pilot, app: QwenApp) -> None:
-    for _ in range(100):
-        if app.project.files:
-            break
-        await pilot.pause(0.02)
-    await pilot.pause()
+    return build_app(project, load_config(config_file), **kwargs)
 
 
 async def ask(pilot, app: QwenApp, question: str):
@@ -43,11 +32,7 @@ async def ask(pilot, app: QwenApp, question: str):
     await app.request_worker.wait()
     answer = app.query_one(ChatView).last_answer
     await answer.body.wait_rendered()
-    await app.conversation.saved()  # the session's end record
-    for _ in range(200):  # the context refresh and the state file run in workers
-        await pilot.pause(0.01)
-        if not any(w.is_running and w.group in ("state", "context", "metrics-save") for w in app.workers):
-            break
+    await until_saved(pilot, app)  # the session's end record and the context refresh run in workers
     return answer
 
 
@@ -91,7 +76,7 @@ def code_colours(app: QwenApp) -> set[str]:
 async def test_palette_lists_sessions_and_every_shipped_theme(sim: Simulator, project: Path, config_file: Path) -> None:
     app = make_app(project, config_file)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot, app)
+        await until_indexed(pilot, app)
         themes = await palette(pilot, app, "Theme: qwen")
         for name in ("qwen-dark", "qwen-light", "qwen-high-contrast", "qwen-ansi"):
             assert any(f"Theme: {name}" in hit for hit in themes), themes
@@ -112,7 +97,7 @@ async def test_theme_switch_from_palette_persists_and_recolours_code(sim: Simula
     sim.set_knobs(reply=REPLY)
     app = make_app(project, config_file)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot, app)
+        await until_indexed(pilot, app)
         assert app.theme == "qwen-dark" and app.code_theme == "one-dark"
         answer = await ask(pilot, app, "add two numbers")
         assert answer.body.code_theme == "one-dark"
@@ -134,7 +119,7 @@ async def test_theme_switch_from_palette_persists_and_recolours_code(sim: Simula
 
     again = make_app(project, config_file)  # the next start uses the saved choice
     async with again.run_test(size=(120, 40)) as pilot:
-        await settle(pilot, again)
+        await until_indexed(pilot, again)
         assert again.theme == "qwen-light" and again.code_theme == "xcode"
 
 
@@ -142,7 +127,7 @@ async def test_start_up_theme_is_not_saved_as_a_choice(sim: Simulator, project: 
     """Only a switch is saved: starting (with the config's or the default theme) writes no theme."""
     app = make_app(project, config_file, theme="qwen-high-contrast")
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot, app)
+        await until_indexed(pilot, app)
         assert app.theme == "qwen-high-contrast" and app.code_theme == "github-dark"
         assert "theme" not in await saved_state(pilot, app)
 
@@ -153,7 +138,7 @@ async def test_start_up_theme_is_not_saved_as_a_choice(sim: Simulator, project: 
 async def test_side_panel_width_and_hiding_are_kept(sim: Simulator, project: Path, config_file: Path) -> None:
     app = make_app(project, config_file)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot, app)
+        await until_indexed(pilot, app)
         sidebar = app.query_one("#sidebar")
         assert sidebar.outer_size.width == 34
         await palette(pilot, app, "View: wider side panels")
@@ -164,7 +149,7 @@ async def test_side_panel_width_and_hiding_are_kept(sim: Simulator, project: Pat
 
     wider = make_app(project, config_file)
     async with wider.run_test(size=(120, 40)) as pilot:
-        await settle(pilot, wider)
+        await until_indexed(pilot, wider)
         sidebar = wider.query_one("#sidebar")
         assert sidebar.display and sidebar.outer_size.width == 38
         await pilot.press("ctrl+b")
@@ -174,7 +159,7 @@ async def test_side_panel_width_and_hiding_are_kept(sim: Simulator, project: Pat
 
     hidden = make_app(project, config_file)
     async with hidden.run_test(size=(120, 40)) as pilot:
-        await settle(pilot, hidden)
+        await until_indexed(pilot, hidden)
         assert not hidden.query_one("#sidebar").display  # hidden by the user: stays hidden
         await pilot.press("ctrl+b")
         await pilot.pause()
@@ -190,7 +175,7 @@ async def test_export_to_a_file_and_to_the_clipboard(sim: Simulator, project: Pa
     sim.set_knobs(reply=REPLY)
     app = make_app(project, config_file)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot, app)
+        await until_indexed(pilot, app)
         app.project.add("src/app.py")
         await ask(pilot, app, "How do I add `a` and ``b``?")
         await pilot.pause(0.2)  # the end record is written in a thread

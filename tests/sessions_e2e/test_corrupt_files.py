@@ -17,20 +17,13 @@ from qwen_tui.session import SessionStore
 from qwen_tui.sim import Simulator
 from qwen_tui.ui.app import QwenApp
 from qwen_tui.ui.widgets.chat_view import ChatView
+from tests.support.app import make_app as build_app, until_indexed, until_saved
 
 BAD_CONFIG = 'default_provider = 3\n[providers.ollama]\nmodle = "x"\n'
 
 
 def notices(app) -> list[str]:
     return [f"{n.title}: {n.message}" if n.title else n.message for n in app._notifications]
-
-
-async def settle(pilot, app: QwenApp) -> None:
-    for _ in range(100):
-        if app.project.files:
-            break
-        await pilot.pause(0.02)
-    await pilot.pause()
 
 
 async def answers(pilot, app: QwenApp, question: str = "are you there?") -> None:
@@ -40,22 +33,12 @@ async def answers(pilot, app: QwenApp, question: str = "are you there?") -> None
     answer = app.query_one(ChatView).last_answer
     assert answer.outcome == "complete", answer.error_message
     assert answer.text == "Hello from the simulator.\n"
-    await quiet(pilot, app)
-
-
-async def quiet(pilot, app: QwenApp) -> None:
-    """Let the saves and refreshes that follow an answer finish before the test ends the app."""
-    await app.conversation.saved()
-    for _ in range(200):
-        await pilot.pause(0.01)
-        if not any(w.is_running and w.group in ("state", "context", "metrics-save") for w in app.workers):
-            return
+    await until_saved(pilot, app)
 
 
 def make_app(project: Path, config_file: Path, **kwargs) -> QwenApp:
-    kwargs.setdefault("check_health", False)
-    kwargs.setdefault("load_metrics", False)
-    return QwenApp(project, load_config(config_file), **kwargs)
+    """The app loads its state itself: some of these tests break the state file."""
+    return build_app(project, load_config(config_file), load_state=False, **kwargs)
 
 
 # ---- config -----------------------------------------------------------------------------------
@@ -83,9 +66,9 @@ async def test_broken_config_file_notice_then_defaults(sim: Simulator, project: 
     assert f"{config_path}: providers.ollama.modle: unknown key — did you mean 'model'?" in problem
     assert config_path.read_text() == BAD_CONFIG  # the user's file is never rewritten
 
-    app = QwenApp(started["root"], started["config"], config_problem=problem, check_health=False, load_metrics=False)
+    app = build_app(started["root"], started["config"], load_state=False, config_problem=problem)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot, app)
+        await until_indexed(pilot, app)
         banner = app.query_one("#config-problem")
         assert banner.has_class("shown") and banner.display
         shown = str(banner.render())
@@ -120,7 +103,7 @@ async def test_broken_state_file_notice_moved_aside_and_rewritten(sim: Simulator
     state_path.write_text('last_provider = "ollama"\ntheme = = broken\n')
     app = make_app(project, config_file)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot, app)
+        await until_indexed(pilot, app)
         told = [n for n in notices(app) if str(state_path) in n]
         assert told, notices(app)
         assert "not valid TOML" in told[0]
@@ -139,7 +122,7 @@ async def test_state_with_wrong_types_keeps_the_good_values(sim: Simulator, proj
     state_path.write_text('theme = "qwen-light"\nlast_provider = 7\n[panel_sizes]\nsidebar = "wide"\n')
     app = make_app(project, config_file)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot, app)
+        await until_indexed(pilot, app)
         told = " ".join(notices(app))
         assert f"{state_path}: ignored bad values: last_provider: expected a string" in told
         assert "panel_sizes.sidebar: expected a whole number of cells" in told
@@ -173,12 +156,12 @@ async def test_corrupt_session_file_on_resume_is_told_moved_aside_and_skipped(si
             if app.session is not None:
                 break
             await pilot.pause(0.02)
-        await settle(pilot, app)
+        await until_indexed(pilot, app)
         told = [n for n in notices(app) if bad.name in n]
         assert told, notices(app)
         assert told[0].startswith("Session file skipped: ")
-        expected = f"{bad}: not a session file (no session header on the first line) — skipped; the file was moved to"
-        assert expected in told[0]
+        assert (f"{bad}: not a session file (no session header on the first line) — skipped; the file was moved to"
+                in told[0])
         assert not bad.exists() and list(folder.glob(f"{bad.name}.corrupt-*"))
         assert app.session.id == good
         assert [m.text for m in app.query_one(ChatView).assistant_messages] == ["kept answer"]
@@ -193,7 +176,7 @@ async def test_corrupt_session_file_in_the_browser(sim: Simulator, project: Path
     bad.write_text('{"type":"meta","id":"../../etc"}\n')
     app = make_app(project, config_file)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot, app)
+        await until_indexed(pilot, app)
         await pilot.press("f3")
         browser = app.screen
         assert isinstance(browser, SessionBrowser)
@@ -222,7 +205,7 @@ async def test_bad_user_theme_is_named_with_its_field_and_skipped(sim: Simulator
     state_path.write_text('theme = "mine"\n')
     app = make_app(project, config_file)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot, app)
+        await until_indexed(pilot, app)
         told = [n for n in notices(app) if "broken.toml" in n]
         assert told, notices(app)
         assert f"{folder / 'broken.toml'}: primary: 'not-a-colour' is not a colour — use" in told[0]
@@ -238,7 +221,7 @@ async def test_unknown_theme_name_falls_back_with_a_notice(sim: Simulator, proje
     state_path.write_text('theme = "no-such-theme"\n')
     app = make_app(project, config_file)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot, app)
+        await until_indexed(pilot, app)
         assert any("theme 'no-such-theme' not found — using another" in n for n in notices(app)), notices(app)
         assert app.theme == "qwen-dark"
         await answers(pilot, app)
@@ -272,7 +255,7 @@ async def test_a_state_save_cut_before_its_rename_leaves_the_old_file_whole(sim:
     monkeypatch.setattr(qwen_tui.atomic, "os", CrashingOs())
     app = make_app(project, config_file)
     async with app.run_test(size=(120, 40)) as pilot:
-        await settle(pilot, app)
+        await until_indexed(pilot, app)
         app.theme = "qwen-high-contrast"  # a save of the new choice ...
         await pilot.pause(0.3)
         assert attempts and 'theme = "qwen-high-contrast"' in attempts[-1]

@@ -129,12 +129,13 @@ def kill_mid_answer(sim: Simulator, config_file: Path, project: Path) -> tuple[f
     return chat.received_at, killed_at
 
 
+@pytest.mark.slow
+@pytest.mark.timing
 @pytest.mark.timeout(90)
 async def test_sigkill_mid_answer_keeps_text_up_to_the_last_flush(sim: Simulator, config_file: Path,
                                                                   project: Path) -> None:
     from qwen_tui.config import load_config
-    from qwen_tui.state import State
-    from qwen_tui.ui.app import QwenApp
+    from tests.support.app import make_app
     from qwen_tui.ui.widgets.chat_view import ChatView
 
     sim.set_knobs(ttft_ms=TTFT_S * 1000, tps=TPS, chunk_chars=CHUNK, reply=REPLY)
@@ -166,8 +167,7 @@ async def test_sigkill_mid_answer_keeps_text_up_to_the_last_flush(sim: Simulator
 
     # 3. the app, opened with --resume ID: shows the text and continues the conversation
     sim.set_knobs(ttft_ms=5.0, tps=None, reply="Continued.\n", chunk_chars=4)
-    app = QwenApp(project, load_config(config_file), state=State.load(), resume=session.id[:15],
-                  check_health=False, load_metrics=False)
+    app = make_app(project, load_config(config_file), resume=session.id[:15])
     async with app.run_test(size=(120, 40)) as pilot:
         await shown(pilot, app)
         answer = app.query_one(ChatView).last_answer
@@ -214,8 +214,7 @@ async def test_resume_latest_with_a_truncated_last_line(sim: Simulator, config_f
     """A crash can cut the last line in half: ``--resume`` (latest) still opens the session and
     shows the text before it, marked interrupted; no problem is reported for the cut line."""
     from qwen_tui.config import load_config
-    from qwen_tui.state import State
-    from qwen_tui.ui.app import QwenApp
+    from tests.support.app import make_app
     from qwen_tui.ui.widgets.chat_view import ChatView
 
     store = SessionStore()
@@ -226,8 +225,7 @@ async def test_resume_latest_with_a_truncated_last_line(sim: Simulator, config_f
     with open(session.path, "ab") as fh:
         fh.write(b'{"type":"answer_delta","te')
 
-    app = QwenApp(project, load_config(config_file), state=State.load(), resume="latest", check_health=False,
-                  load_metrics=False)
+    app = make_app(project, load_config(config_file), resume="latest")
     async with app.run_test(size=(120, 40)) as pilot:
         await shown(pilot, app)
         answer = app.query_one(ChatView).last_answer

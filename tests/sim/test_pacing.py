@@ -7,10 +7,13 @@ import statistics
 import time
 
 import httpx
+import pytest
 
 from qwen_tui.sim import Fault, Simulator
 
 from .helpers import chat_request
+
+pytestmark = pytest.mark.timing
 
 
 def _token_times(client: httpx.Client, sim: Simulator, provider: str) -> tuple[float, list[float]]:

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from qwen_tui.config import AppConfig
+from tests.support.simulator import CHAT_REPLY
 
 
 @pytest.fixture
@@ -30,22 +31,10 @@ def empty_config(tmp_path: Path) -> AppConfig:
     return AppConfig(path=tmp_path / "config.toml", exists=False, default_provider="alpha", providers={})
 
 
-@pytest.fixture(scope="module")
-def simulator():
-    """One simulator per test module (a real HTTP server on 127.0.0.1); reset per test."""
-    from qwen_tui.sim import Simulator
-
-    sim = Simulator(port=0)
-    sim.start()
-    yield sim
-    sim.stop()
-
-
 @pytest.fixture
-def sim(simulator):
-    simulator.reset()
-    simulator.set_knobs(ttft_ms=5.0, tps=None, reply="Hello from the simulator.\n")
-    return simulator
+def sim_knobs() -> dict:
+    """Every answer is the one-line reply, as fast as possible."""
+    return {"ttft_ms": 5.0, "tps": None, "reply": CHAT_REPLY}
 
 
 @pytest.fixture
@@ -63,12 +52,10 @@ def sim_config(sim, tmp_path: Path) -> AppConfig:
 @pytest.fixture
 def make_app(project: Path, sim_config: AppConfig):
     """``make_app(**kwargs)``: a QwenApp on the test project, talking to the simulator."""
-    from qwen_tui.state import State
-    from qwen_tui.ui.app import QwenApp
+    from tests.support.app import make_app as build
 
     def factory(**kwargs):
-        kwargs.setdefault("state", State.load())
         kwargs.setdefault("demo", True)
-        return QwenApp(project, sim_config, **kwargs)
+        return build(project, sim_config, background=True, **kwargs)
 
     return factory

@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import json
 
-from textual.worker import WorkerCancelled
-
 from qwen_tui.sim import Fault
 from qwen_tui.ui.app import QwenApp
 from qwen_tui.ui.widgets.chat_view import ChatView
@@ -15,20 +13,9 @@ from qwen_tui.ui.widgets.file_tree import ProjectTree
 from qwen_tui.ui.widgets.prompt import PromptInput
 from qwen_tui.ui.screens.provider_picker import ProviderPicker
 from qwen_tui.ui.widgets.status_bar import StatusBar
+from tests.support.app import settle
 
 SIZE = (120, 40)
-
-
-async def settle(app: QwenApp) -> None:
-    """Wait for the request in flight and for the answer to be on screen."""
-    if app.request_worker is not None:
-        try:
-            await app.request_worker.wait()
-        except WorkerCancelled:
-            pass
-    answer = app.query_one(ChatView).last_answer
-    if answer is not None:
-        await answer.body.wait_rendered()
 
 
 async def type_and_send(pilot, text: str) -> None:

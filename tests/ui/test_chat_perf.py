@@ -9,11 +9,14 @@ import gc
 import statistics
 from time import perf_counter, process_time
 
+import pytest
 from textual import events
 from textual.app import App, ComposeResult
 from textual.widgets import Input
 
 from qwen_tui.ui.widgets.chat_view import ChatView
+
+pytestmark = pytest.mark.slow
 
 SIZE = (100, 30)
 FRAME_S = 1 / 60
@@ -109,6 +112,7 @@ async def test_following_stops_when_the_user_scrolls_up() -> None:
         assert chat.scroll_y == 0
 
 
+@pytest.mark.timing
 async def test_a_key_is_handled_within_50_ms_while_2000_tokens_a_second_stream() -> None:
     app = ChatApp()
     async with app.run_test(size=SIZE) as pilot:
@@ -148,6 +152,7 @@ async def test_a_key_is_handled_within_50_ms_while_2000_tokens_a_second_stream()
         assert max(latencies) < 150, latencies
 
 
+@pytest.mark.timing
 async def test_two_hundred_answers_stream_like_an_empty_conversation() -> None:
     tokens = tokens_of(coding_answer(paragraphs=8))
     app = ChatApp()

@@ -7,6 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from qwen_tui.ui.app import QwenApp
 from qwen_tui.ui.widgets.prompt import PromptInput
 
@@ -22,6 +24,7 @@ print(sorted(m for m in sys.modules if m == "httpx" or m.startswith("httpx.")))
 """
 
 
+@pytest.mark.slow
 def test_building_the_app_runs_no_http_client_import(tmp_path: Path):
     out = subprocess.run([sys.executable, "-c", BUILD_THE_APP, str(tmp_path)], capture_output=True, text=True,
                          timeout=60, check=True).stdout.splitlines()
@@ -29,6 +32,7 @@ def test_building_the_app_runs_no_http_client_import(tmp_path: Path):
     assert out[0] == "[]", out
 
 
+@pytest.mark.slow
 def test_the_client_module_loads_on_first_use(tmp_path: Path):
     code = BUILD_THE_APP + "app.providers['sambanova'].client; print('httpx._client' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True,

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = pytest.mark.slow
+
 
 def start_app(project: Path) -> tuple[subprocess.Popen, int]:
     master, slave = pty.openpty()
