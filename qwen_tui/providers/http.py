@@ -13,13 +13,14 @@ import functools
 import email.utils
 import importlib.util
 import json
+import re
 import sys
 import time
 from collections.abc import AsyncIterator, Callable
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from qwen_tui.providers.base import AuthError, BadResponse, ChatRequest, Health, MissingKey, ModelInfo, ModelLoading, NotFound, PaymentRequired, Phase, ProviderError, ProviderSettings, ProviderTimeout, RateLimited, StreamEvent, Truncated, Unavailable
+from qwen_tui.providers.base import AuthError, BadResponse, ChatRequest, Health, MissingKey, ModelInfo, ModelLoading, NotFound, PaymentRequired, Phase, ProviderError, ProviderSettings, ProviderTimeout, RateLimited, StreamEvent, ToolsUnsupported, Truncated, Unavailable
 from qwen_tui.redact import redact
 from qwen_tui.timing import RequestTiming, clock
 
@@ -49,6 +50,8 @@ if not TYPE_CHECKING:
     httpx = _imported_at_first_use("httpx")
 
 USER_AGENT = "qwen-tui/0.1"
+#: A refusal that names the tools: "does not support tools", "tool_choice", "function calling".
+TOOLS_REFUSED = re.compile(r"\btools?\b|tool[ _-]?(?:choice|call|use)|function[ _-]?call", re.I)
 MAX_ERROR_BODY = 64 * 1024
 
 
@@ -165,7 +168,8 @@ class HTTPProvider:
     def chat_body(self, request: ChatRequest, model: str) -> dict[str, Any]:  # pragma: no cover
         raise NotImplementedError
 
-    def decode(self, resp: httpx.Response, timing: RequestTiming, partial: list[str]) -> AsyncIterator[StreamEvent]:
+    def decode(self, resp: httpx.Response, timing: RequestTiming, partial: list[str],
+               request: ChatRequest | None = None) -> AsyncIterator[StreamEvent]:
         """The events in a response body (SSE, NDJSON...), ending with ``Finished``."""
         raise NotImplementedError  # pragma: no cover
 
@@ -313,7 +317,7 @@ class HTTPProvider:
                     yield item
             assert resp is not None
             yield Phase("streaming", timing)
-            async for event in self.decode(resp, timing, partial):
+            async for event in self.decode(resp, timing, partial, request):
                 yield event
         except NotFound as exc:
             hint = await self.available_hint()
@@ -322,13 +326,24 @@ class HTTPProvider:
                 exc.args = (exc.message,)
             raise self._failed(exc, timing, partial) from None
         except ProviderError as exc:
-            raise self._failed(exc, timing, partial) from None
+            raise self._failed(self.tools_refused(exc, request), timing, partial) from None
         except (asyncio.CancelledError, GeneratorExit):
             timing.outcome = "cancelled"
             raise
         finally:
             if resp is not None:
                 await resp.aclose()
+
+    def tools_refused(self, exc: ProviderError, request: ChatRequest) -> ProviderError:
+        """A request with tools refused in words that name them: ``ToolsUnsupported``, so the
+        loop can go on without tools (SEARCH/REPLACE) instead of failing the question."""
+        if (request.tools and type(exc) is BadResponse and exc.status in (400, 422)
+                and TOOLS_REFUSED.search(exc.what)):
+            return ToolsUnsupported(
+                self.name, f"this model or server does not take tool calls ({exc.what})",
+                "edits go as SEARCH/REPLACE blocks instead; set tool_calls = false for this provider to skip the try",
+                status=exc.status, timing=exc.timing)
+        return exc
 
     @staticmethod
     def _failed(exc: ProviderError, timing: RequestTiming, partial: list[str]) -> ProviderError:

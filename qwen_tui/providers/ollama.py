@@ -10,7 +10,9 @@ import math
 from collections.abc import AsyncIterator
 from typing import Any
 
-from qwen_tui.providers.base import BadResponse, ChatRequest, Finished, ModelInfo, StreamErrorEvent, StreamEvent, TextDelta, Truncated, Usage
+from qwen_tui.providers.base import BadResponse, ChatRequest, Finished, ModelInfo, StreamErrorEvent, StreamEvent, TextDelta, ToolCall, Truncated, Usage
+from qwen_tui.providers.tool_calls import make_call
+from qwen_tui.providers.tool_text import TextCallScanner
 from qwen_tui.redact import redact
 from qwen_tui.providers.http import HTTPProvider, error_text
 from qwen_tui.providers.streams import DecodeError, NDJSONDecoder
@@ -60,10 +62,12 @@ class OllamaProvider(HTTPProvider):
             options["num_ctx"] = self.settings.context_window
         body: dict[str, Any] = {
             "model": model,
-            "messages": [m.to_wire() for m in request.messages],
+            "messages": [m.to_ollama() for m in request.messages],
             "stream": True,
             "keep_alive": "10m",
         }
+        if request.tools:
+            body["tools"] = request.tools
         if options:
             body["options"] = options
         return body
@@ -72,9 +76,12 @@ class OllamaProvider(HTTPProvider):
         return f"{self.settings.base_url}/api/chat", request.model or self.settings.model, {
             "Accept": "application/x-ndjson"}
 
-    async def decode(self, resp: Any, timing: RequestTiming, partial: list[str]) -> AsyncIterator[StreamEvent]:
+    async def decode(self, resp: Any, timing: RequestTiming, partial: list[str],
+                     request: ChatRequest | None = None) -> AsyncIterator[StreamEvent]:
         decoder = NDJSONDecoder()
         last: dict[str, Any] | None = None
+        calls: list[ToolCall] = []
+        scanner = TextCallScanner(request.tools) if request is not None and request.tools else None
         async for chunk in self.iter_raw(resp, timing, partial):
             try:
                 items = decoder.feed(chunk)
@@ -97,8 +104,25 @@ class OllamaProvider(HTTPProvider):
                     content = message.get("content")
                     if content and isinstance(content, str):
                         timing.mark_content()
-                        partial.append(content)
-                        yield TextDelta(content)
+                        if scanner is None:
+                            partial.append(content)
+                            yield TextDelta(content)
+                        else:
+                            shown, found = scanner.feed(content)
+                            if shown:
+                                partial.append(shown)
+                                yield TextDelta(shown)
+                            for call in found:
+                                calls.append(call)
+                                yield call
+                    native = message.get("tool_calls")
+                    if native and isinstance(native, list):  # whole calls, arguments an object, no id
+                        timing.mark_content()
+                        for entry in native:
+                            call = self._call(entry, len(calls))
+                            if call is not None:
+                                calls.append(call)
+                                yield call
                 if item.get("done"):
                     last = item
                     timing.outcome = "ending"  # iter_raw drains the rest for connection reuse
@@ -107,11 +131,30 @@ class OllamaProvider(HTTPProvider):
             raise Truncated(self.name, "the stream ended before its last line (done: true)",
                             "the partial answer is kept; ask again to get the rest",
                             partial_text="".join(partial), timing=timing)
-        if not partial:
+        if scanner is not None:
+            shown, found = scanner.flush()
+            if shown:
+                partial.append(shown)
+                yield TextDelta(shown)
+            for call in found:
+                calls.append(call)
+                yield call
+        if not partial and not calls:
             raise BadResponse(self.name, "the answer was empty", "try again, or another model", timing=timing)
         yield self._usage(last, timing)
         timing.outcome = "complete"
-        yield Finished(str(last.get("done_reason") or "stop"), timing)
+        reason = "tool_calls" if calls else str(last.get("done_reason") or "stop")  # Ollama says "stop"
+        yield Finished(reason, timing, tuple(calls))
+
+    @staticmethod
+    def _call(entry: Any, index: int) -> ToolCall | None:
+        function = entry.get("function") if isinstance(entry, dict) else None
+        if not isinstance(function, dict):
+            return None
+        name = function.get("name")
+        call_id = entry.get("id")  # newer servers number their calls; older ones do not
+        return make_call(name if isinstance(name, str) else "", function.get("arguments"),
+                         call_id=call_id if isinstance(call_id, str) and call_id else None, index=index)
 
     @staticmethod
     def _usage(last: dict[str, Any], timing: RequestTiming) -> Usage:
