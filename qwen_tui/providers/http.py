@@ -50,8 +50,11 @@ if not TYPE_CHECKING:
     httpx = _imported_at_first_use("httpx")
 
 USER_AGENT = "qwen-tui/0.1"
-#: A refusal that names the tools: "does not support tools", "tool_choice", "function calling".
-TOOLS_REFUSED = re.compile(r"\btools?\b|tool[ _-]?(?:choice|call|use)|function[ _-]?call", re.I)
+#: A 400 about tool calling ("tools", "tool choice", "function calling") that says it is not
+#: there ("does not support tools", "tool choice requires --enable-auto-tool-choice", "tools: extra
+#: inputs are not permitted"), not one about a malformed tool message in the history.
+TOOLS_NAMED = re.compile(r"\btools?\b|tool[ _-]?(?:choice|call|use)|function[ _-]?call", re.I)
+TOOLS_ABSENT = re.compile(r"support|requires?\b|enable|not (?:allowed|permitted|available)|jinja|unrecognized|unknown (?:field|param)", re.I)
 MAX_ERROR_BODY = 64 * 1024
 
 
@@ -338,7 +341,7 @@ class HTTPProvider:
         """A request with tools refused in words that name them: ``ToolsUnsupported``, so the
         loop can go on without tools (SEARCH/REPLACE) instead of failing the question."""
         if (request.tools and type(exc) is BadResponse and exc.status in (400, 422)
-                and TOOLS_REFUSED.search(exc.what)):
+                and TOOLS_NAMED.search(exc.what) and TOOLS_ABSENT.search(exc.what)):
             return ToolsUnsupported(
                 self.name, f"this model or server does not take tool calls ({exc.what})",
                 "edits go as SEARCH/REPLACE blocks instead; set tool_calls = false for this provider to skip the try",
