@@ -7,7 +7,6 @@ import json
 
 import httpx
 import ollama
-import openai
 import pytest
 
 from qwen_tui.sim import DEFAULT_REPLY, SimError, Simulator
