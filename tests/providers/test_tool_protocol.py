@@ -211,3 +211,31 @@ async def test_plain_answer_with_tools_offered(kind, make_provider, scripted) ->
     scripted.set_knobs(provider=kind, chunk_chars=1, script=[{"text": "No tools needed: x < y, `z`, {a}."}])
     text, calls, events = await collect(make_provider(kind), ChatRequest([QUESTION], tools=TOOLS))
     assert text == "No tools needed: x < y, `z`, {a}." and calls == [] and events[-1].reason == "stop"
+
+
+@pytest.mark.parametrize("kind", ["openai", "ollama"])
+async def test_calls_run_through_the_toolbox_and_errors_reach_the_model(kind, make_provider, scripted, tmp_path) -> None:
+    """The contract the agent loop builds on: each ToolCall goes to ``Answer.run`` (its raw text
+    when it could not be read), and each result goes back as ``Message.tool_result``."""
+    from qwen_tui.tools.toolbox import Toolbox
+
+    (tmp_path / "a.py").write_text("print('hi')\n")
+    scripted.set_knobs(provider=kind, script=[
+        {"text": "Reading.", "tool_calls": [{"name": "read_file", "arguments": {"path": "a.py"}},
+                                            {"name": "read_file", "arguments": '{"path": '},
+                                            {"name": "no_such_tool", "arguments": {}}]},
+        {"text": "Done."}])
+    provider = make_provider(kind)
+    toolbox = Toolbox(tmp_path)
+    answer = toolbox.start_answer()
+    request = ChatRequest([QUESTION], tools=toolbox.openai_tools())
+    text, calls, events = await collect(provider, request)
+    results = [answer.run(c.name, c.raw_arguments if c.error else c.arguments, c.id) for c in calls]
+    request.messages += [Message("assistant", text, tool_calls=events[-1].tool_calls),
+                         *[Message.tool_result(c, r.content) for c, r in zip(calls, results, strict=True)]]
+    text, _, _ = await collect(provider, request)
+    assert text == "Done."
+    sent = [m["content"] for m in scripted.last_chat(kind).body["messages"] if m["role"] == "tool"]
+    assert "print('hi')" in sent[0]
+    assert sent[1].startswith("Error: read_file: the arguments are not valid JSON")
+    assert sent[2].startswith("Error: there is no tool 'no_such_tool'")
