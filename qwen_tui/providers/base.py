@@ -13,15 +13,69 @@ from typing import Any, Literal, Protocol, runtime_checkable
 from qwen_tui.redact import redact, register_secret
 from qwen_tui.timing import RequestTiming
 
-Role = Literal["system", "user", "assistant"]
+Role = Literal["system", "user", "assistant", "tool"]
+
+
+@dataclass(frozen=True, slots=True)
+class ToolCall:
+    """One complete tool call of an answer, whichever way the server sent it.
+
+    Also a stream event: emitted once the call is whole (OpenAI-style: at the finish chunk, its
+    argument fragments joined; Ollama: the chunk that carries it; text form: when its closing tag
+    or brace has streamed). ``arguments`` is the parsed object; when the model's arguments are not
+    a JSON object, ``arguments`` is ``{}``, ``error`` says what was wrong and ``raw_arguments`` keeps
+    what it wrote, so the loop can send the error back as the call's result instead of running it.
+    """
+
+    id: str  # the server's id, or one made up (Ollama and text-form calls have none)
+    name: str
+    arguments: dict[str, Any]
+    raw_arguments: str  # the arguments as JSON text, exactly as they came when they came as text
+    error: str | None = None
+    index: int = 0  # position in the answer's calls
+    from_text: bool = False  # written in the answer's text, recognised by providers.tool_text
+
+    def to_openai(self) -> dict[str, Any]:
+        """This call as an entry of an OpenAI assistant message's ``tool_calls``. Invalid
+        arguments go back as ``{}``: servers re-parse the history and may refuse broken JSON."""
+        return {"id": self.id, "type": "function",
+                "function": {"name": self.name, "arguments": "{}" if self.error else self.raw_arguments}}
+
+    def to_ollama(self) -> dict[str, Any]:
+        """This call as an entry of an Ollama assistant message's ``tool_calls`` (an object)."""
+        return {"function": {"name": self.name, "arguments": self.arguments}}
 
 
 @dataclass(frozen=True, slots=True)
 class Message:
+    """One message of the history. An assistant message may carry the answer's ``tool_calls``;
+    a ``tool`` message is one call's result, tied to it by ``tool_call_id`` (OpenAI-style) and
+    ``tool_name`` (Ollama). ``Message.tool_result(call, text)`` builds one with both."""
+
     role: Role
     content: str
+    tool_calls: tuple[ToolCall, ...] = ()
+    tool_call_id: str | None = None
+    tool_name: str | None = None
 
-    def to_wire(self) -> dict[str, str]:
+    @classmethod
+    def tool_result(cls, call: ToolCall, content: str) -> Message:
+        return cls("tool", content, tool_call_id=call.id, tool_name=call.name)
+
+    def to_wire(self) -> dict[str, Any]:
+        """OpenAI chat format."""
+        if self.tool_calls:
+            return {"role": self.role, "content": self.content, "tool_calls": [c.to_openai() for c in self.tool_calls]}
+        if self.role == "tool":
+            return {"role": "tool", "tool_call_id": self.tool_call_id or "", "content": self.content}
+        return {"role": self.role, "content": self.content}
+
+    def to_ollama(self) -> dict[str, Any]:
+        """Ollama's native ``/api/chat`` format."""
+        if self.tool_calls:
+            return {"role": self.role, "content": self.content, "tool_calls": [c.to_ollama() for c in self.tool_calls]}
+        if self.role == "tool":
+            return {"role": "tool", "tool_name": self.tool_name or "", "content": self.content}
         return {"role": self.role, "content": self.content}
 
 
@@ -31,6 +85,10 @@ class ChatRequest:
     model: str | None = None  # None: the provider's configured model
     max_tokens: int | None = None
     temperature: float | None = None
+    #: Tools offered, as OpenAI ``tools`` entries (``ToolSpec.openai()``); None or empty: none.
+    #: With tools, calls written as text (``<tool_call>``...) are recognised too (tool_text).
+    tools: list[dict[str, Any]] | None = None
+    tool_choice: str | dict[str, Any] = "auto"  # sent only with tools
     #: Scheduled on the event loop once the request has been written to the connection: a
     #: client can do its screen work after the bytes have left rather than before.
     on_sent: Callable[[], None] | None = field(default=None, repr=False, compare=False)
@@ -127,14 +185,26 @@ class Usage:
 
 
 @dataclass(frozen=True, slots=True)
+class ToolCallStarted:
+    """A tool call's name has streamed; its arguments are still coming (OpenAI-style only). For
+    a display such as "writing edit_file…"; the call itself comes as a ``ToolCall``."""
+
+    index: int
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
 class Finished:
-    """Always the last event of a successful stream."""
+    """Always the last event of a successful stream. ``reason`` is ``"tool_calls"`` whenever the
+    answer made calls (Ollama says "stop"; text-form calls have no reason of their own); the
+    calls are repeated in ``tool_calls``, in order, so a loop may read them here alone."""
 
-    reason: str  # "stop", "length", ...
+    reason: str  # "stop", "length", "tool_calls", ...
     timing: RequestTiming
+    tool_calls: tuple[ToolCall, ...] = ()
 
 
-StreamEvent = Phase | TextDelta | ReasoningDelta | Usage | Finished
+StreamEvent = Phase | TextDelta | ReasoningDelta | Usage | ToolCallStarted | ToolCall | Finished
 
 
 async def model_window(provider: Provider, model: str) -> int | None:
@@ -296,3 +366,10 @@ class ModelTooLarge(ProviderError):
 
 class PaymentRequired(ProviderError):
     kind = "payment_required"
+
+
+class ToolsUnsupported(BadResponse):
+    """The request was refused because of its ``tools`` (HTTP 400/422 whose message names them):
+    the model or server does not do function calling. The loop falls back to SEARCH/REPLACE."""
+
+    kind = "tools_unsupported"

@@ -12,6 +12,7 @@ import contextlib
 import email.utils
 import importlib
 import json
+import re
 import threading
 import time
 from collections.abc import AsyncIterator, Callable
@@ -21,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from qwen_tui.providers.base import (
     AuthError, BadResponse, ChatRequest, Health, MissingKey, ModelInfo, ModelLoading, NotFound,
     PaymentRequired, Phase, ProviderError, ProviderSettings, ProviderTimeout, RateLimited,
-    StreamEvent, Truncated, Unavailable,
+    StreamEvent, ToolsUnsupported, Truncated, Unavailable,
 )
 from qwen_tui.redact import redact
 from qwen_tui.timing import RequestTiming, clock
@@ -77,6 +78,13 @@ if not TYPE_CHECKING:
     httpx = _ImportedAtFirstUse("httpx")
 
 USER_AGENT = "qwen-tui/0.1"
+#: A 400 about tool calling ("tools", "tool choice", "function calling") that says it is not
+#: there ("does not support tools", "tool choice requires --enable-auto-tool-choice", "tools: extra
+#: inputs are not permitted"), not one about a malformed tool message in the history.
+TOOLS_NAMED = re.compile(r"\btools?\b|tool[ _-]?(?:choice|call|use)|function[ _-]?call", re.I)
+TOOLS_ABSENT = re.compile(
+    r"support|requires?\b|enable|not (?:allowed|permitted|available)|jinja|unrecognized|unknown (?:field|param)",
+    re.I)
 MAX_ERROR_BODY = 64 * 1024
 
 
@@ -223,7 +231,8 @@ class HTTPProvider:
     def chat_body(self, request: ChatRequest, model: str) -> dict[str, Any]:  # pragma: no cover
         raise NotImplementedError
 
-    def decode(self, resp: httpx.Response, timing: RequestTiming, partial: list[str]) -> AsyncIterator[StreamEvent]:
+    def decode(self, resp: httpx.Response, timing: RequestTiming, partial: list[str],
+               request: ChatRequest | None = None) -> AsyncIterator[StreamEvent]:
         """The events in a response body (SSE, NDJSON...), ending with ``Finished``."""
         raise NotImplementedError  # pragma: no cover
 
@@ -391,7 +400,7 @@ class HTTPProvider:
                     yield item
             assert resp is not None
             yield Phase("streaming", timing)
-            async for event in self.decode(resp, timing, partial):
+            async for event in self.decode(resp, timing, partial, request):
                 yield event
         except NotFound as exc:
             hint = await self.available_hint()
@@ -400,13 +409,24 @@ class HTTPProvider:
                 exc.args = (exc.message,)
             raise self._failed(exc, timing, partial) from None
         except ProviderError as exc:
-            raise self._failed(exc, timing, partial) from None
+            raise self._failed(self.tools_refused(exc, request), timing, partial) from None
         except (asyncio.CancelledError, GeneratorExit):
             timing.outcome = "cancelled"
             raise
         finally:
             if resp is not None:
                 await resp.aclose()
+
+    def tools_refused(self, exc: ProviderError, request: ChatRequest) -> ProviderError:
+        """A request with tools refused in words that name them: ``ToolsUnsupported``, so the
+        loop can go on without tools (SEARCH/REPLACE) instead of failing the question."""
+        if (request.tools and type(exc) is BadResponse and exc.status in (400, 422)
+                and TOOLS_NAMED.search(exc.what) and TOOLS_ABSENT.search(exc.what)):
+            return ToolsUnsupported(
+                self.name, f"this model or server does not take tool calls ({exc.what})",
+                "edits go as SEARCH/REPLACE blocks instead; set tool_calls = false for this provider to skip the try",
+                status=exc.status, timing=exc.timing)
+        return exc
 
     @staticmethod
     def _failed(exc: ProviderError, timing: RequestTiming, partial: list[str]) -> ProviderError:

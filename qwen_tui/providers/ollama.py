@@ -15,8 +15,10 @@ from typing import Any
 
 from qwen_tui.providers.base import (
     BadResponse, ChatRequest, Finished, ModelInfo, ModelTooLarge, ProviderError, ProviderSettings,
-    StreamErrorEvent, StreamEvent, TextDelta, Truncated, Usage,
+    StreamErrorEvent, StreamEvent, TextDelta, ToolCall, Truncated, Usage,
 )
+from qwen_tui.providers.tool_calls import make_call
+from qwen_tui.providers.tool_text import TextCallScanner
 from qwen_tui.redact import redact
 from qwen_tui.providers.http import HTTPProvider, error_text
 from qwen_tui.providers.ollama_window import (
@@ -164,12 +166,14 @@ class OllamaProvider(HTTPProvider):
             options["num_ctx"] = self.settings.context_window
         body: dict[str, Any] = {
             "model": model,
-            "messages": [m.to_wire() for m in request.messages],
+            "messages": [m.to_ollama() for m in request.messages],
             "stream": True,
         }
         keep_alive = self.settings.extra.get("keep_alive")
         if keep_alive is not None:  # else the server's own (OLLAMA_KEEP_ALIVE, 5 min by default)
             body["keep_alive"] = keep_alive.strip() if isinstance(keep_alive, str) else keep_alive
+        if request.tools:
+            body["tools"] = request.tools
         if options:
             body["options"] = options
         return body
@@ -181,9 +185,12 @@ class OllamaProvider(HTTPProvider):
         check_fits(self.name, model, plan, prompt_tokens(request.messages))
         return f"{self.settings.base_url}/api/chat", model, {"Accept": "application/x-ndjson"}
 
-    async def decode(self, resp: Any, timing: RequestTiming, partial: list[str]) -> AsyncIterator[StreamEvent]:
+    async def decode(self, resp: Any, timing: RequestTiming, partial: list[str],
+                     request: ChatRequest | None = None) -> AsyncIterator[StreamEvent]:
         decoder = NDJSONDecoder()
         last: dict[str, Any] | None = None
+        calls: list[ToolCall] = []
+        scanner = TextCallScanner(request.tools) if request is not None and request.tools else None
         async for chunk in self.iter_raw(resp, timing, partial):
             try:
                 items = decoder.feed(chunk)
@@ -206,8 +213,25 @@ class OllamaProvider(HTTPProvider):
                     content = message.get("content")
                     if content and isinstance(content, str):
                         timing.mark_content()
-                        partial.append(content)
-                        yield TextDelta(content)
+                        if scanner is None:
+                            partial.append(content)
+                            yield TextDelta(content)
+                        else:
+                            shown, found = scanner.feed(content)
+                            if shown:
+                                partial.append(shown)
+                                yield TextDelta(shown)
+                            for call in found:
+                                calls.append(call)
+                                yield call
+                    native = message.get("tool_calls")
+                    if native and isinstance(native, list):  # whole calls, arguments an object, no id
+                        timing.mark_content()
+                        for entry in native:
+                            call = self._call(entry, len(calls))
+                            if call is not None:
+                                calls.append(call)
+                                yield call
                 if item.get("done"):
                     last = item
                     timing.outcome = "ending"  # iter_raw drains the rest for connection reuse
@@ -216,11 +240,30 @@ class OllamaProvider(HTTPProvider):
             raise Truncated(self.name, "the stream ended before its last line (done: true)",
                             "the partial answer is kept; ask again to get the rest",
                             partial_text="".join(partial), timing=timing)
-        if not partial:
+        if scanner is not None:
+            shown, found = scanner.flush()
+            if shown:
+                partial.append(shown)
+                yield TextDelta(shown)
+            for call in found:
+                calls.append(call)
+                yield call
+        if not partial and not calls:
             raise BadResponse(self.name, "the answer was empty", "try again, or another model", timing=timing)
         yield self._usage(last, timing)
         timing.outcome = "complete"
-        yield Finished(str(last.get("done_reason") or "stop"), timing)
+        reason = "tool_calls" if calls else str(last.get("done_reason") or "stop")  # Ollama says "stop"
+        yield Finished(reason, timing, tuple(calls))
+
+    @staticmethod
+    def _call(entry: Any, index: int) -> ToolCall | None:
+        function = entry.get("function") if isinstance(entry, dict) else None
+        if not isinstance(function, dict):
+            return None
+        name = function.get("name")
+        call_id = entry.get("id")  # newer servers number their calls; older ones do not
+        return make_call(name if isinstance(name, str) else "", function.get("arguments"),
+                         call_id=call_id if isinstance(call_id, str) and call_id else None, index=index)
 
     @staticmethod
     def _usage(last: dict[str, Any], timing: RequestTiming) -> Usage:

@@ -13,8 +13,10 @@ from typing import Any
 
 from qwen_tui.providers.base import (
     BadResponse, ChatRequest, Finished, MissingKey, ModelInfo, ProviderError, ReasoningDelta,
-    StreamErrorEvent, StreamEvent, TextDelta, Truncated, Usage,
+    StreamErrorEvent, StreamEvent, TextDelta, ToolCall, ToolCallStarted, Truncated, Usage,
 )
+from qwen_tui.providers.tool_calls import CallAssembler
+from qwen_tui.providers.tool_text import TextCallScanner
 from qwen_tui.redact import redact
 from qwen_tui.providers.http import HTTPProvider, error_text
 from qwen_tui.providers.streams import DecodeError, SSEDecoder, parse_json
@@ -61,6 +63,9 @@ class OpenAICompatProvider(HTTPProvider):
             body["max_tokens"] = request.max_tokens
         if request.temperature is not None:
             body["temperature"] = request.temperature
+        if request.tools:
+            body["tools"] = request.tools
+            body["tool_choice"] = request.tool_choice
         return body
 
     async def before_chat(self, request: ChatRequest) -> tuple[str, str, dict[str, str]]:
@@ -80,10 +85,14 @@ class OpenAICompatProvider(HTTPProvider):
         return models
 
     # -- streaming ----------------------------------------------------------------------------
-    async def decode(self, resp: Any, timing: RequestTiming, partial: list[str]) -> AsyncIterator[StreamEvent]:
+    async def decode(self, resp: Any, timing: RequestTiming, partial: list[str],
+                     request: ChatRequest | None = None) -> AsyncIterator[StreamEvent]:
         decoder = SSEDecoder()
         finish: str | None = None
         done = False
+        assembler = CallAssembler()  # delta.tool_calls fragments, joined by index
+        calls: list[ToolCall] = []  # the answer's calls, native and text-form, as emitted
+        scanner = TextCallScanner(request.tools) if request is not None and request.tools else None
         async for chunk in self.iter_raw(resp, timing, partial):
             try:
                 events = decoder.feed(chunk)
@@ -114,13 +123,29 @@ class OpenAICompatProvider(HTTPProvider):
                         content = delta.get("content")
                         if content and isinstance(content, str):
                             timing.mark_content()
-                            partial.append(content)
-                            yield TextDelta(content)
+                            if scanner is None:
+                                partial.append(content)
+                                yield TextDelta(content)
+                            else:
+                                shown, found = scanner.feed(content)
+                                if shown:
+                                    partial.append(shown)
+                                    yield TextDelta(shown)
+                                for call in found:
+                                    calls.append(call)
+                                    yield call
                         reasoning = delta.get("reasoning") or delta.get("reasoning_content")
                         if reasoning and isinstance(reasoning, str):
                             yield ReasoningDelta(reasoning)
+                        fragments = delta.get("tool_calls")
+                        if fragments:
+                            timing.mark_content()
+                            for index, name in assembler.feed(fragments):
+                                yield ToolCallStarted(len(calls) + index, name)
                     if choice.get("finish_reason"):
                         finish = str(choice["finish_reason"])
+                        for event in self._finish_calls(assembler, scanner, calls, partial):
+                            yield event
                 usage = obj.get("usage")
                 if isinstance(usage, dict):
                     yield self._usage(usage, timing)
@@ -139,10 +164,31 @@ class OpenAICompatProvider(HTTPProvider):
                 partial_text="".join(partial),
                 timing=timing,
             )
-        if not partial:
+        for event in self._finish_calls(assembler, scanner, calls, partial):
+            yield event
+        if not partial and not calls:
             raise BadResponse(self.name, "the answer was empty", "try again, or another model", timing=timing)
         timing.outcome = "complete"
-        yield Finished(finish or "stop", timing)
+        yield Finished("tool_calls" if calls else finish or "stop", timing, tuple(calls))
+
+    @staticmethod
+    def _finish_calls(assembler: CallAssembler, scanner: TextCallScanner | None, calls: list[ToolCall],
+                      partial: list[str]) -> list[StreamEvent]:
+        """At the end of the answer: text held as a possible call, and the assembled native calls
+        (each emitted once, after any text-form ones)."""
+        events: list[StreamEvent] = []
+        if scanner is not None:
+            shown, found = scanner.flush()
+            if shown:
+                partial.append(shown)
+                events.append(TextDelta(shown))
+            calls.extend(found)
+            events.extend(found)
+        if assembler:
+            native = assembler.take(first_index=len(calls))  # emptied: a second finish adds nothing
+            calls.extend(native)
+            events.extend(native)
+        return events
 
     def _usage(self, usage: dict[str, Any], timing: RequestTiming) -> Usage:
         counts = {k: usage.get(k) if isinstance(usage.get(k), int) else None for k in USAGE_COUNTS}

@@ -19,6 +19,7 @@ from qwen_tui.sim.errors import error_response
 from qwen_tui.sim.knobs import Fault, Knobs
 from qwen_tui.sim.pacing import Pacer, wait_forever
 from qwen_tui.sim.reply import chunk_text, estimate_prompt_tokens
+from qwen_tui.sim.script import ScriptStep
 
 HF_LOADING_ESTIMATE_S = 20.0
 
@@ -36,6 +37,11 @@ class ChatJob:
     id: str = field(default_factory=lambda: f"chatcmpl-{uuid.uuid4().hex[:24]}")
     load_s: float = 0.0  # cold-load time actually spent before headers
     last_pacer: Pacer | None = None  # the schedule of the reply being sent (its send times)
+    step: ScriptStep | None = None  # the scripted answer, when the ``script`` knob is set
+
+    @property
+    def calls(self) -> tuple:
+        return self.step.calls if self.step is not None else ()
 
     @property
     def created(self) -> int:
@@ -59,11 +65,14 @@ class ChatJob:
         """The reply's tokens and the finish reason (``length`` when a token limit cut it)."""
         if self.fault_is("empty"):
             return [], "stop"
-        tokens = chunk_text(self.knobs.reply, self.knobs.chunk_chars)
+        text = self.step.text if self.step is not None else self.knobs.reply
+        tokens = chunk_text(text, self.knobs.chunk_chars)
         limit = self.max_tokens()
         if limit is not None and 0 < limit < len(tokens):
             return tokens[:limit], "length"
-        return tokens, "stop"
+        if self.calls:
+            return tokens, (self.step.finish_reason if self.step and self.step.finish_reason else "tool_calls")
+        return tokens, (self.step.finish_reason if self.step and self.step.finish_reason else "stop")
 
     def max_tokens(self) -> int | None:
         if self.style == "ollama":

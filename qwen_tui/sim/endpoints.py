@@ -21,6 +21,7 @@ from qwen_tui.sim.errors import error_response
 from qwen_tui.sim.knobs import SimState
 from qwen_tui.sim.ollama_wire import ollama_chat
 from qwen_tui.sim.openai_wire import openai_chat
+from qwen_tui.sim.script import history_problem, tools_refusal
 
 BLAXEL_VERSION_HEADER = "Blaxel-Version"
 BLAXEL_DEFAULT_LIMIT = 20
@@ -103,14 +104,23 @@ class Endpoints:
     async def _run_chat(
         self, request: web.Request, provider: str, style: str, model: str, wire: Wire
     ) -> web.StreamResponse:
+        knobs = self.state.knobs[provider].snapshot()
+        body = request[BODY]
+        wire_style = "ollama" if style == "ollama" else "openai"
+        problem = history_problem(body, wire_style)
+        if problem is not None:
+            return error_response(style, 400, problem)
+        if knobs.refuse_tools and body.get("tools"):
+            return error_response(style, 400, tools_refusal(wire_style, model))
         job = ChatJob(
             provider=provider,
             style=style,
             model=model,
-            body=request[BODY],
-            knobs=self.state.knobs[provider].snapshot(),
+            body=body,
+            knobs=knobs,
             fault=self.state.take_fault(provider),
             t0=request[ARRIVED],
+            step=self.state.next_step(provider, knobs),
         )
         try:
             return await wire(request, job)

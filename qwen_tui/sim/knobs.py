@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from qwen_tui.sim.reply import DEFAULT_REPLY
+from qwen_tui.sim.script import ScriptError, ScriptStep, parse_script
 
 PROVIDERS: tuple[str, ...] = ("huggingface", "sambanova", "ollama", "blaxel", "openai")
 
@@ -53,6 +54,10 @@ class Knobs:
     reply: str = DEFAULT_REPLY
     chunk_chars: int = 4
     load_ms: float = 0.0  # Ollama cold model load: no response headers until it has elapsed
+    #: Scripted answers, one step per chat request (text and/or tool calls; see sim.script).
+    script: list[Any] | None = None
+    #: Refuse every request that offers ``tools`` with a 400 naming them (no function calling).
+    refuse_tools: bool = False
 
     def snapshot(self) -> Knobs:
         return dataclasses.replace(self)
@@ -70,6 +75,18 @@ class Knobs:
 
 
 def _checked_knob(name: str, value: Any) -> Any:
+    if name == "script":
+        if value is None:
+            return None
+        try:
+            parse_script(value)
+        except ScriptError as exc:
+            raise SimError(str(exc)) from None
+        return list(value)
+    if name == "refuse_tools":
+        if not isinstance(value, bool):
+            raise SimError("knob 'refuse_tools' must be true or false")
+        return value
     if name == "reply":
         if not isinstance(value, str):
             raise SimError("knob 'reply' must be a string")
@@ -158,6 +175,7 @@ class SimState:
     ollama_loaded: list[str] = field(default_factory=list)  # what /api/ps reports
     #: the context length each loaded model was loaded with (the request's num_ctx, else 4096)
     ollama_loaded_ctx: dict[str, int] = field(default_factory=dict)
+    script_positions: dict[str, int] = field(default_factory=dict)  # chat requests played per provider
     lock: threading.Lock = field(default_factory=threading.Lock)
 
     def __post_init__(self) -> None:
@@ -176,6 +194,7 @@ class SimState:
             self.requests.clear()
             self.ollama_loaded.clear()
             self.ollama_loaded_ctx.clear()
+            self.script_positions.clear()
         self.reset_knobs()
 
     def set_knobs(self, provider: str | None, **fields: Any) -> None:
@@ -183,6 +202,21 @@ class SimState:
         Knobs().update(**fields)  # validate everything before changing anything
         for name in [provider] if provider else PROVIDERS:
             self.knobs[name].update(**fields)
+            if "script" in fields:
+                with self.lock:
+                    self.script_positions.pop(name, None)
+
+    def next_step(self, provider: str, knobs: Knobs) -> ScriptStep | None:
+        """The script step this chat request plays (the script advances per request), or None:
+        no script, or past its end (the ``reply`` knob answers)."""
+        if not knobs.script:
+            return None
+        with self.lock:
+            position = self.script_positions.get(provider, 0)
+            self.script_positions[provider] = position + 1
+        if position >= len(knobs.script):
+            return None
+        return ScriptStep.from_json(knobs.script[position], position)
 
     def push_fault(self, fault: Fault, provider: str | None) -> None:
         check_provider(provider)

@@ -62,6 +62,22 @@ def _final_line(
     }
 
 
+def _calls_line(job: ChatJob, calls: tuple) -> dict[str, Any]:
+    """Whole calls in one chunk, arguments as an object, no id (Ollama's native API)."""
+    line = _content_line(job, "")
+    line["message"]["tool_calls"] = [
+        {"function": {"name": c.name, "arguments": c.arguments_object()}} for c in calls]
+    return line
+
+
+def call_lines(job: ChatJob) -> list[dict[str, Any]]:
+    if not job.calls:
+        return []
+    if job.step is not None and job.step.separate:
+        return [_calls_line(job, (call,)) for call in job.calls]
+    return [_calls_line(job, job.calls)]
+
+
 async def ollama_chat(request: web.Request, job: ChatJob) -> web.StreamResponse:
     early = await before_headers(request, job)
     if early is not None:
@@ -79,6 +95,8 @@ async def ollama_chat(request: web.Request, job: ChatJob) -> web.StreamResponse:
             pacer.first_sent = pacer.first_due
             pacer.mark_sent()
         body = _final_line(job, pacer, len(tokens), finish_reason, "".join(tokens))
+        if job.calls:
+            body["message"]["tool_calls"] = _calls_line(job, job.calls)["message"]["tool_calls"]
         return web.Response(body=_line(body), content_type="application/json")
 
     fault = job.fault
@@ -111,7 +129,11 @@ async def ollama_chat(request: web.Request, job: ChatJob) -> web.StreamResponse:
         await wire.send(_line(_content_line(job, tokens[index])))
         pacer.mark_sent()
 
+    for line in call_lines(job):
+        await pacer.until_token(len(tokens))
+        await wire.send(_line(line))
+        pacer.mark_sent()
     if not job.fault_is("no_done"):
-        await wire.send(_line(_final_line(job, pacer, len(tokens), finish_reason)))
+        await wire.send(_line(_final_line(job, pacer, len(tokens) + len(job.calls), finish_reason)))
     await response.write_eof()
     return response

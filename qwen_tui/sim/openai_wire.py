@@ -106,6 +106,23 @@ def garbage_frame(job: ChatJob) -> bytes:
     return f"data: {text}\n\n".encode()
 
 
+def stream_deltas(job: ChatJob, tokens: list[str]) -> list[dict[str, Any]]:
+    """The deltas of a streamed answer, one per token: text, then each scripted call as OpenAI
+    streams it (index, id, type and name first with empty arguments, then argument fragments)."""
+    deltas: list[dict[str, Any]] = [{"content": token} for token in tokens]
+    for index, call in enumerate(job.calls):
+        deltas.append({"tool_calls": [{"index": index, "id": call.id, "type": "function",
+                                       "function": {"name": call.name, "arguments": ""}}]})
+        for fragment in call.fragments(job.knobs.chunk_chars):
+            deltas.append({"tool_calls": [{"index": index, "function": {"arguments": fragment}}]})
+    return deltas
+
+
+def whole_calls(job: ChatJob) -> list[dict[str, Any]]:
+    return [{"id": c.id, "type": "function", "function": {"name": c.name, "arguments": c.arguments_text()}}
+            for c in job.calls]
+
+
 async def openai_chat(request: web.Request, job: ChatJob) -> web.StreamResponse:
     early = await before_headers(request, job)
     if early is not None:
@@ -141,12 +158,18 @@ async def _complete(request: web.Request, job: ChatJob) -> web.StreamResponse:
         ],
         "usage": usage_block(job, pacer, len(tokens), finish_reason),
     }
+    if job.calls:
+        message = body["choices"][0]["message"]
+        message["tool_calls"] = whole_calls(job)
+        message["content"] = message["content"] or None
     return web.Response(text=_dumps(body), content_type="application/json")
 
 
 async def _stream(request: web.Request, job: ChatJob) -> web.StreamResponse:
     fault = job.fault
     tokens, finish_reason = job.tokens()
+    deltas = stream_deltas(job, tokens) if job.calls else None
+    count = len(deltas) if deltas is not None else len(tokens)
     pacer = job.pacer()
     response = web.StreamResponse(
         headers={
@@ -162,8 +185,8 @@ async def _stream(request: web.Request, job: ChatJob) -> web.StreamResponse:
     await wire.send(sse(_chunk(job, {"role": "assistant", "content": ""}, None)))
 
     midstream = fault is not None and fault.kind in ("drop", "error_event", "garbage", "stall")
-    at = min(fault.after_tokens, len(tokens)) if fault is not None else -1
-    for index in range(len(tokens) + 1):
+    at = min(fault.after_tokens, count) if fault is not None else -1
+    for index in range(count + 1):
         if midstream and index == at:
             assert fault is not None
             if fault.kind == "drop":
@@ -177,10 +200,11 @@ async def _stream(request: web.Request, job: ChatJob) -> web.StreamResponse:
                 await wire.send(garbage_frame(job))
             elif fault.kind == "stall":
                 pacer.shift(fault.seconds if fault.seconds is not None else 5.0)
-        if index == len(tokens):
+        if index == count:
             break
         await pacer.until_token(index)
-        await wire.send(sse(_chunk(job, {"content": tokens[index]}, None)))
+        delta = deltas[index] if deltas is not None else {"content": tokens[index]}
+        await wire.send(sse(_chunk(job, delta, None)))
         pacer.mark_sent()
 
     await wire.send(sse(_chunk(job, {}, finish_reason)))
@@ -191,7 +215,7 @@ async def _stream(request: web.Request, job: ChatJob) -> web.StreamResponse:
             "created": job.created,
             "model": job.model,
             "choices": [],
-            "usage": usage_block(job, pacer, len(tokens), finish_reason),
+            "usage": usage_block(job, pacer, count, finish_reason),
         }
         await wire.send(sse(usage_chunk))
     if not job.fault_is("no_done"):
