@@ -81,6 +81,7 @@ class CommandRun:
     on_output: OutputCallback | None = None
     shell: str = ""
     outcome: CommandOutcome | None = None
+    pid: int | None = None  # the shell's, also its process group's id, once started
     capture: OutputCapture = field(default_factory=OutputCapture)
     _stop_requested: bool = False
     _loop: asyncio.AbstractEventLoop | None = None
@@ -137,6 +138,7 @@ class CommandRun:
         except OSError as exc:
             return self._finish("not_started", None, started, error=f"{self.shell}: {exc.strerror or exc}")
         assert proc.stdout is not None
+        self.pid = proc.pid
         reader = asyncio.create_task(self._pump(proc.stdout))
         exited = asyncio.create_task(_exit_of(proc))
         stopping = asyncio.create_task(stop_event.wait())
