@@ -32,6 +32,7 @@ OutputCallback = Callable[[str], None]
 READ_CHUNK = 64 * 1024
 KILL_GRACE_S = 2.0  # SIGTERM, then SIGKILL after this
 DRAIN_S = 1.0  # after the command ended, how long to read what is still in the pipe
+OUTPUT_INTERVAL_S = 0.05  # the callback gets at most one piece per interval (a flood is coalesced)
 OWN_PREFIX = "QWEN_TUI_"
 
 
@@ -86,7 +87,11 @@ class CommandRun:
     _stop_requested: bool = False
     _loop: asyncio.AbstractEventLoop | None = None
     _stop_event: asyncio.Event | None = None
+    output_interval: float = OUTPUT_INTERVAL_S
     _lock: threading.Lock = field(default_factory=threading.Lock)
+    _pending: list[str] = field(default_factory=list)
+    _last_emit: float = 0.0
+    _emit_later: asyncio.TimerHandle | None = None
 
     def __post_init__(self) -> None:
         if not self.shell:
@@ -173,12 +178,38 @@ class CommandRun:
             text = decoder.decode(chunk, final=not chunk)
             if text:
                 self.capture.feed(text)
-                if self.on_output is not None:
-                    self.on_output(redact(visible(text)))
+                self._queue_output(text)
             if not chunk:
+                self._emit()
                 return
 
+    def _queue_output(self, text: str) -> None:
+        if self.on_output is None:
+            return
+        self._pending.append(text)
+        wait = self.output_interval - (time.monotonic() - self._last_emit)
+        if wait <= 0:
+            self._emit()
+        elif self._emit_later is None:
+            self._emit_later = asyncio.get_running_loop().call_later(wait, self._emit)
+
+    def _emit(self) -> None:
+        """Hand what arrived since the last call to ``on_output``, control characters visible."""
+        if self._emit_later is not None:
+            self._emit_later.cancel()
+            self._emit_later = None
+        text = "".join(self._pending)
+        self._pending.clear()
+        if not text or self.on_output is None:
+            return
+        self._last_emit = time.monotonic()
+        try:
+            self.on_output(redact(visible(text)))
+        except Exception:  # a broken display must not stall the command or lose the model's output
+            self.on_output = None
+
     def _finish(self, status: Status, code: int | None, started: float, error: str = "") -> CommandOutcome:
+        self._emit()
         self.capture.close()
         output, left_out = self.capture.text()
         self.outcome = CommandOutcome(self.command, status, code, time.monotonic() - started, self.timeout_s,

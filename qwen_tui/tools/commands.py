@@ -109,14 +109,11 @@ class CommandTool:
         toolbox.register(RUN_COMMAND, tool.impl)
         return tool
 
-    def timeout_for(self, requested: Any, policy: CommandPolicy | None = None) -> float:
-        chosen = self.policy or policy
-        return chosen.timeout_for(requested) if chosen is not None else \
-            CommandPolicy(timeout=DEFAULT_TIMEOUT_S).timeout_for(requested)
-
     def new_run(self, command: str, timeout_s: Any = None, on_output: OutputCallback | None = None,
                 policy: CommandPolicy | None = None) -> CommandRun:
-        return CommandRun(command, self.root, dict(self.env), self.timeout_for(timeout_s, policy), on_output)
+        """A run of ``command`` here; its timeout is ``timeout_s`` when sane, else the policy's."""
+        policy = self.policy or policy or CommandPolicy(timeout=DEFAULT_TIMEOUT_S)
+        return CommandRun(command, self.root, dict(self.env), policy.timeout_for(timeout_s), on_output)
 
     @property
     def running(self) -> list[CommandRun]:

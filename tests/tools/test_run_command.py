@@ -105,8 +105,8 @@ def test_a_hundred_thousand_lines_are_capped_and_streamed(root: Path) -> None:
     result = toolbox.start_answer().run("run_command", {"command": "seq 1 100000"})
     assert time.monotonic() - started < 15
     assert result.ok
-    # streamed: every byte reached the callback, in more than one piece
-    assert len(chunks) > 1 and "".join(chunks) == "".join(f"{i}\n" for i in range(1, 100_001))
+    # streamed: every byte reached the callback (coalesced into a few pieces)
+    assert chunks and "".join(chunks) == "".join(f"{i}\n" for i in range(1, 100_001))
     # capped: head and tail, the count of what was left out, and bounded memory
     assert result.content.startswith("Exit code: 0")
     assert "Output (100,000 lines, 99,800 left out in the middle" in result.content
@@ -116,6 +116,48 @@ def test_a_hundred_thousand_lines_are_capped_and_streamed(root: Path) -> None:
     assert body[51] == "99851" and body[-1] == "100000" and len(body) == 201
     capture = captures[0]
     assert len(capture.head) == 50 and len(capture.tail) == 150 and capture.lines == 100_000
+
+
+def test_output_streams_while_the_command_runs(root: Path) -> None:
+    _, tool = make_toolbox(root)
+    arrivals: list[tuple[float, str]] = []
+    started = time.monotonic()
+    outcome = asyncio.run(tool.run("echo one; sleep 0.4; echo two; sleep 0.4; echo three", timeout_s=10,
+                                   on_output=lambda text: arrivals.append((time.monotonic() - started, text))))
+    assert [text for _, text in arrivals] == ["one\n", "two\n", "three\n"]
+    assert arrivals[0][0] < 0.35 and arrivals[1][0] < 0.75  # each piece came before the next sleep ended
+    assert outcome.output == "one\ntwo\nthree"
+
+
+def test_a_failing_display_does_not_stop_the_command(root: Path) -> None:
+    _, tool = make_toolbox(root)
+
+    def broken(text: str) -> None:
+        raise RuntimeError("widget gone")
+
+    outcome = asyncio.run(tool.run("seq 1 30000", timeout_s=10, on_output=broken))
+    assert (outcome.status, outcome.exit_code, outcome.lines) == ("exited", 0, 30_000)
+
+
+def test_run_in_a_worker_thread_and_stopped_from_the_event_loop(root: Path) -> None:
+    """The agent loop's wiring: the toolbox call in asyncio.to_thread, Escape calls stop_all."""
+    toolbox, tool = make_toolbox(root)
+    answer = toolbox.start_answer()
+
+    async def go() -> None:
+        call = asyncio.create_task(asyncio.to_thread(answer.run, "run_command",
+                                                     {"command": "echo up; sleep 96.25 & sleep 96.26"}))
+        for _ in range(200):
+            if tool.running and live_processes("sleep 96.26"):
+                break
+            await asyncio.sleep(0.02)
+        assert tool.stop_all() == 1
+        result = await asyncio.wait_for(call, 10)
+        assert result.command is not None and result.command.status == "stopped"
+        assert result.content.endswith("\nup")
+
+    asyncio.run(go())
+    assert live_processes("sleep 96.2") == []
 
 
 def test_one_endless_line_is_cut(root: Path) -> None:
