@@ -328,3 +328,21 @@ def test_a_missing_shell_falls_back_to_sh(root: Path) -> None:
     _, tool = make_toolbox(root, base_env={**os.environ, "SHELL": "/nonexistent/shell"})
     outcome = asyncio.run(tool.run("echo $0", timeout_s=5))
     assert outcome.output == "/bin/sh"
+
+
+def test_a_command_killed_by_a_signal_says_so(root: Path) -> None:
+    _, tool = make_toolbox(root)
+    outcome = asyncio.run(tool.run("echo bye; kill -TERM $$", timeout_s=5))
+    assert (outcome.status, outcome.exit_code) == ("exited", -15)
+    assert outcome_text(outcome).startswith("The command was killed by signal SIGTERM after ")
+
+
+def test_a_known_key_printed_by_a_command_is_redacted(root: Path) -> None:
+    from qwen_tui.redact import register_secret
+
+    register_secret("qt-registered-secret-0042")
+    (root / "leak.txt").write_text("token=qt-registered-secret-0042\n")
+    chunks: list[str] = []
+    _, tool = make_toolbox(root)
+    outcome = asyncio.run(tool.run("cat leak.txt", timeout_s=5, on_output=chunks.append))
+    assert outcome.output == "token=[redacted]" and "".join(chunks) == "token=[redacted]\n"
