@@ -12,11 +12,17 @@ No Textual here. Modules:
 - ``checkpoints``: ``CheckpointStore``, change sets on disk, undo and redo
 - ``policy``: ``ApprovalPolicy``, what is offered and what needs asking
 - ``toolbox``: ``Toolbox`` and ``Answer``, the dispatcher the agent loop calls
-- ``commands`` (separate work): run_command's implementation, registered into the toolbox
+- ``command_policy``: ``CommandPolicy``, allow/deny/ask for a command line (every part of it)
+- ``command_runner``: ``CommandRun``, one shell command in its own process group, stopped whole
+- ``command_output``: ``OutputCapture``, head and tail of a command's output in bounded memory
+- ``commands``: ``CommandTool``, run_command registered into the toolbox (``CommandTool.install``)
 """
 
 from qwen_tui.tools.blocks_engine import BlockOutcome
 from qwen_tui.tools.checkpoints import ChangeSet, ChangeSetInfo, CheckpointStore, FileChange, UndoReport
+from qwen_tui.tools.command_policy import CommandPolicy
+from qwen_tui.tools.command_runner import CommandOutcome, CommandRun
+from qwen_tui.tools.commands import CommandTool
 from qwen_tui.tools.edits import ProposedEdit
 from qwen_tui.tools.errors import ToolError
 from qwen_tui.tools.policy import ApprovalPolicy, Decision, Verdict
@@ -31,7 +37,7 @@ from qwen_tui.tools.toolbox import Answer, Toolbox, ToolImpl
 
 __all__ = [
     "BUILTIN_SPECS", "RUN_COMMAND", "SEARCH_REPLACE_PROMPT", "Answer", "AnswerScope", "ApprovalPolicy", "Block",
-    "BlockError", "BlockOutcome", "ChangeSet", "ChangeSetInfo", "CheckpointStore", "Decision", "FileChange",
+    "BlockError", "BlockOutcome", "ChangeSet", "CommandOutcome", "CommandPolicy", "CommandRun", "CommandTool", "ChangeSetInfo", "CheckpointStore", "Decision", "FileChange",
     "ProjectPaths", "ProposedEdit", "SafePath", "ToolError", "ToolImpl", "ToolResult", "ToolSpec", "Toolbox",
     "UndoReport", "Verdict", "failure_report", "has_blocks", "openai_tools", "parse_blocks",
 ]

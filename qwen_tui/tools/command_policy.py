@@ -226,6 +226,19 @@ class CommandPolicy:
         patterns = [_normalize_pattern(p) for p in self.deny if p.strip()]
         return any(fnmatch.fnmatchcase(form, p) for form in _deny_forms(part) for p in patterns)
 
+    def denied_by(self, command: str) -> str | None:
+        """The deny pattern that refuses ``command`` (``""`` for an empty command), else None."""
+        split = split_command(command)
+        if not split.parts:
+            return ""
+        patterns = [p for p in self.deny if p.strip()]
+        for part in split.parts:
+            for form in _deny_forms(part):
+                for pattern in patterns:
+                    if fnmatch.fnmatchcase(form, _normalize_pattern(pattern)):
+                        return pattern
+        return None
+
     def decide(self, command: str) -> Decision:
         """``deny`` if any part is denied (or there is nothing to run), ``allow`` if every part is
         allowed, else ``ask``."""

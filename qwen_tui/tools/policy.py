@@ -6,25 +6,25 @@
   ``approve = "ask"`` and are applied under ``"auto"``. A command is never covered by ``auto``: it
   runs without asking only when an ``allow`` pattern matches, never when a ``deny`` pattern does
   (deny wins), and is asked otherwise.
-- A command line that chains or redirects (``;``, ``&&``, ``|``, ``>``, backticks, ``$(``) is
-  never allowed by a pattern: ``pytest*`` must not let ``pytest; rm -rf ~`` through. Deny patterns
-  are checked against every part of such a line.
+- Commands are decided by ``CommandPolicy`` (``command_policy``): a command line is split into its
+  simple commands (``;``, ``&&``, ``|``, substitutions...); any part matching a deny pattern denies
+  the whole, and the whole is allowed only when every part matches an allow pattern: ``pytest*``
+  does not let ``pytest; rm -rf ~`` through. Patterns the user allowed "for the session" live in
+  ``commands.session_allow``.
 """
 
 from __future__ import annotations
 
 import enum
-import fnmatch
-import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from qwen_tui.tools.command_policy import CommandPolicy
 
 TOOLS_MODES = ("none", "read", "edit")
 APPROVE_MODES = ("ask", "auto")
 COMMAND_TOOL = "run_command"
-_CHAINING = re.compile(r"[;|&`<>\n]|\$\(")
-_SPLIT = re.compile(r";|&&|\|\||\||\n|&")
 
 
 class Decision(enum.Enum):
@@ -44,21 +44,18 @@ class Verdict:
     reason: str = ""
 
 
-def _matches(command: str, patterns: Iterable[str]) -> str | None:
-    for pattern in patterns:
-        if fnmatch.fnmatchcase(command, pattern.strip()):
-            return pattern
-    return None
-
-
 @dataclass(frozen=True, slots=True)
 class ApprovalPolicy:
     tools: str = "edit"  # none | read | edit
     approve: str = "ask"  # ask | auto
     allow_commands: tuple[str, ...] = ()
     deny_commands: tuple[str, ...] = ()
+    #: decides commands; built from allow_commands and deny_commands when not given
+    commands: CommandPolicy = field(default=None, compare=False, repr=False)  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
+        if self.commands is None:
+            object.__setattr__(self, "commands", CommandPolicy(self.allow_commands, self.deny_commands))
         if self.tools not in TOOLS_MODES:
             raise ValueError(f"tools must be one of {', '.join(TOOLS_MODES)}, not {self.tools!r}")
         if self.approve not in APPROVE_MODES:
@@ -70,9 +67,9 @@ class ApprovalPolicy:
         """The policy from a ``config.ToolsSettings``, the ``--tools`` mode, ``--yes`` (writes
         applied without asking) and ``--allow-command`` patterns (added to the configured ones)."""
         commands = settings.commands
-        return cls(tools=tools, approve="auto" if yes else settings.approve,
-                   allow_commands=tuple(commands.allow) + tuple(allow_commands),
-                   deny_commands=tuple(commands.deny))
+        allow, deny = tuple(commands.allow) + tuple(allow_commands), tuple(commands.deny)
+        return cls(tools=tools, approve="auto" if yes else settings.approve, allow_commands=allow,
+                   deny_commands=deny, commands=CommandPolicy(allow, deny, float(commands.timeout)))
 
     def offers(self, spec: HasSpec) -> bool:
         if self.tools == "none":
@@ -84,16 +81,13 @@ class ApprovalPolicy:
         return [s for s in specs if self.offers(s)]
 
     def command_verdict(self, command: str) -> Verdict:
-        line = command.strip()
-        parts = [p.strip() for p in _SPLIT.split(line) if p.strip()] or [line]
-        for part in [line, *parts]:
-            hit = _matches(part, self.deny_commands)
-            if hit:
-                return Verdict(Decision.DENY, f"the command matches the deny pattern {hit!r}")
-        if not _CHAINING.search(line):
-            hit = _matches(line, self.allow_commands)
-            if hit:
-                return Verdict(Decision.RUN, f"allowed by {hit!r}")
+        decision = self.commands.decide(command)
+        if decision == "deny":
+            pattern = self.commands.denied_by(command)
+            reason = f"the command matches the deny pattern {pattern!r}" if pattern else "the command is empty"
+            return Verdict(Decision.DENY, reason + " in the user's settings")
+        if decision == "allow":
+            return Verdict(Decision.RUN, "allowed by the user's command patterns")
         return Verdict(Decision.ASK, "commands run only with the user's yes")
 
     def verdict(self, spec: HasSpec, arguments: dict[str, Any] | None = None) -> Verdict:

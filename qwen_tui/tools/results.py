@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from qwen_tui.tools.command_runner import CommandOutcome
     from qwen_tui.tools.edits import ProposedEdit
     from qwen_tui.tools.policy import Decision
 
@@ -26,6 +27,7 @@ class ToolResult:
     decision: Decision | None = None
     proposal: ProposedEdit | None = None
     proposals: list[ProposedEdit] = field(default_factory=list)  # SEARCH/REPLACE: one per file
+    command: CommandOutcome | None = None  # run_command: exit code and output, for the session
 
     @classmethod
     def failure(cls, name: str, message: str, arguments: dict[str, Any] | None = None,
