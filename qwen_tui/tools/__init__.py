@@ -37,7 +37,8 @@ from qwen_tui.tools.toolbox import Answer, Toolbox, ToolImpl
 
 __all__ = [
     "BUILTIN_SPECS", "RUN_COMMAND", "SEARCH_REPLACE_PROMPT", "Answer", "AnswerScope", "ApprovalPolicy", "Block",
-    "BlockError", "BlockOutcome", "ChangeSet", "CommandOutcome", "CommandPolicy", "CommandRun", "CommandTool", "ChangeSetInfo", "CheckpointStore", "Decision", "FileChange",
+    "BlockError", "BlockOutcome", "ChangeSet", "CommandOutcome", "CommandPolicy", "CommandRun", "CommandTool",
+    "ChangeSetInfo", "CheckpointStore", "Decision", "FileChange",
     "ProjectPaths", "ProposedEdit", "SafePath", "ToolError", "ToolImpl", "ToolResult", "ToolSpec", "Toolbox",
     "UndoReport", "Verdict", "failure_report", "has_blocks", "openai_tools", "parse_blocks",
 ]

@@ -205,7 +205,7 @@ class CommandRun:
         self._last_emit = time.monotonic()
         try:
             self.on_output(redact(visible(text)))
-        except Exception:  # a broken display must not stall the command or lose the model's output
+        except Exception:  # noqa: BLE001 - a broken display must not stall the command or lose its output
             self.on_output = None
 
     def _finish(self, status: Status, code: int | None, started: float, error: str = "") -> CommandOutcome:
