@@ -23,6 +23,7 @@ from qwen_tui.providers.base import (
     ProviderError,
     ReasoningDelta,
     TextDelta,
+    ToolCall,
     Usage,
 )
 from qwen_tui.redact import redact
@@ -57,6 +58,7 @@ class Answer:
     error: ProviderError | None = None
     usage: Usage | None = None
     finish_reason: str | None = None
+    tool_calls: list[ToolCall] = field(default_factory=list)  # the calls the model made, in order
 
     @property
     def text(self) -> str:
@@ -126,8 +128,12 @@ async def stream_answer(provider: Provider, request: ChatRequest, sink: AnswerSi
                     elif isinstance(event, ReasoningDelta):
                         answer.reasoning.append(event.text)
                         sink.on_reasoning(event.text)
+                    elif isinstance(event, ToolCall):
+                        answer.tool_calls.append(event)
                     elif isinstance(event, Finished):
                         answer.timing, answer.finish_reason = event.timing, event.reason
+                        if event.tool_calls:
+                            answer.tool_calls = list(event.tool_calls)
                     elif isinstance(event, Usage):
                         answer.usage = event
                         sink.on_usage(event)

@@ -4,10 +4,15 @@ request carries."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from qwen_tui.conversation.loop import Answer
 from qwen_tui.providers.base import Message
+from qwen_tui.timing import RequestTiming
+
+if TYPE_CHECKING:
+    from qwen_tui.conversation.agent import ToolStep
 
 
 @dataclass(slots=True)
@@ -17,6 +22,8 @@ class Turn(Answer):
     question: str
     provider: str = ""
     model: str = ""
+    steps: list[ToolStep] = field(default_factory=list)  # the tool calls of the answer, in order
+    step_timings: list[RequestTiming] = field(default_factory=list)  # one per request of the answer
 
     @property
     def answer(self) -> str:
