@@ -60,6 +60,11 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     ask.add_argument("--model")
     ask.add_argument("--file", action="append", default=[], metavar="PATH", help="add a file or folder (repeat)")
     ask.add_argument("--json", action="store_true", help="one JSON object per line")
+    ask.add_argument("--tools", choices=("none", "read", "edit"), default="read",
+                     help="what the model may do: nothing, read the project (default), or also edit it")
+    ask.add_argument("--yes", action="store_true", help="apply the model's edits without asking (undoable)")
+    ask.add_argument("--allow-command", action="append", default=[], metavar="PATTERN",
+                     help="run commands matching this glob without asking (repeat)")
     ask.add_argument("--demo", action="store_true", help=argparse.SUPPRESS)
 
     prov = subs["providers"] = Parser(prog="qwen-tui providers", description="Configured providers and their health.")
@@ -149,7 +154,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
         prompt = read_prompt(args.prompt)
         files = gather_context(Path.cwd(), args.file, max_file_bytes=config.context.max_file_kb * 1024)
         return _run_async(lambda: _closing([provider], run_ask(
-            config, provider, prompt, files, model=args.model, as_json=args.json)))
+            config, provider, prompt, files, model=args.model, as_json=args.json, tools=args.tools, yes=args.yes,
+            allow_commands=args.allow_command)))
     finally:
         if sim is not None:
             sim.stop()

@@ -62,6 +62,7 @@ PROVIDER_KEYS = {
     "context_window": int,
     "keep_alive": (str, int, float),  # Ollama: how long the model stays loaded; unset = the server's own
     "max_context_window": int,  # Ollama: the largest num_ctx sent (default 32768)
+    "tool_calls": bool,  # false: the model writes SEARCH/REPLACE blocks instead of calling tools
 }
 #: Keys that mean something to one kind only.
 KIND_ONLY_KEYS = {"keep_alive": "ollama", "max_context_window": "ollama"}
@@ -186,7 +187,7 @@ def _type_name(expected: Any) -> str:
 
 
 def _type_ok(problems: _Problems, key: str, value: Any, expected: Any) -> bool:
-    if isinstance(value, bool) or not isinstance(value, expected):
+    if (isinstance(value, bool) and expected is not bool) or not isinstance(value, expected):
         got = {"str": "a string", "int": "a whole number", "float": "a number", "list": "a list",
                "dict": "a table", "bool": "true/false"}.get(type(value).__name__, type(value).__name__)
         fix = f"write {key.rsplit('.', 1)[-1]} = " + {
@@ -298,6 +299,7 @@ def _provider_settings(
         workspace=merged.get("workspace"),
         timeouts=timeouts,
         context_window=merged.get("context_window"),
+        tool_calls=bool(merged.get("tool_calls", True)),
         extra={key: merged[key] for key in KIND_ONLY_KEYS if key in merged and kind == KIND_ONLY_KEYS[key]},
     )
 

@@ -89,7 +89,8 @@ async def run_agent(provider: Provider, request: ChatRequest, sink: AgentSink, t
     messages = list(request.messages)
     if blocks:
         messages = _teach_blocks(messages, SEARCH_REPLACE_PROMPT)
-    step_sink, apply_all = _StepSink(sink), False
+    step_sink, apply_all, blocks_reported = _StepSink(sink), False, False
+    outcome = "complete"
     try:
         for step in range(1, max_steps + 1):
             if step > 1:
@@ -119,7 +120,10 @@ async def run_agent(provider: Provider, request: ChatRequest, sink: AgentSink, t
                 report = await _apply_blocks(text, tools, sink, turn, apply_all)
                 if report is None:
                     break
-                apply_all = report[1]
+                if blocks_reported:  # a failed block is reported to the model once
+                    sink.on_note("Some SEARCH/REPLACE blocks still did not apply; the answer ends here.")
+                    break
+                blocks_reported, apply_all = True, report[1]
                 messages += [Message("assistant", text), Message("user", report[0])]
                 continue
             if not answer.tool_calls:
@@ -133,12 +137,13 @@ async def run_agent(provider: Provider, request: ChatRequest, sink: AgentSink, t
                 sink.on_tool_result(done)
                 messages.append(Message.tool_result(call, result.content))
         else:
-            sink.on_note(f"Stopped after {max_steps} steps (tools.max_steps): ask again to go on.")
+            outcome = "max_steps"
+            sink.on_note(f"Stopped after {max_steps} tool steps (tools.max_steps): ask again to go on.")
     except asyncio.CancelledError:
         turn.outcome = "cancelled"
         sink.on_cancel(turn)
         raise
-    turn.outcome = "complete"
+    turn.outcome = outcome
     sink.on_finish(turn)
     return turn
 

@@ -106,6 +106,7 @@ async def stream_answer(provider: Provider, request: ChatRequest, sink: AnswerSi
     a cancellation (Escape, a stopped lane) calls ``sink.on_cancel`` and propagates."""
     answer = answer if answer is not None else Answer()
     parts = answer.parts
+    base = len(answer.text) if parts else 0  # an agent's later request streams after earlier text
     on_text = sink.on_text
     loop = asyncio.get_running_loop()
     try:
@@ -146,21 +147,26 @@ async def stream_answer(provider: Provider, request: ChatRequest, sink: AnswerSi
         sink.on_cancel(answer)
         raise
     except ProviderError as err:
-        _failed(answer, provider, err, sink)
+        _failed(answer, provider, err, sink, base)
     except Exception as exc:  # noqa: BLE001 - an unexpected failure still must not end the caller
         err = UnexpectedFailure(provider.name, f"unexpected error ({redact(f'{exc.__class__.__name__}: {exc}')})",
                                 "--debug shows details")
         err.__cause__ = exc
-        _failed(answer, provider, err, sink)
+        _failed(answer, provider, err, sink, base)
     return answer
 
 
-def _failed(answer: Answer, provider: Provider, err: ProviderError, sink: AnswerSink) -> None:
+def _failed(answer: Answer, provider: Provider, err: ProviderError, sink: AnswerSink, base: int = 0) -> None:
     answer.outcome, answer.error = "error", err
     answer.timing = err.timing or answer.timing
-    if err.partial_text and not answer.parts:  # the provider kept what arrived before the failure
-        answer.parts.append(err.partial_text)
-        sink.on_text(err.partial_text)
+    # What arrived is the provider's partial text: the viewer is shown any of it not shown yet
+    # (text held back because it might have begun a tool call, say).
+    if err.partial_text:
+        seen = answer.text[base:] if answer.parts else ""
+        if err.partial_text.startswith(seen) and len(err.partial_text) > len(seen):
+            tail = err.partial_text[len(seen):]
+            answer.parts.append(tail)
+            sink.on_text(tail)
     _stamp(answer, provider)
     sink.on_error(err, answer)
 

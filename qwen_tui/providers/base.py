@@ -117,6 +117,7 @@ class ProviderSettings:
     workspace: str | None = None  # Blaxel
     timeouts: Timeouts = field(default_factory=Timeouts)
     context_window: int | None = None
+    tool_calls: bool = True  # False: taught SEARCH/REPLACE blocks instead of being offered tools
     extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:

@@ -18,7 +18,7 @@ from qwen_tui.providers.base import (
     StreamErrorEvent, StreamEvent, TextDelta, ToolCall, Truncated, Usage,
 )
 from qwen_tui.providers.tool_calls import make_call
-from qwen_tui.providers.tool_text import TextCallScanner
+from qwen_tui.providers.tool_text import TextCallScanner, keep_held
 from qwen_tui.redact import redact
 from qwen_tui.providers.http import HTTPProvider, error_text
 from qwen_tui.providers.ollama_window import (
@@ -191,55 +191,59 @@ class OllamaProvider(HTTPProvider):
         last: dict[str, Any] | None = None
         calls: list[ToolCall] = []
         scanner = TextCallScanner(request.tools) if request is not None and request.tools else None
-        async for chunk in self.iter_raw(resp, timing, partial):
-            try:
-                items = decoder.feed(chunk)
-            except DecodeError as exc:
-                raise BadResponse(
-                    self.name, f"the stream held data that cannot be decoded ({exc.sample!r})",
-                    "the partial answer is kept; try again", partial_text="".join(partial),
-                ) from None
-            for item in items:
-                if not isinstance(item, dict):
-                    continue
-                if item.get("error"):
-                    where = "mid-answer" if partial else "before the answer"
-                    raise StreamErrorEvent(
-                        self.name, f"Ollama reported an error {where}: {redact(error_text(item))}",
+        try:
+            async for chunk in self.iter_raw(resp, timing, partial):
+                try:
+                    items = decoder.feed(chunk)
+                except DecodeError as exc:
+                    raise BadResponse(
+                        self.name, f"the stream held data that cannot be decoded ({exc.sample!r})",
                         "the partial answer is kept; try again", partial_text="".join(partial),
-                    )
-                message = item.get("message")
-                if isinstance(message, dict):
-                    content = message.get("content")
-                    if content and isinstance(content, str):
-                        timing.mark_content()
-                        if scanner is None:
-                            partial.append(content)
-                            yield TextDelta(content)
-                        else:
-                            shown, found = scanner.feed(content)
-                            if shown:
-                                partial.append(shown)
-                                yield TextDelta(shown)
-                            for call in found:
-                                calls.append(call)
-                                yield call
-                    native = message.get("tool_calls")
-                    if native and isinstance(native, list):  # whole calls, arguments an object, no id
-                        timing.mark_content()
-                        for entry in native:
-                            call = self._call(entry, len(calls))
-                            if call is not None:
-                                calls.append(call)
-                                yield call
-                if item.get("done"):
-                    last = item
-                    timing.outcome = "ending"  # iter_raw drains the rest for connection reuse
-                    break
-        if last is None:
-            raise Truncated(self.name, "the stream ended before its last line (done: true)",
-                            "the partial answer is kept; ask again to get the rest",
-                            partial_text="".join(partial), timing=timing)
+                    ) from None
+                for item in items:
+                    if not isinstance(item, dict):
+                        continue
+                    if item.get("error"):
+                        where = "mid-answer" if partial else "before the answer"
+                        raise StreamErrorEvent(
+                            self.name, f"Ollama reported an error {where}: {redact(error_text(item))}",
+                            "the partial answer is kept; try again", partial_text="".join(partial),
+                        )
+                    message = item.get("message")
+                    if isinstance(message, dict):
+                        content = message.get("content")
+                        if content and isinstance(content, str):
+                            timing.mark_content()
+                            if scanner is None:
+                                partial.append(content)
+                                yield TextDelta(content)
+                            else:
+                                shown, found = scanner.feed(content)
+                                if shown:
+                                    partial.append(shown)
+                                    yield TextDelta(shown)
+                                for call in found:
+                                    calls.append(call)
+                                    yield call
+                        native = message.get("tool_calls")
+                        if native and isinstance(native, list):  # whole calls, arguments an object, no id
+                            timing.mark_content()
+                            for entry in native:
+                                call = self._call(entry, len(calls))
+                                if call is not None:
+                                    calls.append(call)
+                                    yield call
+                    if item.get("done"):
+                        last = item
+                        timing.outcome = "ending"  # iter_raw drains the rest for connection reuse
+                        break
+            if last is None:
+                raise Truncated(self.name, "the stream ended before its last line (done: true)",
+                                "the partial answer is kept; ask again to get the rest",
+                                partial_text="".join(partial), timing=timing)
+        except ProviderError as exc:
+            keep_held(exc, partial, scanner)
+            raise
         if scanner is not None:
             shown, found = scanner.flush()
             if shown:

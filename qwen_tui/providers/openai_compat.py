@@ -16,7 +16,7 @@ from qwen_tui.providers.base import (
     StreamErrorEvent, StreamEvent, TextDelta, ToolCall, ToolCallStarted, Truncated, Usage,
 )
 from qwen_tui.providers.tool_calls import CallAssembler
-from qwen_tui.providers.tool_text import TextCallScanner
+from qwen_tui.providers.tool_text import TextCallScanner, keep_held
 from qwen_tui.redact import redact
 from qwen_tui.providers.http import HTTPProvider, error_text
 from qwen_tui.providers.streams import DecodeError, SSEDecoder, parse_json
@@ -93,77 +93,81 @@ class OpenAICompatProvider(HTTPProvider):
         assembler = CallAssembler()  # delta.tool_calls fragments, joined by index
         calls: list[ToolCall] = []  # the answer's calls, native and text-form, as emitted
         scanner = TextCallScanner(request.tools) if request is not None and request.tools else None
-        async for chunk in self.iter_raw(resp, timing, partial):
-            try:
-                events = decoder.feed(chunk)
-            except DecodeError as exc:
-                raise self._undecodable(exc, partial) from None
-            for sse in events:
-                if sse.data == "[DONE]":
-                    done = True
-                    timing.outcome = "ending"  # iter_raw drains the rest for connection reuse
-                    break
-                if sse.event == "error":
-                    raise self._stream_error(sse.data, partial)
-                if not sse.data:
-                    continue
+        try:
+            async for chunk in self.iter_raw(resp, timing, partial):
                 try:
-                    obj = parse_json(sse.data)
+                    events = decoder.feed(chunk)
                 except DecodeError as exc:
                     raise self._undecodable(exc, partial) from None
-                if not isinstance(obj, dict):
-                    continue
-                if obj.get("error"):
-                    raise self._stream_error(obj, partial)
-                choices = obj.get("choices")
-                if choices and isinstance(choices, list) and isinstance(choices[0], dict):
-                    choice = choices[0]
-                    delta = choice.get("delta") or {}
-                    if isinstance(delta, dict):
-                        content = delta.get("content")
-                        if content and isinstance(content, str):
-                            timing.mark_content()
-                            if scanner is None:
-                                partial.append(content)
-                                yield TextDelta(content)
-                            else:
-                                shown, found = scanner.feed(content)
-                                if shown:
-                                    partial.append(shown)
-                                    yield TextDelta(shown)
-                                for call in found:
-                                    calls.append(call)
-                                    yield call
-                        reasoning = delta.get("reasoning") or delta.get("reasoning_content")
-                        if reasoning and isinstance(reasoning, str):
-                            yield ReasoningDelta(reasoning)
-                        fragments = delta.get("tool_calls")
-                        if fragments:
-                            timing.mark_content()
-                            for index, name in assembler.feed(fragments):
-                                yield ToolCallStarted(len(calls) + index, name)
-                    if choice.get("finish_reason"):
-                        finish = str(choice["finish_reason"])
-                        for event in self._finish_calls(assembler, scanner, calls, partial):
-                            yield event
-                usage = obj.get("usage")
-                if isinstance(usage, dict):
-                    yield self._usage(usage, timing)
-        if not done:
-            try:
-                for sse in decoder.flush():
+                for sse in events:
                     if sse.data == "[DONE]":
                         done = True
-            except DecodeError:
-                pass
-        if not done and finish is None:
-            raise Truncated(
-                self.name,
-                "the stream ended before its end marker",
-                "the partial answer is kept; ask again to get the rest",
-                partial_text="".join(partial),
-                timing=timing,
-            )
+                        timing.outcome = "ending"  # iter_raw drains the rest for connection reuse
+                        break
+                    if sse.event == "error":
+                        raise self._stream_error(sse.data, partial)
+                    if not sse.data:
+                        continue
+                    try:
+                        obj = parse_json(sse.data)
+                    except DecodeError as exc:
+                        raise self._undecodable(exc, partial) from None
+                    if not isinstance(obj, dict):
+                        continue
+                    if obj.get("error"):
+                        raise self._stream_error(obj, partial)
+                    choices = obj.get("choices")
+                    if choices and isinstance(choices, list) and isinstance(choices[0], dict):
+                        choice = choices[0]
+                        delta = choice.get("delta") or {}
+                        if isinstance(delta, dict):
+                            content = delta.get("content")
+                            if content and isinstance(content, str):
+                                timing.mark_content()
+                                if scanner is None:
+                                    partial.append(content)
+                                    yield TextDelta(content)
+                                else:
+                                    shown, found = scanner.feed(content)
+                                    if shown:
+                                        partial.append(shown)
+                                        yield TextDelta(shown)
+                                    for call in found:
+                                        calls.append(call)
+                                        yield call
+                            reasoning = delta.get("reasoning") or delta.get("reasoning_content")
+                            if reasoning and isinstance(reasoning, str):
+                                yield ReasoningDelta(reasoning)
+                            fragments = delta.get("tool_calls")
+                            if fragments:
+                                timing.mark_content()
+                                for index, name in assembler.feed(fragments):
+                                    yield ToolCallStarted(len(calls) + index, name)
+                        if choice.get("finish_reason"):
+                            finish = str(choice["finish_reason"])
+                            for event in self._finish_calls(assembler, scanner, calls, partial):
+                                yield event
+                    usage = obj.get("usage")
+                    if isinstance(usage, dict):
+                        yield self._usage(usage, timing)
+            if not done:
+                try:
+                    for sse in decoder.flush():
+                        if sse.data == "[DONE]":
+                            done = True
+                except DecodeError:
+                    pass
+            if not done and finish is None:
+                raise Truncated(
+                    self.name,
+                    "the stream ended before its end marker",
+                    "the partial answer is kept; ask again to get the rest",
+                    partial_text="".join(partial),
+                    timing=timing,
+                )
+        except ProviderError as exc:
+            keep_held(exc, partial, scanner)
+            raise
         for event in self._finish_calls(assembler, scanner, calls, partial):
             yield event
         if not partial and not calls:

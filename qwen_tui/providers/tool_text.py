@@ -23,7 +23,7 @@ import re
 from collections.abc import Iterable
 from typing import Any
 
-from qwen_tui.providers.base import ToolCall
+from qwen_tui.providers.base import ProviderError, ToolCall
 from qwen_tui.providers.tool_calls import make_call
 
 TOOL_CALL_OPEN, TOOL_CALL_CLOSE = "<tool_call>", "</tool_call>"
@@ -171,6 +171,11 @@ class TextCallScanner:
             return text, _NO_CALLS  # the hot path
         self._held += text
         return self._drain(final=False)
+
+    @property
+    def held(self) -> str:
+        """Text received but not yet shown (it may begin a call)."""
+        return self._held
 
     def flush(self) -> tuple[str, tuple[ToolCall, ...] | list[ToolCall]]:
         """The end of the answer: an unclosed block is read as a call if it can be, else shown."""
@@ -321,3 +326,10 @@ def strip_text_calls(text: str, tools: ToolIndex | Iterable[dict[str, Any] | str
     """The text as it should be shown: text-form calls removed (a bare object only when it names
     one of ``tools``)."""
     return split_text_calls(text, tools)[0]
+
+
+def keep_held(error: ProviderError, partial: list[str], scanner: TextCallScanner | None) -> None:
+    """A stream that fails while the scanner holds text (it might have begun a call) keeps that
+    text in the error's partial answer: what arrived is never lost."""
+    if scanner is not None and scanner.held:
+        error.partial_text = "".join(partial) + scanner.held

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
 import sys
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from qwen_tui import paths
 from qwen_tui.config import AppConfig
 from qwen_tui.context import ContextError, ProjectIndex, Selection, build_prompt
-from qwen_tui.conversation import Answer, AnswerSink, stream_answer
-from qwen_tui.providers.base import ChatRequest, Message, Provider, ProviderError
+from qwen_tui.conversation import Answer, Turn, stream_answer
+from qwen_tui.conversation.agent import AgentSink, Approval, ToolStep, run_agent
+from qwen_tui.providers.base import ChatRequest, Message, Provider, ToolCall
 from qwen_tui.subcommands.output import (
     EXIT_OK,
     UsageError,
@@ -22,6 +25,10 @@ from qwen_tui.subcommands.output import (
 )
 from qwen_tui.timing import RequestTiming
 from qwen_tui.metrics import append_history
+
+if TYPE_CHECKING:
+    from qwen_tui.tools import Toolbox
+    from qwen_tui.tools.results import ToolResult
 
 
 def gather_context(root: Path, file_args: list[str], max_file_bytes: int) -> list[Any]:
@@ -54,20 +61,41 @@ async def run_ask(
     *,
     model: str | None,
     as_json: bool,
+    tools: str = "read",
+    yes: bool = False,
+    allow_commands: Sequence[str] = (),
 ) -> int:
     ctx = config.context
     built = build_prompt(prompt, [], files, system_prompt=ctx.system_prompt,
                          context_window=provider.settings.context_window, reserve_tokens=ctx.reserve_tokens)
     if built.over_budget:
         raise UsageError(built.held_message or "the context does not fit the model's context window")
+    request = ChatRequest(messages=list(built.messages), model=model)
     sink = _StdoutSink(provider, as_json)
-    answer = await stream_answer(provider, ChatRequest(messages=list(built.messages), model=model), sink)
-    _finish(provider, answer.timing, answer.outcome, as_json, sink.wrote_newline, answer.error)
-    return exit_code_for(answer.error) if answer.error is not None else EXIT_OK
+    if tools == "none":
+        answer = await stream_answer(provider, request, sink)
+        _finish(provider, answer, as_json, sink.wrote_newline)
+        return exit_code_for(answer.error) if answer.error is not None else EXIT_OK
+    toolbox = _toolbox(config, tools, yes, allow_commands)
+    turn = Turn(prompt, provider=provider.name, model=model or provider.settings.model)
+    await run_agent(provider, request, sink, turn, toolbox.start_answer([f.path for f in files], label=prompt[:60]),
+                    blocks=not provider.settings.tool_calls, max_steps=config.tools.max_steps)
+    _finish(provider, turn, as_json, sink.wrote_newline)
+    return exit_code_for(turn.error) if turn.error is not None else EXIT_OK
 
 
-class _StdoutSink(AnswerSink):
-    """The answer on stdout as it streams (or one JSON object per delta); notes on stderr."""
+def _toolbox(config: AppConfig, tools: str, yes: bool, allow_commands: Sequence[str]) -> Toolbox:
+    from qwen_tui.tools import ApprovalPolicy, CommandTool, Toolbox
+
+    policy = ApprovalPolicy.from_settings(config.tools, tools, yes=yes, allow_commands=allow_commands)
+    toolbox = Toolbox(Path.cwd(), policy=policy)
+    CommandTool.install(toolbox, config)
+    return toolbox
+
+
+class _StdoutSink(AgentSink):
+    """The answer on stdout as it streams (or one JSON object per event); notes on stderr. Nobody
+    is there to approve a write: without ``--yes`` it is declined, and listed on stderr."""
 
     def __init__(self, provider: Provider, as_json: bool) -> None:
         self.provider, self.as_json = provider, as_json
@@ -86,20 +114,38 @@ class _StdoutSink(AnswerSink):
         if name == "loading_model" and not self.as_json:
             err(f"{self.provider.name}: loading the model (no answer yet)…")
 
+    def on_tool_call(self, call: ToolCall) -> None:
+        if self.as_json:
+            emit_json({"type": "tool_call", "id": call.id, "name": call.name, "arguments": call.arguments}, self.out)
+
+    def on_tool_result(self, step: ToolStep) -> None:
+        call, result = step.call, step.result
+        if self.as_json:
+            emit_json({"type": "tool_result", "id": call.id, "name": call.name, "ok": result.ok,
+                       "summary": result.summary}, self.out)
+            edit = result.proposal
+            if edit is not None and edit.state == "applied":
+                emit_json({"type": "edit", "path": edit.path, "added": edit.added, "removed": edit.removed}, self.out)
+        else:
+            err(f"{'✓' if result.ok else '✗'} {safe(result.summary, sys.stderr)}")
+
+    def on_note(self, text: str) -> None:
+        err(f"note: {text}")
+
+    async def approve(self, result: ToolResult) -> Approval:
+        what = result.proposal.path if result.proposal is not None else result.arguments.get("command", result.name)
+        err(f"declined: {result.name} {safe(str(what), sys.stderr)} (ask applies writes only with --yes"
+            f"{'' if result.proposal is not None else ', commands with --allow-command'})")
+        return Approval(False, "the user ran qwen-tui ask without permission for this (--yes / --allow-command)")
+
     def on_cancel(self, answer: Answer) -> None:
         """Ctrl+C: the summary still goes out, then the command ends."""
-        _finish(self.provider, answer.timing, "cancelled", self.as_json, self.wrote_newline, None)
+        _finish(self.provider, answer, self.as_json, self.wrote_newline)
 
 
-def _finish(
-    provider: Provider,
-    timing: RequestTiming | None,
-    outcome: str,
-    as_json: bool,
-    wrote_newline: bool,
-    error: ProviderError | None,
-) -> None:
-    out = sys.stdout
+def _finish(provider: Provider, answer: Answer, as_json: bool, wrote_newline: bool) -> None:
+    """The error (if any) and the summary; every request's figures go to the metrics history."""
+    out, timing, error, outcome = sys.stdout, answer.timing, answer.error, answer.outcome
     if not as_json and not wrote_newline:
         out.write("\n")
         out.flush()
@@ -107,27 +153,28 @@ def _finish(
         if as_json:
             emit_json(error.to_dict(), out)
         err(f"error: {error.message}")
+    steps = getattr(answer, "steps", [])
     summary: dict[str, Any] = {
         "type": "summary",
         "provider": provider.name,
         "model": timing.model if timing else provider.settings.model,
         "ttft_ms": None,
+        "answer_ms": None,
         "connect_ms": None,
         "reused_connection": None,
         "tokens": 0,
         "tokens_per_s": None,
+        "tool_steps": len(steps),
         "outcome": outcome,
     }
     if timing is not None:
-        s = timing.summary()
-        for key in ("ttft_ms", "connect_ms", "reused_connection", "tokens", "tokens_per_s"):
-            summary[key] = s[key]
-        if timing.started and outcome != "pending":
-            timing.outcome = outcome
-            try:
-                append_history(paths.metrics_file(), timing, error=error.message if error else None)
-            except OSError:
-                pass
+        figures = timing.summary()
+        for key in ("ttft_ms", "answer_ms", "connect_ms", "reused_connection", "tokens", "tokens_per_s"):
+            summary[key] = figures.get(key, summary[key])
+    for measured in getattr(answer, "step_timings", None) or ([timing] if timing is not None else []):
+        if measured.started:
+            with contextlib.suppress(OSError):
+                append_history(paths.metrics_file(), measured, error=error.message if error else None)
     if as_json:
         emit_json(summary, out)
     conn = "reused connection" if summary["reused_connection"] else f"connect {fmt_ms(summary['connect_ms'])}"

@@ -135,8 +135,9 @@ async def test_the_step_limit_ends_the_answer_with_a_note(make_provider, sim, pr
     turn = Turn("q")
     await run_agent(make_provider("sambanova"), ChatRequest(list(QUESTION)), viewer, turn,
                     toolbox_for(project, tmp_path).start_answer(), max_steps=2)
-    assert any(e.startswith("note Stopped after 2 steps") for e in viewer.events)
-    assert turn.outcome == "complete" and len(turn.steps) == 2
+    assert any(e.startswith("note Stopped after 2 tool steps") for e in viewer.events)
+    assert turn.outcome == "max_steps" and len(turn.steps) == 2
+    assert len([r for r in sim.requests if r.is_chat]) == 2  # the last step's calls ran; no request after them
 
 
 async def test_a_provider_refusing_tools_falls_back_to_search_replace_blocks(make_provider, sim, project,
