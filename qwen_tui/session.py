@@ -66,6 +66,8 @@ class Turn:
     #: record and the export, never sent back to a model.
     alternates: list[dict[str, Any]] = field(default_factory=list)
     race: bool = False
+    #: The answer's tool calls, in order: name, arguments, ok, summary, content (capped), diff.
+    tools: list[dict[str, Any]] = field(default_factory=list)
 
 
 @dataclass(slots=True)
@@ -152,6 +154,16 @@ def _append_record(path: Path, record: dict[str, Any], sync: bool = False) -> No
         os.close(fd)
 
 
+#: A tool result or diff longer than this is cut in the session file (with a note saying so).
+TOOL_RECORD_CHARS = 20_000
+
+
+def _capped(text: str) -> str:
+    if len(text) <= TOOL_RECORD_CHARS:
+        return text
+    return text[:TOOL_RECORD_CHARS] + f"\n[… {len(text) - TOOL_RECORD_CHARS:,} more characters not saved]"
+
+
 def _timing_dict(timing: Any) -> dict[str, Any] | None:
     if timing is None:
         return None
@@ -226,6 +238,23 @@ class AnswerWriter:
         self._written = len(text)
         _append_record(self.session.path, {"type": "answer_delta", "text": redact(delta)})  # type: ignore[arg-type]
         self.session.updated = time.time()
+
+    def add_tool(self, name: str, arguments: dict[str, Any], ok: bool, summary: str, content: str,
+                 diff: str | None = None) -> None:
+        """One tool call of the answer and what came of it, written at once (after the text so
+        far, so a resumed session shows them in order). Everything is redacted; long results are
+        capped (the model saw them whole)."""
+        with self._lock:
+            if self.finished:
+                return
+            self._flush_locked()
+            record: dict[str, Any] = {
+                "type": "tool", "name": name, "arguments": json.loads(redact(json.dumps(arguments, default=str))),
+                "ok": ok, "summary": redact(summary), "content": redact(_capped(content)), "at": time.time()}
+            if diff:
+                record["diff"] = redact(_capped(diff))
+            _append_record(self.session.path, record)  # type: ignore[arg-type]
+            self.turn.tools.append(record)
 
     def finish(self, outcome: str = "complete", timing: Any = None, error: str | None = None) -> Turn:
         """Close the answer: ``outcome`` is complete, error or cancelled; ``timing`` a dict or a
@@ -324,6 +353,11 @@ def _parse(path: Path, data: bytes) -> tuple[Session, list[str]]:
                 answer.timing = rec.get("timing") if isinstance(rec.get("timing"), dict) else None
                 answer.error = _str_or_none(rec.get("error"))
                 answer = None
+            elif kind == "tool":
+                if answer is None or not isinstance(rec.get("name"), str):
+                    raise TypeError
+                answer.tools.append({key: rec.get(key) for key in ("name", "arguments", "ok", "summary", "content",
+                                                                     "diff")})
             elif kind == "race":
                 answer = _close_open(answer)
                 session.turns.append(_race_turn(rec, float(at or created)))
@@ -636,6 +670,15 @@ def export_markdown(session: Session) -> str:
                 out.append("")
                 out.append(turn.content if turn.content else "_(no text)_")
                 out.append("")
+                for tool in turn.tools:
+                    mark = "✓" if tool.get("ok") else "✗"
+                    out.append(f"- {mark} `{tool.get('name')}` {tool.get('summary') or ''}".rstrip())
+                    if tool.get("diff"):
+                        fence = _fence_for(str(tool["diff"]))
+                        out.extend(["", f"  {fence}diff", *[f"  {line}" for line in str(tool["diff"]).splitlines()],
+                                    f"  {fence}"])
+                if turn.tools:
+                    out.append("")
                 facts = _turn_facts(turn)
                 if facts:
                     out.append(f"_{facts}_")

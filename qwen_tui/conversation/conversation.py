@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from qwen_tui.conversation.agent import DEFAULT_MAX_STEPS, AgentSink, ToolStep, run_agent
 from qwen_tui.conversation.loop import AnswerSink, stream_answer, yield_cpu
 from qwen_tui.conversation.recorder import SessionRecorder
 from qwen_tui.conversation.turn import Turn, history_messages
@@ -19,6 +20,7 @@ from qwen_tui.providers.base import ChatRequest, Message, Provider
 
 if TYPE_CHECKING:
     from qwen_tui.context.project import ProjectContext
+    from qwen_tui.tools.toolbox import Answer as ToolAnswer
     from qwen_tui.race import Lane
     from qwen_tui.context.prompt import BuiltPrompt
     from qwen_tui.session import Session, SessionStore
@@ -87,9 +89,13 @@ class Conversation:
         return project.plan(question, history, context_window)
 
     async def answer(self, turn: Turn, provider: Provider, messages: Sequence[Message], sink: AnswerSink, *,
-                     context_files: Sequence[str] = (), on_sent: Callable[[], None] | None = None) -> Turn:
+                     context_files: Sequence[str] = (), on_sent: Callable[[], None] | None = None,
+                     tools: ToolAnswer | None = None, blocks: bool = False, max_steps: int = DEFAULT_MAX_STEPS,
+                     on_fallback: Callable[[], None] | None = None) -> Turn:
         """Ask ``provider`` (the messages already hold the history and the question); ``turn``
-        joins the history at once and its answer streams into it and into ``sink``."""
+        joins the history at once and its answer streams into it and into ``sink``. With
+        ``tools`` (and an ``AgentSink``), the model may call them: the agent loop runs, every
+        step saved as it happens."""
         self.turns.append(turn)
         sent = asyncio.Event()
 
@@ -108,7 +114,12 @@ class Conversation:
             recorder.begin(sent)
         request = ChatRequest(messages=list(messages), model=turn.model, on_sent=request_sent)
         try:
-            await stream_answer(provider, request, sink, turn)
+            if tools is None:
+                await stream_answer(provider, request, sink, turn)
+            else:
+                agent_sink = sink if recorder is None else _Recorded(sink, recorder)  # type: ignore[arg-type]
+                await run_agent(provider, request, agent_sink, turn, tools, blocks=blocks, max_steps=max_steps,
+                                on_fallback=on_fallback)
         finally:
             if recorder is not None:
                 self._last_write = recorder.finish()
@@ -163,3 +174,18 @@ class Conversation:
     def _session_problem(self, message: str) -> None:
         self.sessions = None  # one warning, not one per question
         self.on_problem(message)
+
+
+class _Recorded(AgentSink):
+    """The viewer's sink, with each tool step also saved; every other call goes straight to the
+    viewer's own method (bound here: nothing added on the text's path)."""
+
+    def __init__(self, sink: AgentSink, recorder: SessionRecorder) -> None:
+        for name in ("on_text", "on_reasoning", "on_phase", "on_usage", "on_finish", "on_error", "on_cancel",
+                     "on_step", "on_tool_call", "on_note", "approve"):
+            setattr(self, name, getattr(sink, name))
+        self._sink, self._recorder = sink, recorder
+
+    def on_tool_result(self, step: ToolStep) -> None:
+        self._recorder.record_tool(step)
+        self._sink.on_tool_result(step)

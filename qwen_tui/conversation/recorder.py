@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from qwen_tui.conversation.turn import Turn
 
 if TYPE_CHECKING:
+    from qwen_tui.conversation.agent import ToolStep
     from qwen_tui.session import AnswerWriter, Session, SessionStore
 
 #: The streaming answer is handed to the session writer at most this often (the writer itself
@@ -41,6 +42,7 @@ class SessionRecorder:
         self._timer: asyncio.TimerHandle | None = None
         self._closed = False
         self._begun: asyncio.Future | None = None
+        self._last_tool: asyncio.Future | None = None
 
     def begin(self, sent: asyncio.Event) -> None:
         self._begun = asyncio.ensure_future(self._begin(sent))
@@ -80,6 +82,29 @@ class SessionRecorder:
             self.writer.update(text)
         self._timer = asyncio.get_running_loop().call_later(SAVE_EVERY_S, self._tick)
 
+    def record_tool(self, step: ToolStep) -> None:
+        """One tool call and its result, written in a thread after the text so far (in order)."""
+        self._last_tool = asyncio.ensure_future(self._record_tool(step, self._last_tool))
+
+    async def _record_tool(self, step: ToolStep, previous: asyncio.Future | None) -> None:
+        for before in (self._begun, previous):
+            if before is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(before)
+        writer, turn = self.writer, self.turn
+        if writer is None:
+            return
+        call, result = step.call, step.result
+        diff = result.proposal.diff if result.proposal is not None and result.proposal.state == "applied" else None
+        text = turn.text
+
+        def write() -> None:
+            writer.update(text)
+            writer.add_tool(call.name, call.arguments, result.ok, result.summary, result.content, diff)
+
+        with contextlib.suppress(Exception):  # a full disk is told at the answer's end
+            await asyncio.to_thread(write)
+
     def finish(self) -> asyncio.Future:
         """Write the end of the answer (in a thread); the future is done when it is on disk."""
         self._closed = True
@@ -89,9 +114,10 @@ class SessionRecorder:
         return asyncio.ensure_future(self._finish())
 
     async def _finish(self) -> None:
-        if self._begun is not None:
-            with contextlib.suppress(Exception):
-                await asyncio.shield(self._begun)
+        for before in (self._begun, self._last_tool):
+            if before is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(before)
         writer, turn = self.writer, self.turn
         if writer is None:
             return

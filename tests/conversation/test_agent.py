@@ -178,3 +178,23 @@ async def test_escape_while_waiting_for_approval_keeps_everything_and_writes_not
     assert turn.outcome == "cancelled" and turn.text == "Let me look.\nFixing it."
     assert [s.call.name for s in turn.steps] == ["read_file"]
     assert (project / "app.py").read_bytes() == ORIGINAL
+
+
+async def test_every_step_is_saved_as_it_happens_and_exported(make_provider, sim, project, tmp_path) -> None:
+    from qwen_tui.conversation import Conversation
+    from qwen_tui.session import SessionStore, export_markdown
+
+    sim.set_knobs(provider="sambanova", script=READ_THEN_EDIT)
+    store = SessionStore(tmp_path / "sessions")
+    conversation = Conversation(project, store)
+    provider = make_provider("sambanova")
+    turn = Turn("fix the typo", provider="sambanova", model=provider.settings.model)
+    await conversation.answer(turn, provider, list(QUESTION), Viewer(),
+                              tools=toolbox_for(project, tmp_path).start_answer())
+    await conversation.saved()
+    saved = store.load(conversation.session.id).turns[-1]
+    assert saved.content == "Let me look.\nFixing it.\nDone: the typo is fixed." and saved.outcome == "complete"
+    assert [(t["name"], t["ok"]) for t in saved.tools] == [("read_file", True), ("edit_file", True)]
+    assert saved.tools[1]["arguments"]["path"] == "app.py" and "+    return 'hello'" in saved.tools[1]["diff"]
+    exported = export_markdown(store.load(conversation.session.id))
+    assert "`edit_file` changed app.py (+1 -1)" in exported and "+    return 'hello'" in exported
