@@ -32,6 +32,8 @@ class ProviderRoster:
             name: ProviderStatus.of(prov, self.models[name]) for name, prov in providers.items()}
         self.stats = StatsBook()
         self.windows = ContextWindows()
+        #: providers that refused ``tools`` this session: asked for SEARCH/REPLACE blocks instead
+        self.without_tools: set[str] = set()
 
     def status_list(self) -> list[ProviderStatus]:
         """Every provider's status with its latest figures, in configuration order."""

@@ -108,6 +108,19 @@ class UndoReport:
     def ok(self) -> bool:
         return not self.changed_outside
 
+    def describe(self) -> str:
+        """In plain words, for a notification."""
+        if self.change_set is None:
+            return f"Nothing to {self.action}."
+        if not self.ok:
+            return (f"{', '.join(self.changed_outside)} changed outside qwen-tui since; nothing was done "
+                    f"(put back or remove that change, then {self.action} again).")
+        done = "Restored" if self.action == "undo" else "Re-applied"
+        parts = [f"{done} {', '.join(self.restored)}"] if self.restored else []
+        if self.deleted:
+            parts.append(f"deleted {', '.join(self.deleted)} (created by that answer)")
+        return "; ".join(parts or ["Nothing needed changing"]) + "."
+
     def to_json(self) -> dict[str, Any]:
         return {"action": self.action, "change_set": self.change_set, "ok": self.ok, "restored": self.restored,
                 "deleted": self.deleted, "unchanged": self.unchanged, "changed_outside": self.changed_outside}

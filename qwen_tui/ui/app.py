@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on, work
@@ -37,6 +38,9 @@ from qwen_tui.state import State
 from qwen_tui.terminal_text import visible
 from qwen_tui.ui.themes import apply_themes, code_theme_for
 from qwen_tui.timing import RequestTiming
+
+if TYPE_CHECKING:
+    from qwen_tui.tools import Toolbox
 from qwen_tui.ui import keys
 from qwen_tui.ui.chat_sink import ChatSink, result_note
 from qwen_tui.ui.clipboard import copy_locally
@@ -81,6 +85,9 @@ class QwenApp(App[int]):
         Binding("f8", "copy_answer", "Copy the last answer", id="app.copy_answer", group=keys.CHAT),
         Binding("f9", "copy_code", "Copy a code block", id="app.copy_code", group=keys.CHAT),
         Binding("f3", "sessions", "Sessions: resume, rename, export", id="app.sessions", group=keys.CHAT),
+        Binding("ctrl+o", "undo", "Undo the last answer's edits", id="app.undo", group=keys.CHAT, show=False),
+        Binding("ctrl+f", "changes", "Files changed in this session", id="app.changes", group=keys.CHAT,
+                show=False),
         Binding("ctrl+n", "new_conversation", "New conversation", id="app.new_conversation", group=keys.CHAT),
         Binding("ctrl+g", "goto_file", "Go to file", id="app.goto_file", group=keys.FILES),
         Binding("ctrl+l", "clear_context", "Clear the context", id="app.clear_context", group=keys.FILES),
@@ -132,6 +139,8 @@ class QwenApp(App[int]):
                                      requested=provider, model=model, demo=demo)
         self.models, self.statuses, self.stats = self.roster.models, self.roster.statuses, self.roster.stats
         self.live: LiveRequest | None = None
+        self._toolbox: Toolbox | None = None
+        self.commands = None  # run_command's runner, with the toolbox
         self.request_worker: Worker | None = None
         self.project = ProjectContext.from_settings(self.project_root, config.context)
         self.project.restore(self.state.context_for(self.project_root))
@@ -147,6 +156,18 @@ class QwenApp(App[int]):
         """The platform's driver, writing colour changes rather than whole colour states
         (``sgr_diff``): a third fewer bytes per streamed token over SSH."""
         return diffing_driver(super().get_driver_class())
+
+    @property
+    def toolbox(self) -> Toolbox:
+        """The project's tools, built at the first question (not on the start-up path)."""
+        if self._toolbox is None:
+            from qwen_tui.tools import ApprovalPolicy, CheckpointStore, CommandTool, Toolbox
+
+            policy = ApprovalPolicy.from_settings(self.config.tools, "edit")
+            self._toolbox = Toolbox(self.project_root, index=self.project.index, policy=policy,
+                                    checkpoints=CheckpointStore(self.project_root))
+            self.commands = CommandTool.install(self._toolbox, self.config)
+        return self._toolbox
 
     @property
     def active(self) -> str:
@@ -431,9 +452,13 @@ class QwenApp(App[int]):
         self.live = LiveRequest(provider=name, started=self.clock())  # shown at the first phase
         sink = ChatSink(self, pending, name, lambda: sent)
         turn = Turn(question, provider=name, model=model)
+        context_files = list(self.project.entries)
+        tools = self.toolbox.start_answer(context_files, label=question[:60])
         try:
-            await self.conversation.answer(turn, provider, plan.messages, sink,
-                                           context_files=list(self.project.entries), on_sent=request_sent)
+            await self.conversation.answer(
+                turn, provider, plan.messages, sink, context_files=context_files, on_sent=request_sent,
+                tools=tools, blocks=not provider.settings.tool_calls or name in self.roster.without_tools,
+                max_steps=self.config.tools.max_steps, on_fallback=lambda: self.roster.without_tools.add(name))
         finally:
             self._answered(name, turn)
         if turn.usage is not None and turn.usage.prompt_tokens:
@@ -444,9 +469,9 @@ class QwenApp(App[int]):
         timing, outcome = turn.timing, turn.outcome
         error = turn.error.message if turn.error is not None else None
         self.statuses[name].after_answer(outcome, turn.error, bool(turn.parts), demo=self.demo)
-        if timing is not None:
-            self.stats[name].add(timing)
-            self.run_worker(partial(self.metrics.add, timing, error), thread=True, group="metrics-save")
+        for measured in turn.step_timings or ([timing] if timing is not None else []):  # each request counts
+            self.stats[name].add(measured)
+            self.run_worker(partial(self.metrics.add, measured, error), thread=True, group="metrics-save")
         self.dashboard_update(name, timing, "done", done=True, outcome=outcome, error=error)
         self.live = None
         self.last_result = f"last: {name} {result_note(timing)}" if timing is not None else ""
@@ -461,7 +486,27 @@ class QwenApp(App[int]):
     # -- actions ------------------------------------------------------------------------------
     def action_stop(self) -> None:
         if self.streaming and self.request_worker is not None:
+            if self.commands is not None:
+                self.commands.stop_all()  # a command runs in a thread: cancelling the answer does not end it
             self.request_worker.cancel()
+
+    @work(exclusive=True, group="undo")
+    async def action_undo(self, redo: bool = False) -> None:
+        """Take back the last answer's edits (or put them back), byte for byte."""
+        if self.streaming:
+            self.notify("An answer is still streaming: Escape stops it first.", severity="warning")
+            return
+        store = self.toolbox.checkpoints
+        report = await asyncio.to_thread(store.redo if redo else store.undo)
+        severity = "warning" if report.changed_outside else "information"
+        self.notify(visible(report.describe()),
+                    title="Redo" if redo else "Undo", severity=severity, markup=False, timeout=6)
+        self.refresh_context()
+
+    def action_changes(self) -> None:
+        from qwen_tui.ui.screens.changes import ChangesScreen
+
+        self.push_screen(ChangesScreen(self.toolbox.checkpoints))
 
     def action_retry(self) -> None:
         if self.streaming:

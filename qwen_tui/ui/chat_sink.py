@@ -6,17 +6,19 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from qwen_tui.conversation import Answer, AnswerSink, UnexpectedFailure
-from qwen_tui.providers.base import ProviderError
+from qwen_tui.conversation import Answer, UnexpectedFailure
+from qwen_tui.conversation.agent import AgentSink, Approval, ToolStep
+from qwen_tui.providers.base import ProviderError, ToolCall
 from qwen_tui.timing import RequestTiming
 from qwen_tui.ui.widgets.status_bar import fmt_ms
 
 if TYPE_CHECKING:
+    from qwen_tui.tools.results import ToolResult
     from qwen_tui.ui.app import QwenApp
     from qwen_tui.ui.widgets.chat_view import PendingTurn
 
 
-class ChatSink(AnswerSink):
+class ChatSink(AgentSink):
     """``pending.answer`` (the widget) is first read when there is something to show in it: it is
     built then, after the request has been written."""
 
@@ -24,6 +26,7 @@ class ChatSink(AnswerSink):
         self.app, self.pending, self.name, self.was_sent = app, pending, name, was_sent
         self.timing: RequestTiming | None = None
         self._append: Callable[[str], None] | None = None
+        self._entries: dict[str, object] = {}  # tool call id -> its entry in the answer
 
     def on_text(self, text: str) -> None:
         append = self._append
@@ -43,7 +46,46 @@ class ChatSink(AnswerSink):
         app.dashboard_update(self.name, timing, name)
 
     def on_finish(self, answer: Answer) -> None:
-        self.pending.answer.finish("complete", result_note(answer.timing))
+        self.pending.answer.finish(answer.outcome, result_note(answer.timing))
+
+    # -- tools ----------------------------------------------------------------------------------
+    def on_tool_call(self, call: ToolCall) -> None:
+        from qwen_tui.ui.widgets.tool_entry import ToolEntry
+
+        entry = ToolEntry(call.name, call.arguments)
+        self._entries[call.id] = entry
+        self.pending.answer.add_tool(entry)
+
+    def on_tool_result(self, step: ToolStep) -> None:
+        entry = self._entries.get(step.call.id)
+        if entry is not None:
+            entry.done(step.result.ok, step.result.summary, step.result.content)
+
+    def on_note(self, text: str) -> None:
+        from qwen_tui.ui.widgets.chat_view import ChatView
+
+        self.app.query_one(ChatView).add_note(text)
+
+    def on_step(self, step: int, timing: RequestTiming | None) -> None:
+        if self.app.live is not None:  # the next request's wait shows as the first one's did
+            self.app.live.started, self.app.live.phase = self.app.clock(), "connecting"
+
+    async def approve(self, result: ToolResult) -> Approval:
+        """The diff (or the command) on screen until the user decides; nothing is written meanwhile."""
+        entry = self._entries.get(result.call_id or "")
+        if entry is not None:
+            entry.pending("waiting for your decision")
+        if result.proposal is not None:
+            from qwen_tui.ui.screens.edit_review import EditReview
+
+            review = await self.app.push_screen_wait(EditReview(result.proposal))
+            return Approval(review.apply, review.reason, review.apply_all)
+        from qwen_tui.ui.screens.command_approval import CommandApproval
+
+        command = str(result.arguments.get("command", ""))
+        commands = self.app.toolbox.policy.commands
+        return await self.app.push_screen_wait(
+            CommandApproval(command, commands.propose_patterns(command), commands.allow_for_session))
 
     def on_cancel(self, answer: Answer) -> None:
         self.pending.answer.finish("cancelled", "Stopped — kept what arrived. Ctrl+R asks again.")

@@ -16,7 +16,7 @@ from functools import cached_property
 from rich.text import Text
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
-from textual.widget import AwaitMount
+from textual.widget import AwaitMount, Widget
 
 from qwen_tui.ui.render.markdown_stream import GROW_STEP, StreamingMarkdown
 from qwen_tui.ui.textual_fixes.one_layout import LaidOutOnce
@@ -52,6 +52,7 @@ class AssistantMessage(LaidOutOnce, Vertical):
     AssistantMessage > .answer-header { color: $text-muted; }
     AssistantMessage > .answer-footer { color: $text-muted; display: none; }
     AssistantMessage > .answer-footer.shown { display: block; }
+    AssistantMessage > .answer-tools { height: auto; }
     AssistantMessage > .answer-error { display: none; color: $error; border-left: thick $error; padding: 0 1; }
     AssistantMessage > .answer-error.shown { display: block; }
     """
@@ -64,6 +65,7 @@ class AssistantMessage(LaidOutOnce, Vertical):
         header.append(" · " + visible(model, single_line=True))
         self._header = Static(header, markup=False, classes="answer-header")
         self.body = StreamingMarkdown(text)
+        self._tools = Vertical(classes="answer-tools")
         self._error = Static("", markup=False, classes="answer-error")
         self._footer = Static("", markup=False, classes="answer-footer")
         self.outcome = "pending"
@@ -72,6 +74,7 @@ class AssistantMessage(LaidOutOnce, Vertical):
     def compose(self):
         yield self._header
         yield self.body
+        yield self._tools
         yield self._error
         yield self._footer
 
@@ -89,6 +92,10 @@ class AssistantMessage(LaidOutOnce, Vertical):
 
     def append(self, text: str) -> None:
         self.body.append(text)
+
+    def add_tool(self, entry: Widget) -> None:
+        """A tool call's entry, under the text (the answer's later text goes on above it)."""
+        self._tools.mount(entry)
 
     def finish(self, outcome: str, note: str = "") -> None:
         """Flush what came and show how the answer ended (after the last text is painted: the
