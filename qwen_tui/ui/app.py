@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import threading
 import time
 from collections.abc import Callable
 from functools import partial
@@ -140,6 +141,7 @@ class QwenApp(App[int]):
         self.models, self.statuses, self.stats = self.roster.models, self.roster.statuses, self.roster.stats
         self.live: LiveRequest | None = None
         self._toolbox: Toolbox | None = None
+        self._toolbox_lock = threading.Lock()
         self.commands = None  # run_command's runner, with the toolbox
         self.request_worker: Worker | None = None
         self.project = ProjectContext.from_settings(self.project_root, config.context)
@@ -159,15 +161,23 @@ class QwenApp(App[int]):
 
     @property
     def toolbox(self) -> Toolbox:
-        """The project's tools, built at the first question (not on the start-up path)."""
-        if self._toolbox is None:
-            from qwen_tui.tools import ApprovalPolicy, CheckpointStore, CommandTool, Toolbox
+        """The project's tools: built in a thread after the first frame (``_prepare_tools``), so
+        neither start-up nor the first question pays their imports; built here if asked sooner."""
+        with self._toolbox_lock:
+            if self._toolbox is None:
+                from qwen_tui.providers import tool_text  # noqa: F401 - the stream's call scanner, used with tools
+                from qwen_tui.tools import ApprovalPolicy, CheckpointStore, CommandTool, Toolbox
 
-            policy = ApprovalPolicy.from_settings(self.config.tools, "edit")
-            self._toolbox = Toolbox(self.project_root, index=self.project.index, policy=policy,
-                                    checkpoints=CheckpointStore(self.project_root))
-            self.commands = CommandTool.install(self._toolbox, self.config)
-        return self._toolbox
+                policy = ApprovalPolicy.from_settings(self.config.tools, "edit")
+                self._toolbox = Toolbox(self.project_root, index=self.project.index, policy=policy,
+                                        checkpoints=CheckpointStore(self.project_root))
+                self.commands = CommandTool.install(self._toolbox, self.config)
+                self._toolbox.openai_tools()
+            return self._toolbox
+
+    @work(thread=True, group="tools")
+    def _prepare_tools(self) -> None:
+        self.toolbox  # noqa: B018 - built for its side effect, off the event loop
 
     @property
     def active(self) -> str:
@@ -244,6 +254,7 @@ class QwenApp(App[int]):
             _START_FROZEN = True
             gc.freeze()
         self._warm(self.active)
+        self._prepare_tools()
         if self.check_health:
             self._check_providers()
 
