@@ -60,6 +60,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     ask.add_argument("--model")
     ask.add_argument("--file", action="append", default=[], metavar="PATH", help="add a file or folder (repeat)")
     ask.add_argument("--json", action="store_true", help="one JSON object per line")
+    ask.add_argument("--no-instructions", action="store_true", help="leave out AGENTS.md / QWEN.md")
     ask.add_argument("--demo", action="store_true", help=argparse.SUPPRESS)
 
     prov = subs["providers"] = Parser(prog="qwen-tui providers", description="Configured providers and their health.")
@@ -149,7 +150,8 @@ def cmd_ask(args: argparse.Namespace) -> int:
         prompt = read_prompt(args.prompt)
         files = gather_context(Path.cwd(), args.file, max_file_bytes=config.context.max_file_kb * 1024)
         return _run_async(lambda: _closing([provider], run_ask(
-            config, provider, prompt, files, model=args.model, as_json=args.json)))
+            config, provider, prompt, files, model=args.model, as_json=args.json,
+            instructions=not args.no_instructions)))
     finally:
         if sim is not None:
             sim.stop()

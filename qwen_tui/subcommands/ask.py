@@ -9,6 +9,7 @@ from typing import Any
 from qwen_tui import paths
 from qwen_tui.config import AppConfig
 from qwen_tui.context import ContextError, ProjectIndex, Selection, build_prompt
+from qwen_tui.context.instructions import instructions_section, load_instructions
 from qwen_tui.conversation import Answer, AnswerSink, stream_answer
 from qwen_tui.providers.base import ChatRequest, Message, Provider, ProviderError
 from qwen_tui.subcommands.output import (
@@ -54,10 +55,16 @@ async def run_ask(
     *,
     model: str | None,
     as_json: bool,
+    instructions: bool = True,
 ) -> int:
     ctx = config.context
+    found = load_instructions(Path.cwd()) if instructions else []
+    for item in found:
+        if item.error:
+            err(f"note: {item.error}")
     built = build_prompt(prompt, [], files, system_prompt=ctx.system_prompt,
-                         context_window=provider.settings.context_window, reserve_tokens=ctx.reserve_tokens)
+                         context_window=provider.settings.context_window, reserve_tokens=ctx.reserve_tokens,
+                         instructions=instructions_section(found))
     if built.over_budget:
         raise UsageError(built.held_message or "the context does not fit the model's context window")
     sink = _StdoutSink(provider, as_json)
