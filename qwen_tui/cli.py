@@ -65,6 +65,7 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     ask.add_argument("--yes", action="store_true", help="apply the model's edits without asking (undoable)")
     ask.add_argument("--allow-command", action="append", default=[], metavar="PATTERN",
                      help="run commands matching this glob without asking (repeat)")
+    ask.add_argument("--no-instructions", action="store_true", help="leave out AGENTS.md / QWEN.md")
     ask.add_argument("--demo", action="store_true", help=argparse.SUPPRESS)
 
     prov = subs["providers"] = Parser(prog="qwen-tui providers", description="Configured providers and their health.")
@@ -155,7 +156,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
         files = gather_context(Path.cwd(), args.file, max_file_bytes=config.context.max_file_kb * 1024)
         return _run_async(lambda: _closing([provider], run_ask(
             config, provider, prompt, files, model=args.model, as_json=args.json, tools=args.tools, yes=args.yes,
-            allow_commands=args.allow_command)))
+            allow_commands=args.allow_command, instructions=not args.no_instructions)))
     finally:
         if sim is not None:
             sim.stop()

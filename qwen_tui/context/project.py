@@ -24,9 +24,13 @@ from qwen_tui.context import (
     build_prompt,
     format_file,
 )
+from qwen_tui.context.instructions import Instructions, instructions_section, load_instructions
 from qwen_tui.context.reader import DEFAULT_MAX_FILE_BYTES
 from qwen_tui.config import ContextSettings
 from qwen_tui.providers.base import Message
+
+#: A context panel entry id for an instructions file (files are ids by their path).
+INSTRUCTIONS_PREFIX = "instructions:"
 
 #: ``@path`` in a question adds that file to the context.
 MENTION = re.compile(r"(?:^|(?<=\s))@([^\s@]+)")
@@ -42,19 +46,39 @@ def estimate_tokens(text: str) -> int:
 
 @dataclass(slots=True)
 class ContextEntry:
-    """One selected file, folder or range with its token estimate (None: not counted yet)."""
+    """One selected file, folder or range with its token estimate (None: not counted yet), or one
+    instructions file (``kind`` "instructions": ``enabled`` False when switched off for the session,
+    ``problem`` why a refused one is not sent)."""
 
     path: str
     tokens: int | None = None
     problem: str | None = None
+    kind: str = "file"
+    enabled: bool = True
+
+    @property
+    def id(self) -> str:
+        return INSTRUCTIONS_PREFIX + self.path if self.kind == "instructions" else self.path
+
+    @property
+    def counted(self) -> int:
+        """What it adds to the request: nothing when switched off or refused."""
+        return (self.tokens or 0) if self.enabled else 0
 
 
 class ProjectContext:
     """Index + selection for one project root."""
 
     def __init__(self, root: Path, *, system_prompt: str | None = None, reserve_tokens: int | None = None,
-                 max_file_kb: int | None = None) -> None:
+                 max_file_kb: int | None = None, instructions: bool = True,
+                 user_instructions_dir: Path | None = None) -> None:
         self.root = root.resolve()
+        self.read_instructions = instructions
+        self.user_instructions_dir = user_instructions_dir
+        #: The instructions files as last read (None: not read yet); ``measure`` reads them again.
+        self.instructions: list[Instructions] | None = None
+        #: Labels of the instructions files switched off for this session.
+        self.instructions_off: set[str] = set()
         self.system_prompt = system_prompt
         self.reserve_tokens = reserve_tokens or DEFAULT_RESERVE_TOKENS
         max_bytes = max_file_kb * 1024 if max_file_kb else DEFAULT_MAX_FILE_BYTES
@@ -148,10 +172,38 @@ class ProjectContext:
                 return True
         return False
 
+    # -- instructions -------------------------------------------------------------------------
+    def load_instructions(self) -> list[Instructions]:
+        """Read the instructions files again (blocking: a thread's job)."""
+        items = load_instructions(self.root, self.user_instructions_dir) if self.read_instructions else []
+        self.instructions = items
+        return items
+
+    def toggle_instructions(self, label: str) -> bool:
+        """Switch an instructions file off (or back on) for the session; True when it is now sent."""
+        if label in self.instructions_off:
+            self.instructions_off.discard(label)
+            return True
+        self.instructions_off.add(label)
+        return False
+
+    def instructions_text(self) -> str:
+        """The system prompt's instructions section (read from disk the first time: blocking)."""
+        items = self.instructions if self.instructions is not None else self.load_instructions()
+        return instructions_section(item for item in items if item.label not in self.instructions_off)
+
+    def _instruction_entries(self) -> list[ContextEntry]:
+        entries = []
+        for item in self.load_instructions():
+            tokens = self.estimator.estimate(instructions_section([item])) if item.usable else None
+            entries.append(ContextEntry(item.label, tokens, item.error, kind="instructions",
+                                        enabled=item.usable and item.label not in self.instructions_off))
+        return entries
+
     # -- reading (threads) --------------------------------------------------------------------
     def measure(self) -> list[ContextEntry]:
-        """Token estimate of every entry (blocking)."""
-        measured: list[ContextEntry] = []
+        """Token estimate of every instructions file and every entry (blocking)."""
+        measured: list[ContextEntry] = self._instruction_entries()
         for entry in self.selection.entries:
             try:
                 files, notes = Selection([entry]).expand(self.index)
@@ -163,9 +215,11 @@ class ProjectContext:
         return measured
 
     def plan(self, question: str, history: list[Message], context_window: int) -> BuiltPrompt:
-        """The messages for one question (blocking): system prompt, files, history, question."""
+        """The messages for one question (blocking): system prompt, instructions, files, history,
+        question. The instructions are those ``measure`` last read (it runs in a thread after every
+        change and answer), read here only the first time."""
         files, _notes = self.selection.expand(self.index)
         return build_prompt(question, history, files, system_prompt=self.system_prompt,
                             context_window=context_window, reserve_tokens=self.reserve_tokens,
-                            estimator=self.estimator)
+                            estimator=self.estimator, instructions=self.instructions_text())
 

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from qwen_tui import paths
 from qwen_tui.config import AppConfig
 from qwen_tui.context import ContextError, ProjectIndex, Selection, build_prompt
+from qwen_tui.context.instructions import instructions_section, load_instructions
 from qwen_tui.conversation import Answer, Turn, stream_answer
 from qwen_tui.conversation.agent import AgentSink, Approval, ToolStep, run_agent
 from qwen_tui.providers.base import ChatRequest, Message, Provider, ToolCall
@@ -64,10 +65,16 @@ async def run_ask(
     tools: str = "read",
     yes: bool = False,
     allow_commands: Sequence[str] = (),
+    instructions: bool = True,
 ) -> int:
     ctx = config.context
+    found = load_instructions(Path.cwd()) if instructions else []
+    for item in found:
+        if item.error:
+            err(f"note: {item.error}")
     built = build_prompt(prompt, [], files, system_prompt=ctx.system_prompt,
-                         context_window=provider.settings.context_window, reserve_tokens=ctx.reserve_tokens)
+                         context_window=provider.settings.context_window, reserve_tokens=ctx.reserve_tokens,
+                         instructions=instructions_section(found))
     if built.over_budget:
         raise UsageError(built.held_message or "the context does not fit the model's context window")
     request = ChatRequest(messages=list(built.messages), model=model)

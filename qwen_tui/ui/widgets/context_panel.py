@@ -1,5 +1,6 @@
-"""The context panel: the selected files and folders with their token estimates, the total
-against the model's context window, and a warning when the next send would not fit."""
+"""The context panel: the project's instructions files (each can be switched off for the
+session; a refused one shows why) and the selected files and folders with their token estimates,
+the total against the model's context window, and a warning when the next send would not fit."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from qwen_tui.ui import keys
-from qwen_tui.context.project import ContextEntry
+from qwen_tui.context.project import INSTRUCTIONS_PREFIX, ContextEntry
 from qwen_tui.terminal_text import visible
 
 
@@ -31,18 +32,38 @@ class ContextList(OptionList):
     BINDINGS = [
         Binding("delete,backspace", "remove_entry", "Remove the entry from the context",
                 id="context.remove", group=keys.FILES, key_display="delete"),
+        Binding("space", "toggle_instructions", "Switch an instructions file off or on (this session)",
+                id="context.toggle_instructions", group=keys.FILES),
     ]
 
     @dataclass
     class RemoveRequested(Message):
         rel: str
 
-    def action_remove_entry(self) -> None:
+    @dataclass
+    class InstructionsToggled(Message):
+        """Delete or space on an instructions file: off (or on again) for the session."""
+
+        label: str
+
+    def _highlighted_id(self) -> str | None:
         if self.highlighted is None or self.option_count == 0:
+            return None
+        return self.get_option_at_index(self.highlighted).id
+
+    def action_remove_entry(self) -> None:
+        option_id = self._highlighted_id()
+        if not option_id:
             return
-        option = self.get_option_at_index(self.highlighted)
-        if option.id:
-            self.post_message(self.RemoveRequested(option.id))
+        if option_id.startswith(INSTRUCTIONS_PREFIX):
+            self.post_message(self.InstructionsToggled(option_id.removeprefix(INSTRUCTIONS_PREFIX)))
+        else:
+            self.post_message(self.RemoveRequested(option_id))
+
+    def action_toggle_instructions(self) -> None:
+        option_id = self._highlighted_id()
+        if option_id and option_id.startswith(INSTRUCTIONS_PREFIX):
+            self.post_message(self.InstructionsToggled(option_id.removeprefix(INSTRUCTIONS_PREFIX)))
 
 
 class ContextPanel(Vertical):
@@ -70,16 +91,24 @@ class ContextPanel(Vertical):
         self.list.clear_options()
         for entry in entries:
             row = Text(no_wrap=True, overflow="ellipsis")
-            row.append(f"{fmt_tokens(entry.tokens):>6} ", style="cyan")
-            row.append(visible(entry.path, single_line=True))
+            if entry.kind == "instructions":
+                refused = entry.problem is not None
+                tokens = "refused" if refused else (fmt_tokens(entry.tokens) if entry.enabled else "off")
+                row.append(f"{tokens:>6} ", style="red" if refused else ("cyan" if entry.enabled else "dim"))
+                row.append(visible(entry.path, single_line=True), style="italic" if entry.enabled else "dim strike")
+                row.append("  instructions" if entry.enabled or refused else "  instructions (switched off)",
+                           style="dim")
+            else:
+                row.append(f"{fmt_tokens(entry.tokens):>6} ", style="cyan")
+                row.append(visible(entry.path, single_line=True))
             if entry.problem:
                 row.append(f"  ({visible(entry.problem, single_line=True)})", style="red")
-            self.list.add_option(Option(row, id=entry.path))
+            self.list.add_option(Option(row, id=entry.id))
         if entries:
             self.list.highlighted = min(highlighted or 0, len(entries) - 1)
-        total = sum(e.tokens or 0 for e in entries) + history_tokens
+        total = sum(e.counted for e in entries) + history_tokens
         text = Text()
-        if not entries:
+        if not any(e.kind == "file" for e in entries):
             text.append("Space in the tree or @path in the prompt adds files.", style="dim")
             text.append("\n")
         style = "red bold" if total > budget else ("yellow" if total > budget * 0.8 else "green")

@@ -56,6 +56,14 @@ class Sidebar(Vertical):
         self.project.remove(event.rel)
         self.post_message(self.ContextChanged())
 
+    @on(ContextList.InstructionsToggled)
+    def _instructions_toggled(self, event: ContextList.InstructionsToggled) -> None:
+        sent = self.project.toggle_instructions(event.label)
+        label = visible(event.label, single_line=True)
+        self.notify(f"{label}: {'sent again' if sent else 'switched off for this session'}", timeout=2,
+                    markup=False)
+        self.post_message(self.ContextChanged())
+
     def show_context(self, entries: list, *, window: int, budget: int, history_tokens: int) -> None:
         self.query_one(ContextPanel).show(entries, window=window, budget=budget, history_tokens=history_tokens)
         tree = self.query_one(ProjectTree)
