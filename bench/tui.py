@@ -115,11 +115,12 @@ def reply_text(tokens: int, code_lines: int, tag: str) -> str:
 
 
 class Terminal:
-    """A child process on a pty of COLS x ROWS; every read timestamped."""
+    """A child process on a pty of COLS x ROWS (or ``size``, columns and rows); every read timestamped."""
 
-    def __init__(self, argv: list[str], env: dict[str, str], cwd: Path) -> None:
+    def __init__(self, argv: list[str], env: dict[str, str], cwd: Path, size: tuple[int, int] | None = None) -> None:
+        cols, rows = size or (COLS, ROWS)
         master, slave = os.openpty()
-        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, COLS, 0, 0))
+        fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", rows, cols, 0, 0))
         self.fd = master
         self.buffer = bytearray()
         self.marks: list[tuple[int, float]] = []  # (end offset of a read, when)
