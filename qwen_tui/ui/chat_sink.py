@@ -13,6 +13,7 @@ from qwen_tui.timing import RequestTiming
 from qwen_tui.ui.widgets.status_bar import fmt_ms
 
 if TYPE_CHECKING:
+    from qwen_tui.tools.command_runner import CommandRun
     from qwen_tui.tools.results import ToolResult
     from qwen_tui.ui.app import QwenApp
     from qwen_tui.ui.widgets.chat_view import PendingTurn
@@ -27,6 +28,7 @@ class ChatSink(AgentSink):
         self.timing: RequestTiming | None = None
         self._append: Callable[[str], None] | None = None
         self._entries: dict[str, object] = {}  # tool call id -> its entry in the answer
+        self._command_block = None  # the command running now, shown live
 
     def on_text(self, text: str) -> None:
         append = self._append
@@ -60,6 +62,23 @@ class ChatSink(AgentSink):
         entry = self._entries.get(step.call.id)
         if entry is not None:
             entry.done(step.result.ok, step.result.summary, step.result.content)
+        block, self._command_block = self._command_block, None
+        if block is not None and step.call.name == "run_command":
+            block.finish(step.result.summary)
+
+    def on_command_started(self, run: CommandRun) -> None:
+        """In the command's thread, before it starts: its block opens and takes its output."""
+        try:
+            self.app.call_from_thread(self._open_command_block, run)
+        except RuntimeError:  # the app is closing: the command still runs, unseen
+            pass
+
+    def _open_command_block(self, run: CommandRun) -> None:
+        from qwen_tui.ui.widgets.command_block import CommandBlock
+
+        block = self._command_block = CommandBlock(run.command)
+        self.pending.answer.add_tool(block)
+        run.on_output = block.feed
 
     def on_note(self, text: str) -> None:
         from qwen_tui.ui.widgets.chat_view import ChatView

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -14,6 +15,7 @@ if TYPE_CHECKING:
     from qwen_tui.context.files import ProjectIndex
     from qwen_tui.tools import Toolbox
     from qwen_tui.tools.checkpoints import UndoReport
+    from qwen_tui.tools.command_runner import CommandRun
 
 
 class ProjectTools:
@@ -22,6 +24,8 @@ class ProjectTools:
         self._toolbox: Toolbox | None = None
         self._lock = threading.Lock()
         self.commands: Any = None  # run_command's runner, once the toolbox is built
+        #: Told (in the command's thread) when a command starts: the answer showing it opens a block.
+        self.on_command_start: Callable[[CommandRun], None] | None = None
 
     @property
     def toolbox(self) -> Toolbox:
@@ -32,7 +36,7 @@ class ProjectTools:
 
                 policy = ApprovalPolicy.from_settings(self.config.tools, "edit")
                 toolbox = Toolbox(self.root, index=self.index, policy=policy, checkpoints=CheckpointStore(self.root))
-                self.commands = CommandTool.install(toolbox, self.config)
+                self.commands = CommandTool.install(toolbox, self.config, on_start=self._command_started)
                 toolbox.openai_tools()  # the schemas, built once
                 self._toolbox = toolbox
             return self._toolbox
@@ -40,6 +44,10 @@ class ProjectTools:
     def prepare(self) -> None:
         """Build the toolbox now (called in a thread)."""
         self.toolbox  # noqa: B018 - built for its side effect
+
+    def _command_started(self, run: CommandRun) -> None:
+        if self.on_command_start is not None:
+            self.on_command_start(run)
 
     def stop_commands(self) -> None:
         """A command runs in a thread: cancelling the answer does not end it, this does."""

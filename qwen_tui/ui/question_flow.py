@@ -39,12 +39,14 @@ async def answer_question(app: QwenApp, question: str, pending: PendingTurn, nam
     context_files = list(app.project.entries)
     tools = app.toolbox.start_answer(context_files, label=question[:60])
     without_tools = app.roster.without_tools
+    app.tools.on_command_start = sink.on_command_started
     try:
         await app.conversation.answer(
             turn, provider, plan.messages, sink, context_files=context_files, on_sent=request_sent,
             tools=tools, blocks=not provider.settings.tool_calls or name in without_tools,
             max_steps=app.config.tools.max_steps, on_fallback=lambda: without_tools.add(name))
     finally:
+        app.tools.on_command_start = None
         answered(app, name, turn)
     if turn.usage is not None and turn.usage.prompt_tokens:
         plan.calibrate(turn.usage.prompt_tokens)  # better estimates next time
