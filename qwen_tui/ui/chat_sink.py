@@ -59,7 +59,9 @@ class ChatSink(AgentSink):
     def on_tool_result(self, step: ToolStep) -> None:
         entry = self._entries.get(step.call.id)
         if entry is not None:
-            entry.done(step.result.ok, step.result.summary, step.result.content)
+            result = step.result  # an applied edit opens on its diff; anything else on what the model read
+            detail = result.proposal.diff if result.proposal is not None and result.ok else result.content
+            entry.done(result.ok, result.summary, detail)
 
     def on_note(self, text: str) -> None:
         from qwen_tui.ui.widgets.chat_view import ChatView

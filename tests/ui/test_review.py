@@ -1,0 +1,204 @@
+"""Review and approval in the TUI, driven through the real app against the simulator with a
+scripted model (it reads ``src/app.py``, then edits it): the review keys, Escape mid-loop, undo,
+the changes view and the tool entries in the chat."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from qwen_tui.ui.screens.changes import ChangesScreen
+from qwen_tui.ui.screens.edit_review import EditReview
+from qwen_tui.ui.widgets.chat_view import ChatView
+from qwen_tui.ui.widgets.diff_view import DiffView
+from qwen_tui.ui.widgets.prompt import PromptInput
+from qwen_tui.ui.widgets.tool_entry import ToolEntry
+from tests.support.app import settle
+
+SIZE = (120, 40)
+ORIGINAL = b"def answer():\n    return 42  # MARKER_APP\n"
+EDITED = b"def answer():\n    return 43  # MARKER_APP\n"
+READ = {"name": "read_file", "arguments": {"path": "src/app.py"}}
+EDIT = {"name": "edit_file", "arguments": {"path": "src/app.py", "old_string": "return 42", "new_string": "return 43"}}
+SCRIPT = [
+    {"text": "Let me look.", "tool_calls": [READ]},
+    {"text": "Fixing.", "tool_calls": [EDIT]},
+    {"text": "Done."},
+]
+
+
+async def ask(pilot, text: str = "fix answer()") -> None:
+    prompt = pilot.app.query_one(PromptInput)
+    prompt.focus()
+    prompt.insert(text)
+    await pilot.press("enter")
+
+
+async def until(pilot, condition, tries: int = 300) -> None:
+    for _ in range(tries):
+        if condition():
+            return
+        await pilot.pause(0.01)
+    raise AssertionError(f"timed out waiting for {condition}")
+
+
+async def until_review(pilot) -> EditReview:
+    await until(pilot, lambda: isinstance(pilot.app.screen, EditReview))
+    await pilot.pause()
+    return pilot.app.screen
+
+
+def tool_messages(sim) -> list[str]:
+    return [m["content"] for m in sim.last_chat("sambanova").body["messages"] if m["role"] == "tool"]
+
+
+def entries(app) -> list[ToolEntry]:
+    return list(app.query_one(ChatView).query(ToolEntry))
+
+
+async def test_y_applies_the_edit_exactly_and_the_entries_show_it(make_app, sim, project: Path):
+    sim.set_knobs(provider="sambanova", script=SCRIPT)
+    app = make_app()
+    target = project / "src" / "app.py"
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot)
+        review = await until_review(pilot)
+        assert review.proposal.path == "src/app.py" and not review.proposal.created
+        assert (review.proposal.added, review.proposal.removed) == (1, 1)
+        shown = review.query_one(DiffView).text_rows()
+        assert "-    return 42  # MARKER_APP" in shown and "+    return 43  # MARKER_APP" in shown
+        assert target.read_bytes() == ORIGINAL  # nothing written while the user decides
+        waiting = entries(app)[-1]
+        assert waiting.state == "pending" and "waiting for your decision" in waiting.line
+        await pilot.press("y")
+        await settle(app)
+        assert target.read_bytes() == EDITED
+        lines = [entry.line for entry in entries(app)]
+        assert lines[0].startswith("✓ read_file src/app.py · 2 lines")
+        assert lines[1].startswith("✓ edit_file src/app.py · changed +1 −1")
+        assert "changed" in tool_messages(sim)[-1]
+        assert app.query_one(ChatView).last_answer.text.endswith("Done.")
+        edit = entries(app)[1]
+        edit.focus()
+        await pilot.press("enter")
+        assert edit.expanded and "+    return 43" in str(edit.render())
+
+
+async def test_n_rejects_leaves_the_file_byte_for_byte_and_tells_the_model(make_app, sim, project: Path):
+    sim.set_knobs(provider="sambanova", script=SCRIPT)
+    app = make_app()
+    target = project / "src" / "app.py"
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot)
+        await until_review(pilot)
+        await pilot.press("n")
+        await settle(app)
+        assert target.read_bytes() == ORIGINAL
+        told = tool_messages(sim)[-1]
+        assert "rejected" in told and "not changed" in told and "Reason" not in told
+        edit = entries(app)[1]
+        assert edit.state == "rejected" and "rejected" in edit.line and "changed +" not in edit.line
+
+
+async def test_r_sends_the_reason_to_the_model(make_app, sim, project: Path):
+    sim.set_knobs(provider="sambanova", script=SCRIPT)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot)
+        review = await until_review(pilot)
+        await pilot.press("r")
+        await pilot.press(*"keep a 42 here")  # 'a' and 'n' are keys of the screen: typed, not acted on
+        assert review.is_current
+        await pilot.press("enter")
+        await settle(app)
+        assert (project / "src" / "app.py").read_bytes() == ORIGINAL
+        told = tool_messages(sim)[-1]
+        assert "rejected" in told and "Reason: keep a 42 here" in told
+        assert "keep a 42 here" in entries(app)[1].line
+
+
+async def test_escape_in_the_review_rejects(make_app, sim, project: Path):
+    sim.set_knobs(provider="sambanova", script=SCRIPT)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot)
+        await until_review(pilot)
+        await pilot.press("escape")
+        await settle(app)
+        assert (project / "src" / "app.py").read_bytes() == ORIGINAL
+        assert "rejected" in tool_messages(sim)[-1]
+        assert app.query_one(ChatView).last_answer.outcome == "complete"
+
+
+async def test_a_applies_this_and_the_rest_of_the_question_without_asking(make_app, sim, project: Path):
+    second = {"name": "edit_file", "arguments": {"path": "src/util.py", "old_string": "'help'",
+                                                "new_string": "'helped'"}}
+    read_util = {"name": "read_file", "arguments": {"path": "src/util.py"}}
+    sim.set_knobs(provider="sambanova", script=[
+        {"text": "Reading.", "tool_calls": [READ, read_util]},
+        {"text": "Two edits.", "tool_calls": [EDIT, second]},
+        {"text": "Done."},
+    ])
+    app = make_app()
+    reviews = []
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot)
+        reviews.append(await until_review(pilot))
+        await pilot.press("a")
+        await settle(app)
+        assert not isinstance(app.screen, EditReview)
+        assert (project / "src" / "app.py").read_bytes() == EDITED
+        assert (project / "src" / "util.py").read_bytes() == b"def helper():\n    return 'helped'\n"
+        changed = [m for m in tool_messages(sim) if "changed" in m]
+        assert changed == ["src/app.py: changed (+1 -1 lines).", "src/util.py: changed (+1 -1 lines)."]
+        assert len(reviews) == 1
+        assert [e.state for e in entries(app)] == ["ok", "ok", "ok", "ok"]
+
+
+async def test_escape_mid_loop_stops_and_keeps_the_applied_edit_then_undo_restores(make_app, sim, project: Path):
+    long_text = "and then some more words " * 80
+    sim.set_knobs(provider="sambanova", script=[*SCRIPT[:2], {"text": long_text}], tps=60.0, chunk_chars=5)
+    app = make_app()
+    target = project / "src" / "app.py"
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot)
+        await until_review(pilot)
+        await pilot.press("y")
+        answer = app.query_one(ChatView).last_answer
+        await until(pilot, lambda: "and then some" in answer.text)
+        await pilot.press("escape")
+        await settle(app, saved=True)
+        assert answer.outcome == "cancelled"
+        assert target.read_bytes() == EDITED  # kept what happened
+        turn = app.turns[-1]
+        assert [step.call.name for step in turn.steps] == ["read_file", "edit_file"]
+        assert turn.steps[1].result.ok
+        await pilot.press("ctrl+o")
+        await until(pilot, lambda: target.read_bytes() == ORIGINAL)
+        await pilot.pause()
+        assert target.read_bytes() == ORIGINAL
+
+
+async def test_ctrl_f_lists_the_change_with_its_diff(make_app, sim, project: Path):
+    sim.set_knobs(provider="sambanova", script=SCRIPT)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot)
+        await until_review(pilot)
+        await pilot.press("y")
+        await settle(app)
+        await pilot.press("ctrl+f")
+        await until(pilot, lambda: isinstance(app.screen, ChangesScreen) and app.screen.shown is not None)
+        await pilot.pause()
+        screen = app.screen
+        assert [(info.state, [f.path for f in info.files]) for info in screen.sets] == [("applied", ["src/app.py"])]
+        title = str(screen.query_one("#file-title").render())
+        assert "src/app.py" in title and "modified" in title and "+1" in title and "−1" in title
+        rows = screen.query_one(DiffView).text_rows()
+        assert "-    return 42  # MARKER_APP" in rows and "+    return 43  # MARKER_APP" in rows
+        await pilot.press("escape")
+        assert not isinstance(app.screen, ChangesScreen)
+        await pilot.press("ctrl+o")
+        await until(pilot, lambda: (project / "src" / "app.py").read_bytes() == ORIGINAL)
+        await pilot.press("ctrl+f")
+        await until(pilot, lambda: isinstance(app.screen, ChangesScreen) and app.screen.sets)
+        assert app.screen.sets[0].state == "undone"
