@@ -202,3 +202,46 @@ async def test_ctrl_f_lists_the_change_with_its_diff(make_app, sim, project: Pat
         await pilot.press("ctrl+f")
         await until(pilot, lambda: isinstance(app.screen, ChangesScreen) and app.screen.sets)
         assert app.screen.sets[0].state == "undone"
+
+
+# ---- the pieces, without the model --------------------------------------------------------------
+
+
+def test_diff_rows_number_lines_and_pair_changes_side_by_side():
+    from qwen_tui.ui.render.diff_rows import ADDED, CONTEXT, REMOVED, parse_unified, split_rows
+
+    diff = "--- a/x.py\n+++ b/x.py\n@@ -10,3 +10,4 @@\n keep\n-old one\n-old two\n+new one\n+new two\n+new three\n"
+    lines = parse_unified(diff)
+    body = [(line.kind, line.text, line.old_no, line.new_no) for line in lines[3:]]
+    assert body == [(CONTEXT, "keep", 10, 10), (REMOVED, "old one", 11, None), (REMOVED, "old two", 12, None),
+                    (ADDED, "new one", None, 11), (ADDED, "new two", None, 12), (ADDED, "new three", None, 13)]
+    pairs = [(r.left.text if r.left else None, r.right.text if r.right else None) for r in split_rows(lines)[3:]]
+    assert pairs == [("keep", "keep"), ("old one", "new one"), ("old two", "new two"), (None, "new three")]
+
+
+async def test_tool_entry_shows_data_as_text_never_markup_and_caps_the_detail():
+    from textual.app import App
+
+    class Host(App):
+        def compose(self):
+            yield ToolEntry("read_file", {"path": "[bold]x[/bold]\x1b[31m.py"})
+
+    async with Host().run_test() as pilot:
+        entry = pilot.app.query_one(ToolEntry)
+        assert entry.line == "○ read_file [bold]x[/bold]␛[31m.py · running…"
+        detail = "\n".join(f"line {n} [red]not markup[/red]" for n in range(1000))
+        entry.done(True, "read [bold]x[/bold]␛[31m.py: 1,000 lines", detail)
+        assert entry.line.endswith("· 1,000 lines ▸")
+        entry.focus()
+        await pilot.press("enter")
+        shown = entry.render()
+        plain = shown.plain if hasattr(shown, "plain") else str(shown)
+        assert "line 0 [red]not markup[/red]" in plain and "line 199 " in plain and "line 200 " not in plain
+        assert "… 800 more lines" in plain
+        await pilot.press("enter")
+        assert not entry.expanded
+        failed = ToolEntry("edit_file", {"path": "src/x.py", "old_string": "a", "new_string": "b"})
+        await pilot.app.mount(failed)
+        failed.done(False, "src/x.py: old_string was not found in the file (it must match exactly)", "Error: …")
+        assert failed.state == "failed" and failed.has_class("-failed")
+        assert failed.line == "✗ edit_file src/x.py · old_string was not found in the file (it must match exactly) ▸"

@@ -48,7 +48,7 @@ class EditReview(ModalScreen[Review]):
     EditReview > Vertical { width: 100%; height: 100%; border: round $warning; background: $surface;
                             padding: 0 1; }
     EditReview .review-title { height: 1; }
-    EditReview DiffView { height: 1fr; margin: 1 0 0 0; }
+    EditReview DiffView { height: 1fr; }
     EditReview .hint { color: $text-muted; height: auto; }
     EditReview Input { display: none; }
     EditReview Input.shown { display: block; }
@@ -73,12 +73,11 @@ class EditReview(ModalScreen[Review]):
         with Vertical():
             title = Text(f"{proposal.tool}  ", style="dim")
             title.append_text(edit_title(proposal))
+            title.append("  · not written until you choose", style="dim")
             yield Static(title, classes="review-title", markup=False)
             yield DiffView(proposal.diff, proposal.path, theme=theme, id="review-diff")
-            yield Static(Text("y apply · n reject · r reject with a reason · a apply all for this question · "
-                              "Esc reject   (nothing is written until you choose)", style="dim"),
+            yield Static(Text("y apply · n reject · r reject with a reason · a apply all · Esc reject", style="dim"),
                          classes="hint", markup=False)
-            yield Input(placeholder="why not (the model reads it); Enter sends", id="reason")
 
     def on_mount(self) -> None:
         self.query_one(DiffView).focus()
@@ -94,15 +93,21 @@ class EditReview(ModalScreen[Review]):
 
     def action_escape(self) -> None:
         """Rejects; while a reason is being typed, only closes the reason."""
-        reason = self.query_one("#reason", Input)
-        if reason.has_class("shown"):
-            reason.remove_class("shown")
+        reasons = self.query("#reason")
+        if reasons and reasons.first().has_class("shown"):
+            reasons.first().remove_class("shown")
             self.query_one(DiffView).focus()
             return
         self.dismiss(Review(False))
 
     def action_reject_why(self) -> None:
-        reason = self.query_one("#reason", Input)
+        """The reason's field, built when first asked for (the review opens sooner without it)."""
+        reasons = self.query("#reason")
+        if reasons:
+            reason = reasons.first(Input)
+        else:
+            reason = Input(placeholder="why not (the model reads it); Enter sends", id="reason")
+            self.query_one(Vertical).mount(reason)
         reason.add_class("shown")
         reason.focus()
 

@@ -28,6 +28,7 @@ from qwen_tui.ui.render.diff_rows import (
 SPLIT_FROM = 140
 TAB = 4
 MARKERS = {ADDED: "+", REMOVED: "-", CONTEXT: " "}
+ROW_STYLES = {ADDED: "added", REMOVED: "removed", HUNK_HEADER: "hunk", HEADER: "header", NOTE: "header"}
 
 
 @lru_cache(maxsize=64)
@@ -51,6 +52,17 @@ class LineHighlighter:
     def __init__(self, lexer: Any, theme: Any) -> None:
         self.lexer, self.theme = lexer, theme
         self._styles: dict[Any, Style] = {}
+        self._tokens: dict[str, list[tuple[Any, str]]] = {}  # a line's text -> its tokens
+
+    def tokens(self, text: str) -> list[tuple[Any, str]]:
+        """``text``'s tokens (each line lexed once: a context line shows on both sides)."""
+        found = self._tokens.get(text)
+        if found is None:
+            found = [(t, v.replace("\n", "")) for t, v in self.lexer.get_tokens(text) if v and v != "\n"]
+            if len(self._tokens) > 20_000:
+                self._tokens.clear()
+            self._tokens[text] = found
+        return found
 
     @classmethod
     def load(cls, path: str, theme_name: str) -> LineHighlighter | None:
@@ -69,11 +81,8 @@ class LineHighlighter:
         return style
 
     def segments(self, text: str, base: Style) -> list[Segment]:
-        out = []
-        for token_type, value in self.lexer.get_tokens(text):
-            if value:
-                out.append(Segment(value.replace("\n", ""), base + self._style(token_type)))
-        return out
+        style = self._style
+        return [Segment(value, base + style(token_type)) for token_type, value in self.tokens(text)]
 
 
 def _clean(text: str) -> str:
@@ -127,7 +136,7 @@ class DiffView(ScrollView, can_focus=True):
     # -- layout ---------------------------------------------------------------------------------
     def on_mount(self) -> None:
         self._layout_rows()
-        self._highlight()
+        self.call_after_refresh(self._highlight)  # the first frame shows the diff plain, at once
 
     def _highlight(self) -> None:
         if self.path:
@@ -135,9 +144,18 @@ class DiffView(ScrollView, can_focus=True):
                             exit_on_error=False)
 
     def _load_highlighter(self, path: str) -> None:
+        """(in a thread) The lexer, and the first screens' lines lexed, so that the frame that
+        shows them highlighted has little left to do."""
         highlighter = LineHighlighter.load(path, self.theme_name)
-        if highlighter is not None:
-            self.app.call_from_thread(self._highlighted, highlighter, path)
+        if highlighter is None:
+            return
+        ahead = max(self.size.height, 24) * 2
+        for line in self.lines[:ahead]:
+            if line.kind in (ADDED, REMOVED, CONTEXT):
+                text = _clean(line.text)
+                if text.strip():
+                    highlighter.tokens(text)
+        self.app.call_from_thread(self._highlighted, highlighter, path)
 
     def _highlighted(self, highlighter: LineHighlighter, path: str) -> None:
         if path != self.path:
@@ -147,20 +165,21 @@ class DiffView(ScrollView, can_focus=True):
         self.refresh()
 
     def on_resize(self) -> None:
-        self._layout_rows()
+        if (self.app.size.width >= self.split_from) != self.split or self.split:
+            self._layout_rows()
 
     def _layout_rows(self) -> None:
         split = self.app.size.width >= self.split_from
         if split and self._split is None:
             self._split = split_rows(self.lines)
-        if split != self.split:
-            self.split = split
-            self._cache.clear()
+        self.split = split
         if split:
             assert self._split is not None
-            self.virtual_size = Size(self.scrollable_content_region.width, len(self._split))
+            virtual = Size(self.size.width, len(self._split))
         else:
-            self.virtual_size = Size(self._gutter_width(2) + self._widest, len(self.lines))
+            virtual = Size(self._gutter_width(2) + self._widest, len(self.lines))
+        if virtual != self.virtual_size:
+            self.virtual_size = virtual
         self._cache.clear()
         self.refresh()
 
@@ -174,9 +193,15 @@ class DiffView(ScrollView, can_focus=True):
         self._cache.clear()
 
     def _style(self, name: str) -> Style:
+        """A component class's style over the widget's own (computed once: ``rich_style`` walks
+        the ancestors every time it is read)."""
         style = self._styles.get(name)
         if style is None:
-            style = self._styles[name] = self.get_component_rich_style(f"diff-view--{name}")
+            if name == "base":
+                style = self.rich_style
+            else:
+                style = self._style("base") + self.get_component_rich_style(f"diff-view--{name}")
+            self._styles[name] = style
         return style
 
     def _gutter_width(self, columns: int) -> int:
@@ -186,8 +211,8 @@ class DiffView(ScrollView, can_focus=True):
     def render_line(self, y: int) -> Strip:
         scroll_x, scroll_y = self.scroll_offset
         index = scroll_y + y
-        width = self.scrollable_content_region.width
-        base = self.rich_style
+        width = self.size.width
+        base = self._style("base")
         if index >= self.row_count or width <= 0:
             return Strip.blank(width, base)
         key = (index, width if self.split else 0)
@@ -205,16 +230,7 @@ class DiffView(ScrollView, can_focus=True):
         return strip.crop_extend(scroll_x, scroll_x + width, fill)
 
     def _row_style(self, kind: str) -> Style:
-        base = self.rich_style
-        if kind == ADDED:
-            return base + self._style("added")
-        if kind == REMOVED:
-            return base + self._style("removed")
-        if kind == HUNK_HEADER:
-            return base + self._style("hunk")
-        if kind in (HEADER, NOTE):
-            return base + self._style("header")
-        return base
+        return self._style(ROW_STYLES.get(kind, "base"))
 
     def _code(self, line: DiffLine, style: Style) -> list[Segment]:
         text = _clean(line.text)
@@ -229,7 +245,7 @@ class DiffView(ScrollView, can_focus=True):
         style = self._row_style(line.kind)
         if line.kind not in (ADDED, REMOVED, CONTEXT):
             return Strip([Segment(_clean(line.text), style)])
-        gutter = self.rich_style + self._style("gutter")
+        gutter = self._style("gutter")
         if line.kind != CONTEXT:
             gutter = style + Style(dim=True)
         segments = [Segment(self._number(line.old_no) + self._number(line.new_no), gutter),
@@ -239,12 +255,12 @@ class DiffView(ScrollView, can_focus=True):
 
     def _half(self, line: DiffLine | None, width: int, side: str) -> Strip:
         if line is None:
-            return Strip.blank(width, self.rich_style + self._style("empty"))
+            return Strip.blank(width, self._style("empty"))
         kind = line.kind
         style = self._row_style(kind)
         number = line.old_no if side == "left" else line.new_no
         marker = MARKERS.get(kind, " ")
-        gutter = style + Style(dim=True) if kind != CONTEXT else self.rich_style + self._style("gutter")
+        gutter = style + Style(dim=True) if kind != CONTEXT else self._style("gutter")
         segments = [Segment(self._number(number), gutter), Segment(marker + " ", style), *self._code(line, style)]
         return Strip(segments).crop_extend(0, width, style)
 
@@ -256,7 +272,7 @@ class DiffView(ScrollView, can_focus=True):
         half = max((width - 1) // 2, 1)
         left = self._half(row.left, half, "left")
         right = self._half(row.right, width - half - 1, "right")
-        divider = Strip([Segment("│", self.rich_style + self._style("divider"))])
+        divider = Strip([Segment("│", self._style("divider"))])
         return Strip.join([left, divider, right])
 
     def text_rows(self) -> list[str]:
