@@ -78,9 +78,9 @@ class ChatSink(AgentSink):
         if entry is not None:
             entry.pending("waiting for your decision")
         if result.proposal is not None:
-            from qwen_tui.ui.screens.edit_review import EditReview
+            from qwen_tui.ui.screens.edit_review import review_edit
 
-            review = await self.app.push_screen_wait(EditReview(result.proposal))
+            review = await review_edit(self.app, result.proposal)
             return Approval(review.apply, review.reason, review.apply_all)
         from qwen_tui.ui.screens.command_approval import CommandApproval
 
@@ -90,6 +90,8 @@ class ChatSink(AgentSink):
             CommandApproval(command, commands.propose_patterns(command), commands.allow_for_session))
 
     def on_cancel(self, answer: Answer) -> None:
+        for entry in self._entries.values():  # a call stopped before it ended says so
+            entry.stopped()
         self.pending.answer.finish("cancelled", "Stopped — kept what arrived. Ctrl+R asks again.")
 
     def on_error(self, error: ProviderError, answer: Answer) -> None:

@@ -245,3 +245,23 @@ async def test_tool_entry_shows_data_as_text_never_markup_and_caps_the_detail():
         failed.done(False, "src/x.py: old_string was not found in the file (it must match exactly)", "Error: …")
         assert failed.state == "failed" and failed.has_class("-failed")
         assert failed.line == "✗ edit_file src/x.py · old_string was not found in the file (it must match exactly) ▸"
+
+
+async def test_stopping_the_answer_while_the_review_is_open_closes_it_and_writes_nothing(make_app, sim, project):
+    sim.set_knobs(provider="sambanova", script=SCRIPT)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot)
+        review = await until_review(pilot)
+        app.action_stop()  # what Escape does on the chat (Ctrl+C, a new question: the same cancellation)
+        await settle(app)
+        await pilot.pause()
+        assert not review.is_attached or not review.is_current
+        assert not isinstance(app.screen, EditReview)
+        assert (project / "src" / "app.py").read_bytes() == ORIGINAL
+        assert app.query_one(ChatView).last_answer.outcome == "cancelled"
+        edit = entries(app)[1]
+        assert edit.state == "stopped" and "nothing was written" in edit.line
+        await pilot.press("y")  # the review is gone: the key reaches nothing that writes
+        await pilot.pause()
+        assert (project / "src" / "app.py").read_bytes() == ORIGINAL

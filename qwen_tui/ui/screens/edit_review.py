@@ -5,7 +5,9 @@ writes (checkpointed) or declines."""
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual import on
@@ -19,6 +21,9 @@ from qwen_tui.terminal_text import visible
 from qwen_tui.tools.edits import ProposedEdit
 from qwen_tui.ui.keys import CHAT
 from qwen_tui.ui.widgets.diff_view import DiffView
+
+if TYPE_CHECKING:
+    from textual.app import App
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +45,17 @@ def edit_title(proposal: ProposedEdit) -> Text:
     title.append(" ")
     title.append(f"−{proposal.removed}", style="bold red")
     return title
+
+
+async def review_edit(app: App, proposal: ProposedEdit, code_theme: str | None = None) -> Review:
+    """The user's decision on ``proposal`` (call it from a worker). If the answer is stopped
+    meanwhile, the review closes unanswered: nothing is written."""
+    screen = EditReview(proposal, code_theme)
+    try:
+        return await app.push_screen_wait(screen)
+    except asyncio.CancelledError:
+        screen.abandon()
+        raise
 
 
 class EditReview(ModalScreen[Review]):
@@ -66,6 +82,7 @@ class EditReview(ModalScreen[Review]):
         super().__init__()
         self.proposal = proposal
         self.code_theme = code_theme
+        self.abandoned = False  # nobody waits for the decision any more (the answer was stopped)
 
     def compose(self) -> ComposeResult:
         proposal = self.proposal
@@ -82,14 +99,28 @@ class EditReview(ModalScreen[Review]):
     def on_mount(self) -> None:
         self.query_one(DiffView).focus()
 
+    def abandon(self) -> None:
+        """Close without a result: its waiter was cancelled (a result would be set on a future
+        already cancelled)."""
+        self.abandoned = True
+        if self.is_current:
+            self.app.pop_screen()
+
+    def decide(self, review: Review) -> None:
+        if self.abandoned:
+            if self.is_current:
+                self.app.pop_screen()
+            return
+        self.dismiss(review)
+
     def action_apply(self) -> None:
-        self.dismiss(Review(True))
+        self.decide(Review(True))
 
     def action_apply_all(self) -> None:
-        self.dismiss(Review(True, apply_all=True))
+        self.decide(Review(True, apply_all=True))
 
     def action_reject(self) -> None:
-        self.dismiss(Review(False))
+        self.decide(Review(False))
 
     def action_escape(self) -> None:
         """Rejects; while a reason is being typed, only closes the reason."""
@@ -98,7 +129,7 @@ class EditReview(ModalScreen[Review]):
             reasons.first().remove_class("shown")
             self.query_one(DiffView).focus()
             return
-        self.dismiss(Review(False))
+        self.decide(Review(False))
 
     def action_reject_why(self) -> None:
         """The reason's field, built when first asked for (the review opens sooner without it)."""
@@ -114,4 +145,4 @@ class EditReview(ModalScreen[Review]):
     @on(Input.Submitted, "#reason")
     def _reason(self, event: Input.Submitted) -> None:
         event.stop()
-        self.dismiss(Review(False, event.value.strip() or None))
+        self.decide(Review(False, event.value.strip() or None))

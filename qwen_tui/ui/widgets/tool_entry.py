@@ -26,7 +26,7 @@ MAX_TARGET_CHARS = 80
 EDIT_SUMMARY = re.compile(r"^(proposed|changed|created) (.+) \(\+(\d+) -(\d+)\)$")
 
 STATE_MARKS = {"running": ("○", "dim"), "pending": ("?", "bold yellow"), "ok": ("✓", "green"),
-               "failed": ("✗", "bold red"), "rejected": ("⊘", "yellow")}
+               "failed": ("✗", "bold red"), "rejected": ("⊘", "yellow"), "stopped": ("■", "dim")}
 
 
 def call_target(name: str, arguments: dict[str, Any]) -> str:
@@ -90,6 +90,12 @@ class ToolEntry(Static):
         """It waits (for the user's decision, say): ``text`` says on what."""
         self.state, self.summary = "pending", text
         self._draw()
+
+    def stopped(self) -> None:
+        """The answer was stopped while it ran or waited (nothing more will come of it)."""
+        if self.state in ("running", "pending"):
+            self.state, self.summary = "stopped", "stopped before it ended; nothing was written"
+            self._draw()
 
     def done(self, ok: bool, summary: str, detail: str = "") -> None:
         """It ended: ``summary`` in one line; ``detail`` (the result or the diff) when opened."""
