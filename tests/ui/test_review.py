@@ -265,3 +265,50 @@ async def test_stopping_the_answer_while_the_review_is_open_closes_it_and_writes
         await pilot.press("y")  # the review is gone: the key reaches nothing that writes
         await pilot.pause()
         assert (project / "src" / "app.py").read_bytes() == ORIGINAL
+
+
+async def test_changes_view_lists_newest_first_and_shows_the_picked_files_diff(make_app, sim, project):
+    read_util = {"name": "read_file", "arguments": {"path": "src/util.py"}}
+    edit_util = {"name": "edit_file", "arguments": {"path": "src/util.py", "old_string": "'help'",
+                                                   "new_string": "'helped'"}}
+    sim.set_knobs(provider="sambanova", script=[
+        *SCRIPT, {"text": "Reading.", "tool_calls": [read_util]}, {"text": "Editing.", "tool_calls": [edit_util]},
+        {"text": "Done too."}])
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        for question in ("fix answer()", "fix helper()"):
+            await ask(pilot, question)
+            await until_review(pilot)
+            await pilot.press("y")
+            await settle(app)
+        await pilot.press("ctrl+f")
+        await until(pilot, lambda: isinstance(app.screen, ChangesScreen) and app.screen.shown is not None)
+        screen = app.screen
+        assert [(info.label, [f.path for f in info.files]) for info in screen.sets] == [
+            ("fix helper()", ["src/util.py"]), ("fix answer()", ["src/app.py"])]
+        assert screen.shown.path == "src/util.py"
+        assert "+    return 'helped'" in screen.query_one(DiffView).text_rows()
+        await pilot.press("down")  # past the older set's heading, to its file
+        await until(pilot, lambda: screen.shown.path == "src/app.py")
+        assert "+    return 43  # MARKER_APP" in screen.query_one(DiffView).text_rows()
+        assert (screen.shown.added, screen.shown.removed) == (1, 1)
+
+
+async def test_a_resumed_session_shows_its_tool_calls_and_opens_the_saved_diff(make_app, sim, project):
+    sim.set_knobs(provider="sambanova", script=SCRIPT)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot)
+        await until_review(pilot)
+        await pilot.press("y")
+        await settle(app, saved=True)
+    again = make_app(resume="latest")
+    async with again.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: len(entries(again)) == 2)
+        lines = [entry.line for entry in entries(again)]
+        assert lines[0].startswith("✓ read_file src/app.py · 2 lines")
+        assert lines[1].startswith("✓ edit_file src/app.py · changed +1 −1")
+        edit = entries(again)[1]
+        edit.focus()
+        await pilot.press("enter")
+        assert "+    return 43  # MARKER_APP" in str(edit.render())

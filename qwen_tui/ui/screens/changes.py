@@ -91,8 +91,8 @@ class ChangesScreen(ModalScreen[None]):
             yield OptionList(id="change-list")
             yield Static("", id="file-title", markup=False)
             yield DiffView("", id="changes-diff")
-            yield Static(Text("↑↓ pick a file · Tab to the diff · Ctrl+O undo (outside) · Esc close", style="dim"),
-                         classes="hint", markup=False)
+            hint = "↑↓ pick a file · Tab to the diff and back · Esc close (then Ctrl+O undoes the newest)"
+            yield Static(Text(hint, style="dim"), classes="hint", markup=False)
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()

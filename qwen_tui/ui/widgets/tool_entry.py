@@ -68,7 +68,7 @@ class ToolEntry(Static):
     ToolEntry.-failed { color: $text-error; }
     """
     BINDINGS = [
-        Binding("enter", "toggle", "Show or hide what the tool gave back", id="tool.toggle", group=CHAT),
+        Binding("enter", "toggle", "Open or close a tool call", id="tool.toggle", group=CHAT),
     ]
     can_focus = True
 
