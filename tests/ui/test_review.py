@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from qwen_tui.ui.screens.changes import ChangesScreen
 from qwen_tui.ui.screens.edit_review import EditReview
 from qwen_tui.ui.widgets.chat_view import ChatView
@@ -47,16 +49,19 @@ async def until_review(pilot) -> EditReview:
     return pilot.app.screen
 
 
-def tool_messages(sim) -> list[str]:
-    return [m["content"] for m in sim.last_chat("sambanova").body["messages"] if m["role"] == "tool"]
+def tool_messages(sim, provider: str = "sambanova") -> list[str]:
+    return [m["content"] for m in sim.last_chat(provider).body["messages"] if m["role"] == "tool"]
 
 
 def entries(app) -> list[ToolEntry]:
     return list(app.query_one(ChatView).query(ToolEntry))
 
 
-async def test_y_applies_the_edit_exactly_and_the_entries_show_it(make_app, sim, project: Path):
-    sim.set_knobs(provider="sambanova", script=SCRIPT)
+@pytest.mark.parametrize("provider", ["sambanova", "ollama"])  # OpenAI-style fragments; Ollama's whole calls
+async def test_y_applies_the_edit_exactly_and_the_entries_show_it(make_app, sim, sim_config, project: Path,
+                                                                  provider: str):
+    sim_config.default_provider = provider
+    sim.set_knobs(provider=provider, script=SCRIPT)
     app = make_app()
     target = project / "src" / "app.py"
     async with app.run_test(size=SIZE) as pilot:
@@ -75,7 +80,7 @@ async def test_y_applies_the_edit_exactly_and_the_entries_show_it(make_app, sim,
         lines = [entry.line for entry in entries(app)]
         assert lines[0].startswith("✓ read_file src/app.py · 2 lines")
         assert lines[1].startswith("✓ edit_file src/app.py · changed +1 −1")
-        assert "changed" in tool_messages(sim)[-1]
+        assert app.active == provider and "changed" in tool_messages(sim, provider)[-1]
         assert app.query_one(ChatView).last_answer.text.endswith("Done.")
         edit = entries(app)[1]
         edit.focus()
@@ -312,3 +317,22 @@ async def test_a_resumed_session_shows_its_tool_calls_and_opens_the_saved_diff(m
         edit.focus()
         await pilot.press("enter")
         assert "+    return 43  # MARKER_APP" in str(edit.render())
+
+
+async def test_a_provider_refusing_tools_gets_search_replace_blocks_reviewed_the_same_way(make_app, sim, project):
+    block = ("Here is the fix.\n\nsrc/app.py\n```python\n<<<<<<< SEARCH\n    return 42  # MARKER_APP\n=======\n"
+             "    return 43  # MARKER_APP\n>>>>>>> REPLACE\n```\n")
+    sim.set_knobs(provider="sambanova", refuse_tools=True, script=[{"text": block}, {"text": "Done."}])
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: bool(app.project.files))
+        assert app.project.add("src/app.py")  # in the context: blocks edit what the model was given
+        await ask(pilot)
+        review = await until_review(pilot)
+        assert review.proposal.path == "src/app.py" and (review.proposal.added, review.proposal.removed) == (1, 1)
+        assert (project / "src" / "app.py").read_bytes() == ORIGINAL
+        await pilot.press("y")
+        await settle(app)
+        assert (project / "src" / "app.py").read_bytes() == EDITED
+        assert [entry.line.split(" ▸")[0] for entry in entries(app)] == ["✓ search_replace src/app.py · changed +1 −1"]
+        assert "tools" not in sim.last_chat("sambanova").body  # asked for blocks from the refusal on
