@@ -136,7 +136,7 @@ class DiffView(ScrollView, can_focus=True):
     # -- layout ---------------------------------------------------------------------------------
     def on_mount(self) -> None:
         self._layout_rows()
-        self.call_after_refresh(self._highlight)  # the first frame shows the diff plain, at once
+        self._highlight()  # lexed in a thread meanwhile: the first frame does not wait for it
 
     def _highlight(self) -> None:
         if self.path:
@@ -224,7 +224,7 @@ class DiffView(ScrollView, can_focus=True):
                 self._cache.clear()
             self._cache[key] = strip
         if self.split:
-            return strip.crop_extend(0, width, base)
+            return strip
         line = self.lines[index]
         fill = self._row_style(line.kind) if line.kind in (ADDED, REMOVED) else base
         return strip.crop_extend(scroll_x, scroll_x + width, fill)
@@ -253,27 +253,29 @@ class DiffView(ScrollView, can_focus=True):
         segments.extend(self._code(line, style))
         return Strip(segments)
 
-    def _half(self, line: DiffLine | None, width: int, side: str) -> Strip:
+    def _half(self, line: DiffLine | None, width: int, side: str) -> list[Segment]:
+        """One side's segments, exactly ``width`` cells (built as segments: every Strip made
+        costs seven little caches, and a row would otherwise make six)."""
         if line is None:
-            return Strip.blank(width, self._style("empty"))
+            return [Segment(" " * width, self._style("empty"))]
         kind = line.kind
         style = self._row_style(kind)
         number = line.old_no if side == "left" else line.new_no
         marker = MARKERS.get(kind, " ")
         gutter = style + Style(dim=True) if kind != CONTEXT else self._style("gutter")
         segments = [Segment(self._number(number), gutter), Segment(marker + " ", style), *self._code(line, style)]
-        return Strip(segments).crop_extend(0, width, style)
+        return Segment.adjust_line_length(segments, width, style)
 
     def _split_row(self, row: SplitRow, width: int) -> Strip:
         if row.kind in (HEADER, HUNK_HEADER, NOTE):
             assert row.left is not None
             style = self._row_style(row.kind)
-            return Strip([Segment(_clean(row.left.text), style)]).crop_extend(0, width, style)
+            return Strip(Segment.adjust_line_length([Segment(_clean(row.left.text), style)], width, style), width)
         half = max((width - 1) // 2, 1)
-        left = self._half(row.left, half, "left")
-        right = self._half(row.right, width - half - 1, "right")
-        divider = Strip([Segment("│", self._style("divider"))])
-        return Strip.join([left, divider, right])
+        segments = self._half(row.left, half, "left")
+        segments.append(Segment("│", self._style("divider")))
+        segments.extend(self._half(row.right, width - half - 1, "right"))
+        return Strip(segments, width)
 
     def text_rows(self) -> list[str]:
         """What the rows say, as plain text (for tests and copying)."""
