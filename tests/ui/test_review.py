@@ -336,3 +336,60 @@ async def test_a_provider_refusing_tools_gets_search_replace_blocks_reviewed_the
         assert (project / "src" / "app.py").read_bytes() == EDITED
         assert [entry.line.split(" ▸")[0] for entry in entries(app)] == ["✓ search_replace src/app.py · changed +1 −1"]
         assert "tools" not in sim.last_chat("sambanova").body  # asked for blocks from the refusal on
+
+
+async def test_a_long_diff_scrolls_and_goes_side_by_side_from_140_columns():
+    from textual.app import App
+
+    from qwen_tui.tools.edits import propose
+
+    before = "".join(f"line {n}\n" for n in range(1000)).encode()
+    after = "".join(f"line {n} changed\n" for n in range(1000)).encode()
+    proposal = propose("notes.txt", Path("/nonexistent/notes.txt"), before, after, 0o644, "edit_file")
+
+    class Host(App):
+        def on_mount(self):
+            self.push_screen(EditReview(proposal))
+
+    def row_text(view, y):
+        return "".join(segment.text for segment in view.render_line(y))
+
+    async with Host().run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        view = pilot.app.screen.query_one(DiffView)
+        assert not view.split and view.row_count == 2003 and view.virtual_size.height == 2003
+        assert "line 0" in row_text(view, 3) and "-" in row_text(view, 3)
+        await pilot.press("end")
+        await pilot.pause()
+        assert view.scroll_y > 1900
+        assert "line 999 changed" in row_text(view, view.size.height - 1)
+        await pilot.resize_terminal(150, 30)
+        await pilot.pause()
+        assert view.split and view.row_count == 1003  # each removed line beside the line that replaced it
+        await pilot.press("home")
+        await pilot.pause()
+        paired = row_text(view, 3)
+        assert "line 0" in paired and "line 0 changed" in paired and "│" in paired
+
+
+async def test_approve_auto_applies_without_a_review_and_undo_still_restores(make_app, sim, sim_config, project):
+    sim_config.tools.approve = "auto"
+    sim.set_knobs(provider="sambanova", script=SCRIPT)
+    app = make_app()
+    target = project / "src" / "app.py"
+    async with app.run_test(size=SIZE) as pilot:
+        pushed = []
+        original_push = app.push_screen
+
+        def recording_push(screen, *args, **kwargs):
+            pushed.append(type(screen).__name__)
+            return original_push(screen, *args, **kwargs)
+
+        app.push_screen = recording_push
+        await ask(pilot)
+        await settle(app)
+        assert "EditReview" not in pushed
+        assert target.read_bytes() == EDITED
+        assert entries(app)[1].line.startswith("✓ edit_file src/app.py · changed +1 −1")
+        await pilot.press("ctrl+o")
+        await until(pilot, lambda: target.read_bytes() == ORIGINAL)
