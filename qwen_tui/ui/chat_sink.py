@@ -61,7 +61,9 @@ class ChatSink(AgentSink):
     def on_tool_result(self, step: ToolStep) -> None:
         entry = self._entries.get(step.call.id)
         if entry is not None:
-            entry.done(step.result.ok, step.result.summary, step.result.content)
+            result = step.result  # an applied edit opens on its diff; anything else on what the model read
+            detail = result.proposal.diff if result.proposal is not None and result.ok else result.content
+            entry.done(result.ok, result.summary, detail)
         block, self._command_block = self._command_block, None
         if block is not None and step.call.name == "run_command":
             block.finish(step.result.summary)
@@ -95,9 +97,9 @@ class ChatSink(AgentSink):
         if entry is not None:
             entry.pending("waiting for your decision")
         if result.proposal is not None:
-            from qwen_tui.ui.screens.edit_review import EditReview
+            from qwen_tui.ui.screens.edit_review import review_edit
 
-            review = await self.app.push_screen_wait(EditReview(result.proposal))
+            review = await review_edit(self.app, result.proposal)
             return Approval(review.apply, review.reason, review.apply_all)
         from qwen_tui.ui.screens.command_approval import CommandApproval
 
@@ -107,6 +109,8 @@ class ChatSink(AgentSink):
             CommandApproval(command, commands.propose_patterns(command), commands.allow_for_session))
 
     def on_cancel(self, answer: Answer) -> None:
+        for entry in self._entries.values():  # a call stopped before it ended says so
+            entry.stopped()
         self.pending.answer.finish("cancelled", "Stopped — kept what arrived. Ctrl+R asks again.")
 
     def on_error(self, error: ProviderError, answer: Answer) -> None:

@@ -66,6 +66,7 @@ class AssistantMessage(LaidOutOnce, Vertical):
         self._header = Static(header, markup=False, classes="answer-header")
         self.body = StreamingMarkdown(text)
         self._tools = Vertical(classes="answer-tools")
+        self._early_tools: list[Widget] = []
         self._error = Static("", markup=False, classes="answer-error")
         self._footer = Static("", markup=False, classes="answer-footer")
         self.outcome = "pending"
@@ -94,8 +95,17 @@ class AssistantMessage(LaidOutOnce, Vertical):
         self.body.append(text)
 
     def add_tool(self, entry: Widget) -> None:
-        """A tool call's entry, under the text (the answer's later text goes on above it)."""
-        self._tools.mount(entry)
+        """A tool call's entry, under the text (the answer's later text goes on above it). Before
+        the answer is mounted (a resumed session), its entries wait for it."""
+        if self._tools.is_mounted:
+            self._tools.mount(entry)
+        else:
+            self._early_tools.append(entry)
+
+    def on_mount(self) -> None:
+        if self._early_tools:
+            self._tools.mount_all(self._early_tools)
+            self._early_tools = []
 
     def finish(self, outcome: str, note: str = "") -> None:
         """Flush what came and show how the answer ended (after the last text is painted: the
@@ -297,11 +307,24 @@ class ChatView(LaidOutOnce, VerticalScroll):
                 answer = self.add_assistant(turn.provider or "?", turn.model or "?")
                 answer.body.code_theme = code_theme
                 answer.append(turn.content)
+                if turn.tools:
+                    self._show_tools(answer, turn.tools)
                 if turn.error:
                     answer.show_error(turn.error)
                 answer.finish(turn.outcome or "complete")
         self.add_note(f"Resumed “{session.display_title}”: the next question continues it.")
         self.anchor()
+
+    @staticmethod
+    def _show_tools(answer: AssistantMessage, records: list[dict]) -> None:
+        """A saved answer's tool calls, as they ended (the entries open on the saved result or diff)."""
+        from qwen_tui.ui.widgets.tool_entry import ToolEntry
+
+        for record in records:
+            entry = ToolEntry(str(record.get("name", "?")), record.get("arguments") or {})
+            entry.done(bool(record.get("ok")), str(record.get("summary", "")),
+                       str(record.get("diff") or record.get("content") or ""))
+            answer.add_tool(entry)
 
     @property
     def assistant_messages(self) -> list[AssistantMessage]:
