@@ -62,10 +62,13 @@ PROVIDER_KEYS = {
     "context_window": int,
     "keep_alive": (str, int, float),  # Ollama: how long the model stays loaded; unset = the server's own
     "max_context_window": int,  # Ollama: the largest num_ctx sent (default 32768)
+    "think": (bool, str),  # Ollama: reasoning on/off, or "low" | "medium" | "high"; unset = the model's own
     "tool_calls": bool,  # false: the model writes SEARCH/REPLACE blocks instead of calling tools
 }
 #: Keys that mean something to one kind only.
-KIND_ONLY_KEYS = {"keep_alive": "ollama", "max_context_window": "ollama"}
+KIND_ONLY_KEYS = {"keep_alive": "ollama", "max_context_window": "ollama", "think": "ollama"}
+#: Ollama's ``think`` levels besides true and false (gpt-oss takes a level, not a switch).
+THINK_LEVELS = ("low", "medium", "high")
 #: Ollama's keep_alive: a Go duration ("10m", "1h30m", "-1" forever, "0" unload now) or seconds.
 _KEEP_ALIVE = re.compile(r"^-?\d+(\.\d+)?(ns|us|µs|ms|s|m|h)?(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))*$")
 TOP_KEYS = {"default_provider": str, "theme": str, "providers": dict, "keys": dict, "context": dict, "tools": dict}
@@ -187,7 +190,8 @@ def _type_name(expected: Any) -> str:
 
 
 def _type_ok(problems: _Problems, key: str, value: Any, expected: Any) -> bool:
-    if (isinstance(value, bool) and expected is not bool) or not isinstance(value, expected):
+    takes_bool = expected is bool or (isinstance(expected, tuple) and bool in expected)
+    if (isinstance(value, bool) and not takes_bool) or not isinstance(value, expected):
         got = {"str": "a string", "int": "a whole number", "float": "a number", "list": "a list",
                "dict": "a table", "bool": "true/false"}.get(type(value).__name__, type(value).__name__)
         fix = f"write {key.rsplit('.', 1)[-1]} = " + {
@@ -228,6 +232,10 @@ def _check_provider_values(problems: _Problems, name: str, table: Mapping[str, A
         if key == "keep_alive" and isinstance(value, str) and not _KEEP_ALIVE.match(value.strip()):
             problems.add(where, f"not a duration ({value!r})",
                          'e.g. keep_alive = "10m", "1h", "-1" (stay loaded) or "0" (unload after the answer)')
+            continue
+        if key == "think" and isinstance(value, str) and value not in THINK_LEVELS:
+            problems.add(where, f"not a thinking level ({value!r})",
+                         'think = true or false, or one of "low", "medium", "high"')
             continue
         if key == "model" and not value.strip():
             problems.add(where, "empty", "name the model to use")

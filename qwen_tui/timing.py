@@ -1,9 +1,10 @@
 """Time to first token, measured one way for every provider, and rolling per-provider stats.
 
 TTFT runs on a monotonic clock from the moment the request is handed to the connection pool (after
-the body is built) to the first chunk with non-empty visible content. A cold connection's connect
-time is inside it and also kept on its own, so "slow provider" and "slow handshake" can be told
-apart.
+the body is built) to the first chunk with non-empty visible content, reasoning included (what the
+user sees first, and what SambaNova's own figure counts); the first *answer* token is kept beside
+it (``answer_ms``). A cold connection's connect time is inside it and also kept on its own, so
+"slow provider" and "slow handshake" can be told apart.
 """
 
 from __future__ import annotations
@@ -35,7 +36,8 @@ class RequestTiming:
     connect_done: float | None = None
     reused_connection: bool | None = None
     headers_at: float | None = None
-    first_token_at: float | None = None
+    first_token_at: float | None = None  # the first token of any kind (reasoning included)
+    answer_at: float | None = None  # the first token of the answer itself (text or a tool call)
     last_token_at: float | None = None
     tokens: int = 0  # content chunks seen; replaced by the provider's count when it reports one
     chunks: int = 0
@@ -61,10 +63,20 @@ class RequestTiming:
         self.chunks += 1
         self.tokens += 1
 
+    def mark_answer(self, now: float | None = None) -> None:
+        """The answer itself began (after any reasoning); call beside ``mark_content``."""
+        if self.answer_at is None:
+            self.answer_at = clock() if now is None else now
+
     # -- figures ----------------------------------------------------------------------------
     @property
     def ttft_ms(self) -> float | None:
         return _ms(self.started, self.first_token_at)
+
+    @property
+    def answer_ms(self) -> float | None:
+        """Start to the first answer token: equal to TTFT unless the model reasoned first."""
+        return _ms(self.started, self.answer_at)
 
     @property
     def connect_ms(self) -> float | None:
@@ -84,7 +96,8 @@ class RequestTiming:
 
     @property
     def tokens_per_s(self) -> float | None:
-        """Tokens after the first over the time from first to last token."""
+        """Tokens after the first over the time from first to last token: every generated
+        token, reasoning included (providers count it in their completion tokens too)."""
         if self.first_token_at is None or self.last_token_at is None or self.tokens < 2:
             return None
         span = self.last_token_at - self.first_token_at
@@ -97,6 +110,7 @@ class RequestTiming:
             "provider": self.provider,
             "model": self.model,
             "ttft_ms": _round(self.ttft_ms),
+            "answer_ms": _round(self.answer_ms),
             "connect_ms": _round(self.connect_ms),
             "reused_connection": self.reused_connection,
             "headers_ms": _round(self.headers_ms),

@@ -169,7 +169,9 @@ class TextDelta:
 
 @dataclass(frozen=True, slots=True)
 class ReasoningDelta:
-    """Reasoning text some models stream beside the answer (SambaNova ``delta.reasoning``)."""
+    """Reasoning ("thinking") text a model streams before or beside its answer: from
+    ``delta.reasoning_content`` / ``delta.reasoning``, Ollama's ``message.thinking``, or a leading
+    ``<think>`` block in the content. Shown apart from the answer, never sent back to a model."""
 
     text: str
 
@@ -347,6 +349,13 @@ class BadResponse(ProviderError):
     """Undecodable data, or an error event inside a 200 stream."""
 
     kind = "bad_response"
+
+
+class ThinkingOnly(BadResponse):
+    """The model reasoned and wrote no answer: its token budget went on thinking (``length``),
+    or it stopped after thinking. Not "the answer was empty": its reasoning is kept and shown."""
+
+    kind = "thinking_only"
 
 
 class StreamErrorEvent(BadResponse):
