@@ -212,4 +212,22 @@ def fmt_ms(value: float | None) -> str:
     return "—" if value is None else f"{value:,.0f} ms"
 
 
-__all__ = ["RequestTiming", "ProviderStats", "StatsBook", "percentile", "clock", "fmt_ms"]
+def fmt_duration(value: float | None) -> str:
+    """Milliseconds under a second ("850 ms"), seconds above ("2.4 s"), "—" when not measured."""
+    if value is None:
+        return "—"
+    return f"{value:,.0f} ms" if value < 1000 else f"{value / 1000:,.1f} s"
+
+
+def first_tokens_text(ttft_ms: float | None, answer_ms: float | None,
+                      fmt: Callable[[float | None], str] = fmt_duration) -> str:
+    """``TTFT 310 ms``, and ``· answer 2.4 s`` beside it when the answer began later than the
+    first token (the model reasoned first); ``fmt`` writes each figure."""
+    text = f"TTFT {fmt(ttft_ms)}"
+    if answer_ms is not None and ttft_ms is not None and answer_ms - ttft_ms >= 1.0:
+        text += f" · answer {fmt(answer_ms)}"
+    return text
+
+
+__all__ = ["RequestTiming", "ProviderStats", "StatsBook", "percentile", "clock", "first_tokens_text", "fmt_duration",
+           "fmt_ms"]
