@@ -11,6 +11,7 @@ from qwen_tui.conversation.agent import AgentSink, Approval, ToolStep
 from qwen_tui.providers.base import ProviderError, ToolCall
 from qwen_tui.timing import RequestTiming, first_tokens_text
 from qwen_tui.ui.widgets.status_bar import fmt_ms
+from qwen_tui.ui.widgets.thinking import fold_thinking, thinking_of
 
 if TYPE_CHECKING:
     from qwen_tui.tools.results import ToolResult
@@ -32,8 +33,12 @@ class ChatSink(AgentSink):
         append = self._append
         if append is None:
             self.app.dashboard_update(self.name, self.timing, "streaming")
+            fold_thinking(self.pending.answer)
             append = self._append = self.pending.answer.append
         append(text)
+
+    def on_reasoning(self, text: str) -> None:
+        thinking_of(self.pending.answer).append(text)
 
     def on_phase(self, name: str, timing: RequestTiming | None) -> None:
         app = self.app
