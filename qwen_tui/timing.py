@@ -9,6 +9,7 @@ it (``answer_ms``). A cold connection's connect time is inside it and also kept 
 
 from __future__ import annotations
 
+import math
 import statistics
 import time
 from collections import deque
@@ -147,12 +148,15 @@ class ProviderStats:
     rates: deque[float] = field(default_factory=deque)
     errors: int = 0
     requests: int = 0
+    #: The last request with a TTFT, as its summary (or its metrics record): where the time went.
+    last_record: Mapping[str, Any] | None = None
 
     def add(self, timing: RequestTiming) -> None:
         self.requests += 1
         if timing.outcome == "error":
             self.errors += 1
         if timing.ttft_ms is not None:
+            self.last_record = timing.summary()
             self.ttfts.append(timing.ttft_ms)
             while len(self.ttfts) > self.window:
                 self.ttfts.popleft()
@@ -202,6 +206,7 @@ class StatsBook:
             name, ttft = record.get("provider"), record.get("ttft_ms")
             if name in providers and isinstance(ttft, (int, float)):
                 stats = self[name]
+                stats.last_record = record
                 stats.ttfts.append(float(ttft))
                 while len(stats.ttfts) > stats.window:
                     stats.ttfts.popleft()
@@ -210,6 +215,76 @@ class StatsBook:
 def fmt_ms(value: float | None) -> str:
     """A duration as the CLI and the race write it: "1,234 ms", or "—" when not measured."""
     return "—" if value is None else f"{value:,.0f} ms"
+
+
+def _finite(value: Any) -> float | None:
+    """A number a record may hold (a history line is data: anything else is "not measured")."""
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value) or value < 0:
+        return None
+    return float(value)
+
+
+@dataclass(frozen=True, slots=True)
+class TTFTSplit:
+    """Where one request's TTFT went: connecting (a new connection; none when reused), waiting
+    for the response headers, then headers to first token; with the provider's own figure where
+    it reports one. Built from a timing summary or a metrics record (``ttft_split``)."""
+
+    ttft_ms: float
+    reused: bool
+    connect_ms: float | None  # a new connection's TCP (+ TLS) time; None: not measured
+    waiting_ms: float | None  # the request handed over (and connected) -> response headers
+    first_token_ms: float | None  # response headers -> first token
+    server_ms: float | None = None  # the provider's own TTFT
+    server_what: str = ""  # how the provider's figure is made up, in words
+
+    def text(self, fmt: Callable[[float | None], str] | None = None) -> str:
+        """``connect 12 ms + waiting 250 ms + first token 48 ms · the provider's own: 301 ms``."""
+        fmt = fmt or fmt_duration
+        parts = ["reused connection" if self.reused else f"connect {fmt(self.connect_ms)}"] \
+            if self.reused or self.connect_ms is not None else []
+        if self.waiting_ms is not None:
+            parts.append(f"waiting for headers {fmt(self.waiting_ms)}")
+        if self.first_token_ms is not None:
+            parts.append(f"headers → first token {fmt(self.first_token_ms)}")
+        text = " + ".join(parts)
+        if self.server_ms is not None:
+            text += f"{' · ' if text else ''}the provider's own: {self.server_what or fmt(self.server_ms)}"
+        return text
+
+    @property
+    def measured(self) -> bool:
+        """Something beyond the TTFT itself is known (older records hold the TTFT alone)."""
+        return self.reused or self.connect_ms is not None or self.waiting_ms is not None \
+            or self.server_ms is not None
+
+
+def ttft_split(record: Mapping[str, Any] | None) -> TTFTSplit | None:
+    """The split of a summary or metrics record that has a TTFT; None when it has none.
+    SambaNova reports ``time_to_first_token`` (seconds) in its usage; Ollama its model load and
+    prompt evaluation, which together come before its first token."""
+    if not isinstance(record, Mapping):
+        return None
+    ttft = _finite(record.get("ttft_ms"))
+    if ttft is None:
+        return None
+    reused = record.get("reused_connection") is True
+    connect = 0.0 if reused else _finite(record.get("connect_ms"))
+    headers = _finite(record.get("headers_ms"))
+    waiting = max(0.0, headers - (connect or 0.0)) if headers is not None else None
+    first = max(0.0, ttft - headers) if headers is not None else None
+    server = record.get("server")
+    server = server if isinstance(server, Mapping) else {}
+    own, what = None, ""
+    samba = _finite(server.get("time_to_first_token"))
+    load, prompt = _finite(server.get("load_ms")), _finite(server.get("prompt_eval_ms"))
+    if samba is not None:
+        own = samba * 1000.0
+        what = fmt_duration(own)
+    elif load is not None or prompt is not None:
+        own = (load or 0.0) + (prompt or 0.0)
+        what = f"load {fmt_duration(load or 0.0)} + prompt eval {fmt_duration(prompt or 0.0)}"
+    return TTFTSplit(ttft, reused, connect, waiting, first, own, what)
 
 
 def fmt_duration(value: float | None) -> str:
@@ -229,5 +304,5 @@ def first_tokens_text(ttft_ms: float | None, answer_ms: float | None,
     return text
 
 
-__all__ = ["RequestTiming", "ProviderStats", "StatsBook", "percentile", "clock", "first_tokens_text", "fmt_duration",
-           "fmt_ms"]
+__all__ = ["RequestTiming", "ProviderStats", "StatsBook", "TTFTSplit", "percentile", "clock", "first_tokens_text",
+           "fmt_duration", "fmt_ms", "ttft_split"]

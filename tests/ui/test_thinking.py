@@ -102,3 +102,4 @@ async def test_no_thinking_no_section_and_the_key_says_so(make_app, sim):
         await pilot.press("f6")
         await pilot.pause()
         assert any("No answer here has any thinking" in str(n.message) for n in app._notifications)
+
