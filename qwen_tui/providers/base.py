@@ -119,10 +119,16 @@ class ProviderSettings:
     context_window: int | None = None
     tool_calls: bool = True  # False: taught SEARCH/REPLACE blocks instead of being offered tools
     extra: dict[str, Any] = field(default_factory=dict)
+    #: Extra headers on every request (a gateway's, Modal's proxy auth): header -> the environment
+    #: variable it is read from, and header -> its value (secret: registered like a key).
+    header_envs: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if self.api_key:
             register_secret(self.api_key)
+        for value in self.headers.values():
+            register_secret(value)
 
 
 @dataclass(frozen=True, slots=True)

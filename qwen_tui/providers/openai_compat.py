@@ -32,6 +32,7 @@ class OpenAICompatProvider(HTTPProvider):
     label = "OpenAI-compatible server"
 
     def require_key(self) -> None:
+        self.require_headers()
         if self.needs_key or self.settings.api_key_env:
             if not self.settings.api_key:
                 env = self.settings.api_key_env or "the api_key_env of this provider"
