@@ -103,3 +103,38 @@ async def test_no_thinking_no_section_and_the_key_says_so(make_app, sim):
         await pilot.pause()
         assert any("No answer here has any thinking" in str(n.message) for n in app._notifications)
 
+
+
+async def test_streaming_rewraps_only_the_open_line(monkeypatch):
+    """Append-only: every finished line is wrapped once; per frame only the open line is wrapped
+    again, so the work grows with the text, not with text × frames."""
+    from textual.app import App
+
+    wrapped: list[int] = []
+    original = ThinkingText._wrap
+
+    def counting(self, line):
+        wrapped.append(len(line))
+        return original(self, line)
+
+    monkeypatch.setattr(ThinkingText, "_wrap", counting)
+
+    class Host(App):
+        def compose(self):
+            yield ThinkingSection()
+
+    line = "a line of reasoning that wraps at forty columns or so, twice over.\n"
+    app = Host()
+    async with app.run_test(size=(40, 200)) as pilot:
+        section = app.query_one(ThinkingSection)
+        for _ in range(60):
+            for piece in (line[i:i + 5] for i in range(0, len(line), 5)):
+                section.append(piece)
+            await pilot.pause(0.02)  # about a frame: each flush sees one line's pieces
+        section.finish()
+        await pilot.pause()
+        total = 60 * len(line)
+        assert section.text == line * 60
+        assert sum(wrapped) < 3 * total  # not O(n²): about each line once, plus its open tail
+        rows = [section.body.render_line(y).text.rstrip() for y in range(section.body.size.height)]
+        assert rows.count("") <= 1 and rows[0] == "a line of reasoning that wraps at forty"
