@@ -1,6 +1,6 @@
 """The full-screen app: file tree and context panel (left), chat (centre), prompt (bottom),
-status bar. A thin shell over the core: it builds the prompt with ``ProjectContext``, streams
-``provider.stream(request)`` in a worker and renders the events.
+status bar. App-wide concerns only: the conversation core (``qwen_tui.conversation``) answers,
+``ChatSink`` renders its events, and each flow (race, sessions, copying, tools) has its module.
 """
 
 from __future__ import annotations
@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
-import threading
 import time
 from collections.abc import Callable
 from functools import partial
@@ -40,16 +39,17 @@ from qwen_tui.terminal_text import visible
 from qwen_tui.ui.themes import apply_themes, code_theme_for
 from qwen_tui.timing import RequestTiming
 
-if TYPE_CHECKING:
-    from qwen_tui.tools import Toolbox
 from qwen_tui.ui import keys
-from qwen_tui.ui.chat_sink import ChatSink, result_note
-from qwen_tui.ui.clipboard import copy_locally
+from qwen_tui.ui.answer_copy import copy_code_block, copy_last_answer
 from qwen_tui.ui.commands import QwenCommands
+from qwen_tui.ui.project_tools import ProjectTools
+from qwen_tui.ui.question_flow import answer_question
+from qwen_tui.ui.race_flow import offer_race
 from qwen_tui.ui.render.markdown_stream import StreamingMarkdown
 from qwen_tui.ui.render.sgr_diff import diffing_driver
 from qwen_tui.ui.screens.help import HelpScreen, help_rows
 from qwen_tui.ui.screens.provider_picker import Pick, ProviderPicker
+from qwen_tui.ui.session_flow import browse_sessions, resume_session
 from qwen_tui.ui.widgets.chat_view import ChatView, PendingTurn
 from qwen_tui.ui.widgets.context_panel import ContextList
 from qwen_tui.ui.widgets.file_tree import FileFinder, ProjectTree
@@ -59,6 +59,9 @@ from qwen_tui.ui.widgets.sidebar import Sidebar
 from qwen_tui.ui.terminal_watch import watch_terminal
 from qwen_tui.ui.widgets.status_bar import LiveRequest, StatusBar
 from qwen_tui.ui.widgets.thinking import toggle_last_thinking
+
+if TYPE_CHECKING:
+    from qwen_tui.tools import Toolbox
 
 QUIT_WINDOW_S = 2.0
 #: A question is shown at the latest this long after Enter, sent or not (a connection being
@@ -143,11 +146,9 @@ class QwenApp(App[int]):
                                      requested=provider, model=model, demo=demo)
         self.models, self.statuses, self.stats = self.roster.models, self.roster.statuses, self.roster.stats
         self.live: LiveRequest | None = None
-        self._toolbox: Toolbox | None = None
-        self._toolbox_lock = threading.Lock()
-        self.commands = None  # run_command's runner, with the toolbox
         self.request_worker: Worker | None = None
         self.project = ProjectContext.from_settings(self.project_root, config.context)
+        self.tools = ProjectTools(self.project_root, config, self.project.index)
         self.project.restore(self.state.context_for(self.project_root))
         self._last_ctrl_c = 0.0
         self.last_result = ""
@@ -164,23 +165,7 @@ class QwenApp(App[int]):
 
     @property
     def toolbox(self) -> Toolbox:
-        """The project's tools: built in a thread after the first frame (``_prepare_tools``), so
-        neither start-up nor the first question pays their imports; built here if asked sooner."""
-        with self._toolbox_lock:
-            if self._toolbox is None:
-                from qwen_tui.providers import tool_text  # noqa: F401 - the stream's call scanner, used with tools
-                from qwen_tui.tools import ApprovalPolicy, CheckpointStore, CommandTool, Toolbox
-
-                policy = ApprovalPolicy.from_settings(self.config.tools, "edit")
-                self._toolbox = Toolbox(self.project_root, index=self.project.index, policy=policy,
-                                        checkpoints=CheckpointStore(self.project_root))
-                self.commands = CommandTool.install(self._toolbox, self.config)
-                self._toolbox.openai_tools()
-            return self._toolbox
-
-    @work(thread=True, group="tools")
-    def _prepare_tools(self) -> None:
-        self.toolbox  # noqa: B018 - built for its side effect, off the event loop
+        return self.tools.toolbox
 
     @property
     def active(self) -> str:
@@ -228,7 +213,7 @@ class QwenApp(App[int]):
             body.set_code_theme(self.code_theme)
         if getattr(self, "_theme_applied", False) and self.state.theme != name:
             self.state.theme = name
-            self._save_state()
+            self.save_state()
 
     def on_mount(self) -> None:
         self._apply_theme()
@@ -243,7 +228,7 @@ class QwenApp(App[int]):
         if self.load_metrics:
             self._load_metrics()
         if self.resume and self.sessions is not None:
-            self._resume(self.resume)
+            self.resume_session(self.resume)
         self.call_after_refresh(self._after_first_frame)
         if not self.is_headless:
             watch_terminal(self)
@@ -257,7 +242,7 @@ class QwenApp(App[int]):
             _START_FROZEN = True
             gc.freeze()
         self._warm(self.active)
-        self._prepare_tools()
+        self.run_worker(self.tools.prepare, thread=True, group="tools")
         if self.check_health:
             self._check_providers()
 
@@ -267,41 +252,11 @@ class QwenApp(App[int]):
 
     # -- sessions -----------------------------------------------------------------------------
     @work(exclusive=True, group="resume")
-    async def _resume(self, which: str) -> None:
-        """Load a saved conversation (in a thread) and show it; the next question continues it."""
-        store = self.sessions
-        seen = len(store.problems)
-        try:
-            session = await asyncio.to_thread(self.conversation.find_saved, which)
-        except Exception as exc:  # noqa: BLE001 - a bad id or file is told, never fatal
-            self.notify(visible(f"Could not resume: {exc}"), severity="warning", markup=False)
-            return
-        finally:
-            for problem in store.problems[seen:]:  # corrupt files met on the way: moved aside, skipped
-                self.notify(visible(problem), title="Session file skipped", severity="warning", markup=False,
-                            timeout=10)
-        if session is None:
-            self.notify("No saved session to resume yet.")
-            return
-        await self._show_session(session)
-
-    async def _show_session(self, session) -> None:
-        self.conversation.resume(session)
-        await self.query_one(ChatView).show_session(session, self.code_theme)
-        self.refresh_context()
+    async def resume_session(self, which: str) -> None:
+        await resume_session(self, which)
 
     def action_sessions(self) -> None:
-        if self.sessions is None:
-            self.notify("Sessions are not available.")
-            return
-        from qwen_tui.ui.screens.session_browser import SessionBrowser
-
-        def chosen(result) -> None:
-            if result is not None:
-                self._resume(result.session_id)
-
-        current = self.session.id if self.session is not None else None
-        self.push_screen(SessionBrowser(self.sessions, export_dir=self.project_root, current=current), chosen)
+        browse_sessions(self)
 
     async def action_new_conversation(self) -> None:
         if self.streaming:
@@ -381,7 +336,7 @@ class QwenApp(App[int]):
         except NoMatches:  # the app is closing
             return
         self.state.set_context(self.project_root, list(self.project.entries))
-        self._save_state()
+        self.save_state()
 
     @on(Sidebar.ContextChanged)
     def _context_changed(self) -> None:
@@ -448,60 +403,22 @@ class QwenApp(App[int]):
     @work(exclusive=True, group="llm")
     async def _answer(self, question: str, pending: PendingTurn, name: str,
                       on_sent: Callable[[], None] | None = None) -> None:
-        provider, model = self.providers[name], self.models[name]
-        plan = await self.conversation.plan(self.project, question, self.context_window())
-        if plan.over_budget:
-            pending.answer.show_error("Not sent: it would not fit in the model's context window.",
-                                      plan.held_message or "")
-            pending.answer.finish("held")
-            return
-        sent = False
+        await answer_question(self, question, pending, name, on_sent)
 
-        def request_sent() -> None:
-            nonlocal sent
-            sent = True
-            if on_sent is not None:
-                on_sent()
-
-        self.live = LiveRequest(provider=name, started=self.clock())  # shown at the first phase
-        sink = ChatSink(self, pending, name, lambda: sent)
-        turn = Turn(question, provider=name, model=model)
-        context_files = list(self.project.entries)
-        tools = self.toolbox.start_answer(context_files, label=question[:60])
-        try:
-            await self.conversation.answer(
-                turn, provider, plan.messages, sink, context_files=context_files, on_sent=request_sent,
-                tools=tools, blocks=not provider.settings.tool_calls or name in self.roster.without_tools,
-                max_steps=self.config.tools.max_steps, on_fallback=lambda: self.roster.without_tools.add(name))
-        finally:
-            self._answered(name, turn)
-        if turn.usage is not None and turn.usage.prompt_tokens:
-            plan.calibrate(turn.usage.prompt_tokens)  # better estimates next time
-
-    def _answered(self, name: str, turn: Turn) -> None:
-        """The request is over (whatever its end): figures, state and the context panel follow."""
-        timing, outcome = turn.timing, turn.outcome
-        error = turn.error.message if turn.error is not None else None
-        self.statuses[name].after_answer(outcome, turn.error, bool(turn.parts), demo=self.demo)
-        for measured in turn.step_timings or ([timing] if timing is not None else []):  # each request counts
-            self.stats[name].add(measured)
-            self.run_worker(partial(self.metrics.add, measured, error), thread=True, group="metrics-save")
-        self.dashboard_update(name, timing, "done", done=True, outcome=outcome, error=error)
-        self.live = None
-        self.last_result = f"last: {name} {result_note(timing)}" if timing is not None else ""
-        self.refresh_status()
-        self.refresh_context()
+    def count_request(self, name: str, timing: RequestTiming, error: str | None) -> None:
+        """One request's figures: the status bar's and the dashboard's, and the metrics file."""
+        self.stats[name].add(timing)
+        self.run_worker(partial(self.metrics.add, timing, error), thread=True, group="metrics-save")
 
     @work(thread=True, exclusive=True, group="state")
-    def _save_state(self) -> None:
+    def save_state(self) -> None:
         with contextlib.suppress(OSError):
             self.state.save()
 
     # -- actions ------------------------------------------------------------------------------
     def action_stop(self) -> None:
         if self.streaming and self.request_worker is not None:
-            if self.commands is not None:
-                self.commands.stop_all()  # a command runs in a thread: cancelling the answer does not end it
+            self.tools.stop_commands()
             self.request_worker.cancel()
 
     @work(exclusive=True, group="undo")
@@ -510,8 +427,7 @@ class QwenApp(App[int]):
         if self.streaming:
             self.notify("An answer is still streaming: Escape stops it first.", severity="warning")
             return
-        store = self.toolbox.checkpoints
-        report = await asyncio.to_thread(store.redo if redo else store.undo)
+        report = await self.tools.undo(redo)
         severity = "warning" if report.changed_outside else "information"
         self.notify(visible(report.describe()),
                     title="Redo" if redo else "Undo", severity=severity, markup=False, timeout=6)
@@ -536,7 +452,7 @@ class QwenApp(App[int]):
         if name not in self.providers:
             return
         changed = self.roster.select(name, model)
-        self._save_state()
+        self.save_state()
         self.refresh_status()
         self.refresh_context()
         if self.statuses[name].usable:
@@ -563,64 +479,8 @@ class QwenApp(App[int]):
         self.push_screen(ProviderPicker(self.status_list(), self.active, list_models), chosen)
 
     def action_race(self) -> None:
-        """The prompt's question to 2-4 providers at once (picked; the last set is offered)."""
-        question = self.query_one(PromptInput).text
-        if self.streaming:
-            self.notify("An answer is still streaming: Escape stops it first.", severity="warning")
-        elif not question.strip():
-            self.notify("Type the question first: Ctrl+T races it on the providers you pick.")
-        elif len(self.providers) < 2:
-            self.notify("A race needs two providers or more in config.toml.", severity="warning")
-        else:
-            from qwen_tui.ui.screens.race import RaceProviders
-
-            offered = [(name, self.models[name]) for name in self.providers]
-            self.push_screen(RaceProviders(offered, self.state.race_providers), partial(self._race_chosen, question))
-
-    def _race_chosen(self, question: str, names: list[str] | None) -> None:
-        if names:
-            self._race(question, names)
-
-    @work(exclusive=True, group="race")
-    async def _race(self, question: str, names: list[str]) -> None:
-        from qwen_tui.race import Race
-        from qwen_tui.ui.screens.race import RaceScreen
-
-        self.state.race_providers = list(names)
-        self._save_state()
-        if self.project.add_mentions(question):
-            self.refresh_context()
-        plan = await self.conversation.plan(self.project, question, min(self.roster.context_window(n) for n in names))
-        if plan.over_budget:
-            self.notify(visible(plan.held_message or "The question does not fit the providers' context windows."),
-                        title="Race not started", severity="warning", markup=False)
-            return
-        race = Race([self.providers[n] for n in names], [self.models[n] for n in names], list(plan.messages))
-        pick = await self.push_screen_wait(RaceScreen(question, race, self.code_theme))
-        self._race_ended(pick)
-
-    def _race_ended(self, pick) -> None:
-        """Every lane's figures join the metrics; the kept answer continues the conversation."""
-        for lane in pick.lanes:
-            if lane.timing is not None:
-                self.stats[lane.name].add(lane.timing)
-                self.run_worker(partial(self.metrics.add, lane.timing, lane.error), thread=True, group="metrics-save")
-        turn = self.conversation.add_race(pick.question, pick.lanes, pick.kept, pick.spread_ms,
-                                          context_files=list(self.project.entries))
-        prompt = self.query_one(PromptInput)
-        if turn is None:
-            self.refresh_status()
-            return
-        if prompt.text == pick.question:
-            prompt.clear()
-        chat = self.query_one(ChatView)
-        chat.add_user(pick.question, f"race of {len(pick.lanes)}")
-        answer = chat.add_assistant(turn.provider, turn.model)
-        answer.body.code_theme = self.code_theme
-        answer.append(turn.text)
-        answer.finish(turn.outcome, result_note(turn.timing))
-        chat.anchor()
-        self.switch_provider(turn.provider, turn.model)
+        """The prompt's question to 2-4 providers at once."""
+        offer_race(self)
 
     def action_dashboard(self) -> None:
         from qwen_tui.ui.screens.dashboard import Dashboard
@@ -655,7 +515,7 @@ class QwenApp(App[int]):
 
     def _remember_panel(self, name: str, size: int) -> None:
         self.state.panel_sizes[name] = size
-        self._save_state()
+        self.save_state()
 
     def action_goto_file(self) -> None:
         async def reveal(rel: str | None) -> None:
@@ -673,35 +533,10 @@ class QwenApp(App[int]):
             self.notify("No answer here has any thinking to show.", timeout=3)
 
     def action_copy_answer(self) -> None:
-        answer = self.query_one(ChatView).last_answer
-        if answer is None or not answer.text:
-            self.notify("No answer to copy yet.")
-            return
-        self.copy_text(answer.text, "the last answer")
+        copy_last_answer(self)
 
     def action_copy_code(self) -> None:
-        """One code block is copied at once; of several, the user picks one."""
-        from qwen_tui.ui.screens.code_block_picker import CodeBlockPicker
-
-        answer = self.query_one(ChatView).last_answer
-        blocks = answer.code_blocks if answer is not None else []
-        if not blocks:
-            self.notify("The last answer has no code block.")
-        elif len(blocks) == 1:
-            self.copy_text(blocks[0], "the code block")
-        else:
-            self.push_screen(CodeBlockPicker(blocks), self._copy_picked)
-
-    def _copy_picked(self, block: str | None) -> None:
-        if block is not None:
-            self.copy_text(block, "the code block")
-
-    def copy_text(self, text: str, what: str) -> None:
-        """OSC 52 (works over SSH) and the local clipboard when a tool for it is installed."""
-        self.copied = text
-        self.copy_to_clipboard(text)
-        self.run_worker(lambda: copy_locally(text), thread=True, group="clipboard")
-        self.notify(f"Copied {what} ({len(text)} characters)", timeout=2)
+        copy_code_block(self)
 
     def action_quit_request(self) -> None:
         now = time.monotonic()
