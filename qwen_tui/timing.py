@@ -39,6 +39,7 @@ class RequestTiming:
     headers_at: float | None = None
     first_token_at: float | None = None  # the first token of any kind (reasoning included)
     answer_at: float | None = None  # the first token of the answer itself (text or a tool call)
+    reasoned: bool = False  # reasoning ("thinking") tokens came
     last_token_at: float | None = None
     tokens: int = 0  # content chunks seen; replaced by the provider's count when it reports one
     chunks: int = 0

@@ -45,7 +45,7 @@ class AnswerStream:
 
     def reasoning(self, text: str) -> list[StreamEvent]:
         self.timing.mark_content()
-        self.reasoned = True
+        self.reasoned = self.timing.reasoned = True
         return [ReasoningDelta(text)]
 
     def content(self, text: str) -> list[StreamEvent]:
@@ -59,7 +59,7 @@ class AnswerStream:
             self._splitter = None  # the answer has begun: no more checks per chunk
         events: list[StreamEvent] = []
         if thought:
-            self.reasoned = True
+            self.reasoned = self.timing.reasoned = True
             events.append(ReasoningDelta(thought))
         if text:
             events += self._answer(text)
@@ -77,7 +77,7 @@ class AnswerStream:
             thought, text = self._splitter.flush()
             self._splitter = None
             if thought:
-                self.reasoned = True
+                self.reasoned = self.timing.reasoned = True
                 events.append(ReasoningDelta(thought))
             if text:
                 events += self._answer(text)

@@ -54,6 +54,10 @@ async def test_thinking_streams_folds_when_the_answer_starts_and_unfolds_with_th
         section = answer.thinking
         await pilot.pause(0.1)  # a frame or two: the rows are drawn
         assert section.is_mounted and not section.folded and answer.text == ""
+        from qwen_tui.ui.widgets.status_bar import StatusBar
+
+        live = app.query_one(StatusBar).live_text().plain
+        assert live.startswith("TTFT ") and "thinking…" in live  # the first token came: reasoning
         assert str(section.query_one(".thinking-header").render()).startswith("▾ Thinking")
         rows = shown_rows(section.body)
         assert rows[0].startswith("The user asks about the project.")
