@@ -62,10 +62,16 @@ PROVIDER_KEYS = {
     "context_window": int,
     "keep_alive": (str, int, float),  # Ollama: how long the model stays loaded; unset = the server's own
     "max_context_window": int,  # Ollama: the largest num_ctx sent (default 32768)
+    "think": (bool, str),  # Ollama: reasoning on/off, or "low" | "medium" | "high"; unset = the model's own
     "tool_calls": bool,  # false: the model writes SEARCH/REPLACE blocks instead of calling tools
+    #: Extra request headers, each value read from the environment variable named (a gateway's or
+    #: Modal's proxy auth: ``{"Modal-Key" = "MODAL_KEY"}``); secret like a key, redacted everywhere.
+    "headers": dict,
 }
 #: Keys that mean something to one kind only.
-KIND_ONLY_KEYS = {"keep_alive": "ollama", "max_context_window": "ollama"}
+KIND_ONLY_KEYS = {"keep_alive": "ollama", "max_context_window": "ollama", "think": "ollama"}
+#: Ollama's ``think`` levels besides true and false (gpt-oss takes a level, not a switch).
+THINK_LEVELS = ("low", "medium", "high")
 #: Ollama's keep_alive: a Go duration ("10m", "1h30m", "-1" forever, "0" unload now) or seconds.
 _KEEP_ALIVE = re.compile(r"^-?\d+(\.\d+)?(ns|us|µs|ms|s|m|h)?(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))*$")
 TOP_KEYS = {"default_provider": str, "theme": str, "providers": dict, "keys": dict, "context": dict, "tools": dict}
@@ -74,6 +80,7 @@ TOOLS_KEYS = {"approve": str, "max_steps": int, "commands": dict}
 COMMANDS_KEYS = {"allow": list, "deny": list, "timeout": (int, float)}
 MAX_STEPS_LIMIT = 1000
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
+_HEADER_NAME = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]+$")  # an HTTP token (RFC 9110)
 _BINDING_ID = re.compile(r"^[A-Za-z0-9_.-]+$")
 _KEY_NAME = re.compile(r"^[A-Za-z0-9_+-]+$")  # Textual key names: ctrl+p, f2, shift+tab, question_mark
 
@@ -187,7 +194,8 @@ def _type_name(expected: Any) -> str:
 
 
 def _type_ok(problems: _Problems, key: str, value: Any, expected: Any) -> bool:
-    if (isinstance(value, bool) and expected is not bool) or not isinstance(value, expected):
+    takes_bool = expected is bool or (isinstance(expected, tuple) and bool in expected)
+    if (isinstance(value, bool) and not takes_bool) or not isinstance(value, expected):
         got = {"str": "a string", "int": "a whole number", "float": "a number", "list": "a list",
                "dict": "a table", "bool": "true/false"}.get(type(value).__name__, type(value).__name__)
         fix = f"write {key.rsplit('.', 1)[-1]} = " + {
@@ -229,6 +237,12 @@ def _check_provider_values(problems: _Problems, name: str, table: Mapping[str, A
             problems.add(where, f"not a duration ({value!r})",
                          'e.g. keep_alive = "10m", "1h", "-1" (stay loaded) or "0" (unload after the answer)')
             continue
+        if key == "think" and isinstance(value, str) and value not in THINK_LEVELS:
+            problems.add(where, f"not a thinking level ({value!r})",
+                         'think = true or false, or one of "low", "medium", "high"')
+            continue
+        if key == "headers" and not _headers_ok(problems, where, value):
+            continue
         if key == "model" and not value.strip():
             problems.add(where, "empty", "name the model to use")
             continue
@@ -241,6 +255,22 @@ def _check_provider_values(problems: _Problems, name: str, table: Mapping[str, A
             )
             continue
         good[key] = value
+    return good
+
+
+def _headers_ok(problems: _Problems, where: str, table: Mapping[str, Any]) -> bool:
+    """``headers``: header name -> the name of the environment variable holding its value. A
+    value that is not a variable name may be a pasted secret: it is never repeated."""
+    good = True
+    for header, env_name in table.items():
+        if not _HEADER_NAME.match(str(header)):
+            problems.add(f"{where}.{header}", "not an HTTP header name", 'e.g. "Modal-Key" or "X-Gateway-Token"')
+            good = False
+        elif not isinstance(env_name, str) or not _ENV_NAME.match(env_name):
+            problems.add(f"{where}.{header}", "not an environment variable name",
+                         'the value names the variable holding the header\'s value (e.g. "MODAL_KEY"), '
+                         "never the value itself")
+            good = False
     return good
 
 
@@ -300,6 +330,8 @@ def _provider_settings(
         timeouts=timeouts,
         context_window=merged.get("context_window"),
         tool_calls=bool(merged.get("tool_calls", True)),
+        header_envs=dict(merged.get("headers") or {}),
+        headers={h: env[e] for h, e in (merged.get("headers") or {}).items() if env.get(e)},
         extra={key: merged[key] for key in KIND_ONLY_KEYS if key in merged and kind == KIND_ONLY_KEYS[key]},
     )
 

@@ -68,6 +68,8 @@ class Turn:
     race: bool = False
     #: The answer's tool calls, in order: name, arguments, ok, summary, content (capped), diff.
     tools: list[dict[str, Any]] = field(default_factory=list)
+    #: What the model reasoned before answering ("thinking"): kept and shown, never sent back.
+    reasoning: str = ""
 
 
 @dataclass(slots=True)
@@ -256,9 +258,11 @@ class AnswerWriter:
             _append_record(self.session.path, record)  # type: ignore[arg-type]
             self.turn.tools.append(record)
 
-    def finish(self, outcome: str = "complete", timing: Any = None, error: str | None = None) -> Turn:
+    def finish(self, outcome: str = "complete", timing: Any = None, error: str | None = None,
+               reasoning: str = "") -> Turn:
         """Close the answer: ``outcome`` is complete, error or cancelled; ``timing`` a dict or a
-        ``RequestTiming``; ``error`` a message (redacted before it is stored)."""
+        ``RequestTiming``; ``error`` a message (redacted before it is stored); ``reasoning`` the
+        model's thinking, written as one record before the end (redacted too)."""
         with self._lock:
             if self.finished:
                 return self.turn
@@ -267,6 +271,10 @@ class AnswerWriter:
                 timer.cancel()  # harmless if it already ran; a late run finds finished=True
             self._flush_locked()
             self.finished = True
+            if reasoning:
+                self.turn.reasoning = redact(reasoning)
+                record = {"type": "reasoning", "text": self.turn.reasoning}
+                _append_record(self.session.path, record)  # type: ignore[arg-type]
             self.turn.outcome = outcome
             self.turn.timing = _timing_dict(timing)
             self.turn.error = redact(error) if error else None
@@ -353,6 +361,10 @@ def _parse(path: Path, data: bytes) -> tuple[Session, list[str]]:
                 answer.timing = rec.get("timing") if isinstance(rec.get("timing"), dict) else None
                 answer.error = _str_or_none(rec.get("error"))
                 answer = None
+            elif kind == "reasoning":
+                if answer is None or not isinstance(rec.get("text"), str):
+                    raise TypeError
+                answer.reasoning += rec["text"]
             elif kind == "tool":
                 if answer is None or not isinstance(rec.get("name"), str):
                     raise TypeError
@@ -668,6 +680,8 @@ def export_markdown(session: Session) -> str:
                 who = " / ".join(x for x in (turn.provider, turn.model) if x) or "assistant"
                 out.append(f"## Assistant · {who}" + (" (kept from a race)" if turn.race else ""))
                 out.append("")
+                if turn.reasoning:
+                    out.extend(["<details><summary>Thinking</summary>", "", turn.reasoning, "", "</details>", ""])
                 out.append(turn.content if turn.content else "_(no text)_")
                 out.append("")
                 for tool in turn.tools:

@@ -62,6 +62,7 @@ class Conversation:
             elif saved.role == "assistant" and self.turns:
                 last = self.turns[-1]
                 last.text = saved.content
+                last.reasoning = [saved.reasoning] if saved.reasoning else []  # shown, never sent
                 last.outcome = saved.outcome or "complete"
                 last.provider, last.model = saved.provider or "", saved.model or ""
 

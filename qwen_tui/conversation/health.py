@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from enum import Enum
 
 from qwen_tui.providers.base import MissingKey, Provider, ProviderError, Unavailable
+from qwen_tui.timing import TTFTSplit
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +46,7 @@ class ProviderStatus:
     key_set: bool = False
     needs_key: bool = True
     error: str | None = None
+    last_split: TTFTSplit | None = None  # where the last answer's TTFT went
 
     @classmethod
     def of(cls, provider: Provider, model: str) -> ProviderStatus:

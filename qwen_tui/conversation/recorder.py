@@ -122,11 +122,11 @@ class SessionRecorder:
         if writer is None:
             return
         error = turn.error.message if turn.error is not None else None
-        text = turn.text
+        text, reasoning = turn.text, "".join(turn.reasoning)
 
         def finish() -> None:
             writer.update(text)
-            writer.finish(turn.outcome, turn.timing, error)
+            writer.finish(turn.outcome, turn.timing, error, reasoning)
 
         try:
             await asyncio.to_thread(finish)

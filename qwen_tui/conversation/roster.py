@@ -12,7 +12,7 @@ from qwen_tui.context.windows import ContextWindows
 from qwen_tui.conversation.health import ProviderState, ProviderStatus
 from qwen_tui.providers.base import Provider
 from qwen_tui.state import State
-from qwen_tui.timing import StatsBook
+from qwen_tui.timing import StatsBook, ttft_split
 
 WARM_TIMEOUT_S = 10.0
 CLOSE_TIMEOUT_S = 2.0
@@ -40,6 +40,7 @@ class ProviderRoster:
         for name, status in self.statuses.items():
             stats = self.stats[name]
             status.last_ttft_ms, status.median_ttft_ms = stats.last, stats.median
+            status.last_split = ttft_split(stats.last_record)
             status.model = self.models.get(name, status.model)
         return list(self.statuses.values())
 

@@ -119,10 +119,16 @@ class ProviderSettings:
     context_window: int | None = None
     tool_calls: bool = True  # False: taught SEARCH/REPLACE blocks instead of being offered tools
     extra: dict[str, Any] = field(default_factory=dict)
+    #: Extra headers on every request (a gateway's, Modal's proxy auth): header -> the environment
+    #: variable it is read from, and header -> its value (secret: registered like a key).
+    header_envs: dict[str, str] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict, repr=False)
 
     def __post_init__(self) -> None:
         if self.api_key:
             register_secret(self.api_key)
+        for value in self.headers.values():
+            register_secret(value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -169,7 +175,9 @@ class TextDelta:
 
 @dataclass(frozen=True, slots=True)
 class ReasoningDelta:
-    """Reasoning text some models stream beside the answer (SambaNova ``delta.reasoning``)."""
+    """Reasoning ("thinking") text a model streams before or beside its answer: from
+    ``delta.reasoning_content`` / ``delta.reasoning``, Ollama's ``message.thinking``, or a leading
+    ``<think>`` block in the content. Shown apart from the answer, never sent back to a model."""
 
     text: str
 
@@ -347,6 +355,13 @@ class BadResponse(ProviderError):
     """Undecodable data, or an error event inside a 200 stream."""
 
     kind = "bad_response"
+
+
+class ThinkingOnly(BadResponse):
+    """The model reasoned and wrote no answer: its token budget went on thinking (``length``),
+    or it stopped after thinking. Not "the answer was empty": its reasoning is kept and shown."""
+
+    kind = "thinking_only"
 
 
 class StreamErrorEvent(BadResponse):

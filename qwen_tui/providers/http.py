@@ -192,7 +192,7 @@ class HTTPProvider:
                     pool=t.connect,
                 ),
                 limits=httpx.Limits(max_keepalive_connections=4, keepalive_expiry=120.0),
-                headers={"User-Agent": USER_AGENT},
+                headers={"User-Agent": USER_AGENT, **self.settings.headers},  # a gateway's, on every request
                 trust_env=False,
                 follow_redirects=False,
                 verify=shared_tls_context(),
@@ -209,7 +209,17 @@ class HTTPProvider:
         key = self.settings.api_key
         return {"Authorization": f"Bearer {key}"} if key else {}
 
+    def require_headers(self) -> None:
+        """Every configured extra header has its value (its environment variable is set)."""
+        unset = [env for header, env in self.settings.header_envs.items() if header not in self.settings.headers]
+        if unset:
+            raise MissingKey(self.name, f"no value for the header{'s' if len(unset) > 1 else ''} configured in "
+                             f"headers ({', '.join(unset)} not set)",
+                             f"set the environment variable{'s' if len(unset) > 1 else ''} {', '.join(unset)} "
+                             "and start again")
+
     def require_key(self) -> None:
+        self.require_headers()
         if self.needs_key and not self.settings.api_key:
             env = self.settings.api_key_env or "the api_key_env of this provider"
             raise MissingKey(

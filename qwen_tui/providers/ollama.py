@@ -13,9 +13,10 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
+from qwen_tui.providers.answer_stream import AnswerStream, thinking_only
 from qwen_tui.providers.base import (
     BadResponse, ChatRequest, Finished, ModelInfo, ModelTooLarge, ProviderError, ProviderSettings,
-    StreamErrorEvent, StreamEvent, TextDelta, ToolCall, Truncated, Usage,
+    StreamErrorEvent, StreamEvent, ToolCall, Truncated, Usage,
 )
 from qwen_tui.providers.tool_calls import make_call
 from qwen_tui.providers.tool_text import TextCallScanner, keep_held
@@ -172,6 +173,9 @@ class OllamaProvider(HTTPProvider):
         keep_alive = self.settings.extra.get("keep_alive")
         if keep_alive is not None:  # else the server's own (OLLAMA_KEEP_ALIVE, 5 min by default)
             body["keep_alive"] = keep_alive.strip() if isinstance(keep_alive, str) else keep_alive
+        think = self.settings.extra.get("think")
+        if think is not None:  # else the model's own default (thinking models think)
+            body["think"] = think
         if request.tools:
             body["tools"] = request.tools
         if options:
@@ -191,6 +195,7 @@ class OllamaProvider(HTTPProvider):
         last: dict[str, Any] | None = None
         calls: list[ToolCall] = []
         scanner = TextCallScanner(request.tools) if request is not None and request.tools else None
+        reader = AnswerStream(timing, partial, scanner, calls)
         try:
             async for chunk in self.iter_raw(resp, timing, partial):
                 try:
@@ -211,23 +216,17 @@ class OllamaProvider(HTTPProvider):
                         )
                     message = item.get("message")
                     if isinstance(message, dict):
+                        thinking = message.get("thinking")  # beside content: the think request field
+                        if thinking and isinstance(thinking, str):
+                            for event in reader.reasoning(thinking):
+                                yield event
                         content = message.get("content")
                         if content and isinstance(content, str):
-                            timing.mark_content()
-                            if scanner is None:
-                                partial.append(content)
-                                yield TextDelta(content)
-                            else:
-                                shown, found = scanner.feed(content)
-                                if shown:
-                                    partial.append(shown)
-                                    yield TextDelta(shown)
-                                for call in found:
-                                    calls.append(call)
-                                    yield call
+                            for event in reader.content(content):
+                                yield event
                         native = message.get("tool_calls")
                         if native and isinstance(native, list):  # whole calls, arguments an object, no id
-                            timing.mark_content()
+                            reader.tool_call_began()
                             for entry in native:
                                 call = self._call(entry, len(calls))
                                 if call is not None:
@@ -244,15 +243,12 @@ class OllamaProvider(HTTPProvider):
         except ProviderError as exc:
             keep_held(exc, partial, scanner)
             raise
-        if scanner is not None:
-            shown, found = scanner.flush()
-            if shown:
-                partial.append(shown)
-                yield TextDelta(shown)
-            for call in found:
-                calls.append(call)
-                yield call
+        for event in reader.flush():
+            yield event
         if not partial and not calls:
+            if reader.reasoned:
+                self._usage(last, timing)  # the figures still count (tokens spent thinking)
+                raise thinking_only(self.name, str(last.get("done_reason") or "stop"), timing)
             raise BadResponse(self.name, "the answer was empty", "try again, or another model", timing=timing)
         yield self._usage(last, timing)
         timing.outcome = "complete"

@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from typing import Any
 
+from qwen_tui.providers.answer_stream import AnswerStream, thinking_only
 from qwen_tui.providers.base import (
-    BadResponse, ChatRequest, Finished, MissingKey, ModelInfo, ProviderError, ReasoningDelta,
-    StreamErrorEvent, StreamEvent, TextDelta, ToolCall, ToolCallStarted, Truncated, Usage,
+    BadResponse, ChatRequest, Finished, MissingKey, ModelInfo, ProviderError, StreamErrorEvent,
+    StreamEvent, ToolCall, ToolCallStarted, Truncated, Usage,
 )
 from qwen_tui.providers.tool_calls import CallAssembler
 from qwen_tui.providers.tool_text import TextCallScanner, keep_held
@@ -31,6 +32,7 @@ class OpenAICompatProvider(HTTPProvider):
     label = "OpenAI-compatible server"
 
     def require_key(self) -> None:
+        self.require_headers()
         if self.needs_key or self.settings.api_key_env:
             if not self.settings.api_key:
                 env = self.settings.api_key_env or "the api_key_env of this provider"
@@ -93,6 +95,7 @@ class OpenAICompatProvider(HTTPProvider):
         assembler = CallAssembler()  # delta.tool_calls fragments, joined by index
         calls: list[ToolCall] = []  # the answer's calls, native and text-form, as emitted
         scanner = TextCallScanner(request.tools) if request is not None and request.tools else None
+        reader = AnswerStream(timing, partial, scanner, calls)
         try:
             async for chunk in self.iter_raw(resp, timing, partial):
                 try:
@@ -121,31 +124,23 @@ class OpenAICompatProvider(HTTPProvider):
                         choice = choices[0]
                         delta = choice.get("delta") or {}
                         if isinstance(delta, dict):
+                            # reasoning first: a chunk carrying both ends the thinking
+                            reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+                            if reasoning and isinstance(reasoning, str):
+                                for event in reader.reasoning(reasoning):
+                                    yield event
                             content = delta.get("content")
                             if content and isinstance(content, str):
-                                timing.mark_content()
-                                if scanner is None:
-                                    partial.append(content)
-                                    yield TextDelta(content)
-                                else:
-                                    shown, found = scanner.feed(content)
-                                    if shown:
-                                        partial.append(shown)
-                                        yield TextDelta(shown)
-                                    for call in found:
-                                        calls.append(call)
-                                        yield call
-                            reasoning = delta.get("reasoning") or delta.get("reasoning_content")
-                            if reasoning and isinstance(reasoning, str):
-                                yield ReasoningDelta(reasoning)
+                                for event in reader.content(content):
+                                    yield event
                             fragments = delta.get("tool_calls")
                             if fragments:
-                                timing.mark_content()
+                                reader.tool_call_began()
                                 for index, name in assembler.feed(fragments):
                                     yield ToolCallStarted(len(calls) + index, name)
                         if choice.get("finish_reason"):
                             finish = str(choice["finish_reason"])
-                            for event in self._finish_calls(assembler, scanner, calls, partial):
+                            for event in self._finish_calls(assembler, reader, calls):
                                 yield event
                     usage = obj.get("usage")
                     if isinstance(usage, dict):
@@ -168,26 +163,20 @@ class OpenAICompatProvider(HTTPProvider):
         except ProviderError as exc:
             keep_held(exc, partial, scanner)
             raise
-        for event in self._finish_calls(assembler, scanner, calls, partial):
+        for event in self._finish_calls(assembler, reader, calls):
             yield event
         if not partial and not calls:
+            if reader.reasoned:
+                raise thinking_only(self.name, finish, timing)
             raise BadResponse(self.name, "the answer was empty", "try again, or another model", timing=timing)
         timing.outcome = "complete"
         yield Finished("tool_calls" if calls else finish or "stop", timing, tuple(calls))
 
     @staticmethod
-    def _finish_calls(assembler: CallAssembler, scanner: TextCallScanner | None, calls: list[ToolCall],
-                      partial: list[str]) -> list[StreamEvent]:
-        """At the end of the answer: text held as a possible call, and the assembled native calls
-        (each emitted once, after any text-form ones)."""
-        events: list[StreamEvent] = []
-        if scanner is not None:
-            shown, found = scanner.flush()
-            if shown:
-                partial.append(shown)
-                events.append(TextDelta(shown))
-            calls.extend(found)
-            events.extend(found)
+    def _finish_calls(assembler: CallAssembler, reader: AnswerStream, calls: list[ToolCall]) -> list[StreamEvent]:
+        """At the end of the answer: text held as a possible ``<think>`` tag or call, and the
+        assembled native calls (each emitted once, after any text-form ones)."""
+        events = reader.flush()
         if assembler:
             native = assembler.take(first_index=len(calls))  # emptied: a second finish adds nothing
             calls.extend(native)

@@ -61,15 +61,51 @@ class ChatJob:
     def fault_is(self, kind: str) -> bool:
         return self.fault is not None and self.fault.kind == kind
 
+    @property
+    def reasoning_shape(self) -> str:
+        """How this request's reasoning goes on the wire (the knob, "auto" resolved)."""
+        shape = self.knobs.reasoning_shape
+        if shape == "thinking" and self.style != "ollama":
+            shape = "auto"  # only Ollama's native API has message.thinking
+        if shape == "auto":
+            if self.style == "ollama":
+                return "thinking"
+            return "reasoning" if self.style in ("sambanova", "ollama_openai") else "reasoning_content"
+        if self.style == "ollama" and shape != "think_tags":
+            return "thinking"  # the native API has one field for it
+        return shape
+
+    def _reasoning(self) -> str:
+        if self.fault_is("empty") or not self.knobs.reasoning:
+            return ""
+        if self.style == "ollama" and self.body.get("think") is False:
+            return ""  # asked not to think (the request's ``think`` field)
+        return self.knobs.reasoning
+
+    def reasoning_tokens(self) -> list[str]:
+        """The reasoning sent in a field of its own, one piece a token, cut by the token limit
+        (a ``<think>`` block is part of the content's tokens instead)."""
+        text = self._reasoning()
+        if not text or self.reasoning_shape == "think_tags":
+            return []
+        tokens = chunk_text(text, self.knobs.chunk_chars)
+        limit = self.max_tokens()
+        return tokens[:limit] if limit is not None and 0 < limit < len(tokens) else tokens
+
     def tokens(self) -> tuple[list[str], str]:
-        """The reply's tokens and the finish reason (``length`` when a token limit cut it)."""
+        """The reply's tokens and the finish reason (``length`` when a token limit cut it; the
+        reasoning's tokens count against the limit first)."""
         if self.fault_is("empty"):
             return [], "stop"
         text = self.step.text if self.step is not None else self.knobs.reply
+        reasoning = self._reasoning()
+        if reasoning and self.reasoning_shape == "think_tags":
+            text = f"<think>{reasoning}</think>\n\n{text}"
         tokens = chunk_text(text, self.knobs.chunk_chars)
         limit = self.max_tokens()
-        if limit is not None and 0 < limit < len(tokens):
-            return tokens[:limit], "length"
+        spent = len(self.reasoning_tokens())
+        if limit is not None and 0 < limit < spent + len(tokens):
+            return tokens[:max(limit - spent, 0)], "length"
         if self.calls:
             return tokens, (self.step.finish_reason if self.step and self.step.finish_reason else "tool_calls")
         return tokens, (self.step.finish_reason if self.step and self.step.finish_reason else "stop")

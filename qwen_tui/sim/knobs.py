@@ -41,6 +41,14 @@ FAULT_KINDS: frozenset[str] = frozenset(
 )
 
 
+#: The ways servers send reasoning: OpenAI-style ``delta.reasoning_content`` (DeepSeek, vLLM) or
+#: ``delta.reasoning`` (SambaNova, Ollama's /v1, OpenRouter); a leading ``<think>`` block in the
+#: content (Novita, servers without a reasoning parser); Ollama's native ``message.thinking``.
+#: "auto": SambaNova and Ollama's /v1 ``reasoning``, native Ollama ``thinking``, the others
+#: ``reasoning_content``.
+REASONING_SHAPES: tuple[str, ...] = ("auto", "reasoning_content", "reasoning", "think_tags", "thinking")
+
+
 class SimError(ValueError):
     """A bad knob, fault or provider name given to the simulator."""
 
@@ -58,6 +66,11 @@ class Knobs:
     script: list[Any] | None = None
     #: Refuse every request that offers ``tools`` with a 400 naming them (no function calling).
     refuse_tools: bool = False
+    #: Reasoning streamed before the reply (a thinking model); empty: none. It counts against
+    #: ``max_tokens`` like the reply, so a small limit cuts the answer off while it thinks.
+    reasoning: str = ""
+    #: How the reasoning is sent (see ``REASONING_SHAPES``); "auto": each server's own way.
+    reasoning_shape: str = "auto"
 
     def snapshot(self) -> Knobs:
         return dataclasses.replace(self)
@@ -87,9 +100,13 @@ def _checked_knob(name: str, value: Any) -> Any:
         if not isinstance(value, bool):
             raise SimError("knob 'refuse_tools' must be true or false")
         return value
-    if name == "reply":
+    if name in ("reply", "reasoning"):
         if not isinstance(value, str):
-            raise SimError("knob 'reply' must be a string")
+            raise SimError(f"knob {name!r} must be a string")
+        return value
+    if name == "reasoning_shape":
+        if value not in REASONING_SHAPES:
+            raise SimError(f"knob 'reasoning_shape' must be one of {list(REASONING_SHAPES)}")
         return value
     if name == "chunk_chars":
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:

@@ -29,13 +29,11 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="microseconds").replace("+00:00", "Z")
 
 
-def _content_line(job: ChatJob, content: str) -> dict[str, Any]:
-    return {
-        "model": job.model,
-        "created_at": _now(),
-        "message": {"role": "assistant", "content": content},
-        "done": False,
-    }
+def _content_line(job: ChatJob, content: str, thinking: str = "") -> dict[str, Any]:
+    message = {"role": "assistant", "content": content}
+    if thinking:
+        message["thinking"] = thinking
+    return {"model": job.model, "created_at": _now(), "message": message, "done": False}
 
 
 def _final_line(
@@ -84,17 +82,20 @@ async def ollama_chat(request: web.Request, job: ChatJob) -> web.StreamResponse:
         return early
     tokens, finish_reason = job.tokens()
     finish_reason = "length" if finish_reason == "length" else "stop"
+    thinking = job.reasoning_tokens()  # eval_count counts them too
     pacer = job.pacer()
     if not job.stream:
         if job.fault_is("drop"):
             await pacer.until_token(0)
             drop_connection(request)
             return web.Response(status=499)  # never sent: the socket is closed
-        if tokens:
-            await pacer.until_token(len(tokens) - 1)
+        if tokens or thinking:
+            await pacer.until_token(len(thinking) + len(tokens) - 1)
             pacer.first_sent = pacer.first_due
             pacer.mark_sent()
-        body = _final_line(job, pacer, len(tokens), finish_reason, "".join(tokens))
+        body = _final_line(job, pacer, len(thinking) + len(tokens), finish_reason, "".join(tokens))
+        if thinking:
+            body["message"]["thinking"] = "".join(thinking)
         if job.calls:
             body["message"]["tool_calls"] = _calls_line(job, job.calls)["message"]["tool_calls"]
         return web.Response(body=_line(body), content_type="application/json")
@@ -106,9 +107,10 @@ async def ollama_chat(request: web.Request, job: ChatJob) -> web.StreamResponse:
     await response.prepare(request)
     wire = Wire(response, split=job.fault_is("split_utf8"))
 
+    lines = [_content_line(job, "", piece) for piece in thinking] + [_content_line(job, t) for t in tokens]
     midstream = fault is not None and fault.kind in ("drop", "error_event", "garbage", "stall")
-    at = min(fault.after_tokens, len(tokens)) if fault is not None else -1
-    for index in range(len(tokens) + 1):
+    at = min(fault.after_tokens, len(lines)) if fault is not None else -1
+    for index in range(len(lines) + 1):
         if midstream and index == at:
             assert fault is not None
             if fault.kind == "drop":
@@ -123,17 +125,17 @@ async def ollama_chat(request: web.Request, job: ChatJob) -> web.StreamResponse:
                 await wire.send(f"{text}\n".encode())
             elif fault.kind == "stall":
                 pacer.shift(fault.seconds if fault.seconds is not None else 5.0)
-        if index == len(tokens):
+        if index == len(lines):
             break
         await pacer.until_token(index)
-        await wire.send(_line(_content_line(job, tokens[index])))
+        await wire.send(_line(lines[index]))
         pacer.mark_sent()
 
     for line in call_lines(job):
-        await pacer.until_token(len(tokens))
+        await pacer.until_token(len(lines))
         await wire.send(_line(line))
         pacer.mark_sent()
     if not job.fault_is("no_done"):
-        await wire.send(_line(_final_line(job, pacer, len(tokens) + len(job.calls), finish_reason)))
+        await wire.send(_line(_final_line(job, pacer, len(lines) + len(job.calls), finish_reason)))
     await response.write_eof()
     return response

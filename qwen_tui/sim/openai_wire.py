@@ -46,7 +46,7 @@ def _chunk(job: ChatJob, delta: dict[str, Any], finish_reason: str | None) -> di
 
 
 def usage_block(
-    job: ChatJob, pacer: Pacer, completion_tokens: int, finish_reason: str
+    job: ChatJob, pacer: Pacer, completion_tokens: int, finish_reason: str, reasoning_tokens: int = 0
 ) -> dict[str, Any]:
     prompt_tokens = job.prompt_tokens()
     usage: dict[str, Any] = {
@@ -74,8 +74,8 @@ def usage_block(
                 "end_time": time.time(),
                 "is_last_response": True,
                 "stop_reason": finish_reason,
-                # the simulator's replies have no reasoning; the nested shape is SambaNova's
-                "completion_tokens_details": {"reasoning_tokens": 0},
+                # the nested shape is SambaNova's (reasoning counted in completion_tokens too)
+                "completion_tokens_details": {"reasoning_tokens": reasoning_tokens},
             }
         )
     return usage
@@ -106,10 +106,13 @@ def garbage_frame(job: ChatJob) -> bytes:
     return f"data: {text}\n\n".encode()
 
 
-def stream_deltas(job: ChatJob, tokens: list[str]) -> list[dict[str, Any]]:
-    """The deltas of a streamed answer, one per token: text, then each scripted call as OpenAI
-    streams it (index, id, type and name first with empty arguments, then argument fragments)."""
-    deltas: list[dict[str, Any]] = [{"content": token} for token in tokens]
+def stream_deltas(job: ChatJob, tokens: list[str], reasoning: list[str] = ()) -> list[dict[str, Any]]:
+    """The deltas of a streamed answer, one per token: reasoning in its field (``reasoning`` or
+    ``reasoning_content``), text, then each scripted call as OpenAI streams it (index, id, type
+    and name first with empty arguments, then argument fragments)."""
+    field = job.reasoning_shape
+    deltas: list[dict[str, Any]] = [{field: token} for token in reasoning]
+    deltas += [{"content": token} for token in tokens]
     for index, call in enumerate(job.calls):
         deltas.append({"tool_calls": [{"index": index, "id": call.id, "type": "function",
                                        "function": {"name": call.name, "arguments": ""}}]})
@@ -134,13 +137,15 @@ async def openai_chat(request: web.Request, job: ChatJob) -> web.StreamResponse:
 
 async def _complete(request: web.Request, job: ChatJob) -> web.StreamResponse:
     tokens, finish_reason = job.tokens()
+    reasoning = job.reasoning_tokens()
     pacer = job.pacer()
     if job.fault_is("drop"):
         await pacer.until_token(0)
         drop_connection(request)
         return web.Response(status=499)  # never sent: the socket is closed
-    if tokens:
-        await pacer.until_token(len(tokens) - 1)
+    count = len(reasoning) + len(tokens)
+    if count:
+        await pacer.until_token(count - 1)
         pacer.first_sent = pacer.first_due
         pacer.mark_sent()
     body = {
@@ -156,8 +161,10 @@ async def _complete(request: web.Request, job: ChatJob) -> web.StreamResponse:
                 "finish_reason": finish_reason,
             }
         ],
-        "usage": usage_block(job, pacer, len(tokens), finish_reason),
+        "usage": usage_block(job, pacer, count, finish_reason, len(reasoning)),
     }
+    if reasoning:
+        body["choices"][0]["message"][job.reasoning_shape] = "".join(reasoning)
     if job.calls:
         message = body["choices"][0]["message"]
         message["tool_calls"] = whole_calls(job)
@@ -168,7 +175,8 @@ async def _complete(request: web.Request, job: ChatJob) -> web.StreamResponse:
 async def _stream(request: web.Request, job: ChatJob) -> web.StreamResponse:
     fault = job.fault
     tokens, finish_reason = job.tokens()
-    deltas = stream_deltas(job, tokens) if job.calls else None
+    reasoning = job.reasoning_tokens()
+    deltas = stream_deltas(job, tokens, reasoning) if job.calls or reasoning else None
     count = len(deltas) if deltas is not None else len(tokens)
     pacer = job.pacer()
     response = web.StreamResponse(
@@ -215,7 +223,7 @@ async def _stream(request: web.Request, job: ChatJob) -> web.StreamResponse:
             "created": job.created,
             "model": job.model,
             "choices": [],
-            "usage": usage_block(job, pacer, count, finish_reason),
+            "usage": usage_block(job, pacer, count, finish_reason, len(reasoning)),
         }
         await wire.send(sse(usage_chunk))
     if not job.fault_is("no_done"):

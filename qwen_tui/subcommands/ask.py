@@ -14,7 +14,7 @@ from qwen_tui.context import ContextError, ProjectIndex, Selection, build_prompt
 from qwen_tui.context.instructions import instructions_section, load_instructions
 from qwen_tui.conversation import Answer, Turn, stream_answer
 from qwen_tui.conversation.agent import AgentSink, Approval, ToolStep, run_agent
-from qwen_tui.providers.base import ChatRequest, Message, Provider, ToolCall
+from qwen_tui.providers.base import ChatRequest, Message, Provider, ProviderError, ToolCall
 from qwen_tui.subcommands.output import (
     EXIT_OK,
     UsageError,
@@ -24,7 +24,7 @@ from qwen_tui.subcommands.output import (
     fmt_ms,
     safe,
 )
-from qwen_tui.timing import RequestTiming
+from qwen_tui.timing import RequestTiming, first_tokens_text
 from qwen_tui.metrics import append_history
 
 if TYPE_CHECKING:
@@ -108,8 +108,26 @@ class _StdoutSink(AgentSink):
         self.provider, self.as_json = provider, as_json
         self.out = sys.stdout
         self.wrote_newline = True
+        self.thinking = False  # reasoning is being written to stderr (a line of its own follows)
+
+    def on_reasoning(self, text: str) -> None:
+        """Reasoning is never part of the answer on stdout: an object of its own, or stderr."""
+        if self.as_json:
+            emit_json({"type": "reasoning", "text": text}, self.out)
+        else:
+            self.thinking = not text.endswith("\n")
+            sys.stderr.write(safe(text, sys.stderr))
+            sys.stderr.flush()
+
+    def on_error(self, error: ProviderError, answer: Answer) -> None:
+        if self.thinking:  # the error goes on a line of its own
+            self.thinking = False
+            sys.stderr.write("\n")
 
     def on_text(self, text: str) -> None:
+        if self.thinking:
+            self.thinking = False
+            sys.stderr.write("\n")
         if self.as_json:
             emit_json({"type": "delta", "text": text}, self.out)
         else:
@@ -187,7 +205,8 @@ def _finish(provider: Provider, answer: Answer, as_json: bool, wrote_newline: bo
     conn = "reused connection" if summary["reused_connection"] else f"connect {fmt_ms(summary['connect_ms'])}"
     rate = summary["tokens_per_s"]
     err(
-        f"{provider.name} · {summary['model']} · TTFT {fmt_ms(summary['ttft_ms'])} ({conn}) · "
+        f"{provider.name} · {summary['model']} · "
+        f"{first_tokens_text(summary['ttft_ms'], summary['answer_ms'], fmt_ms)} ({conn}) · "
         f"{'—' if rate is None else f'{rate:,.1f}'} tok/s · {summary['tokens']} tokens · {outcome}"
     )
 

@@ -58,6 +58,7 @@ from qwen_tui.ui.widgets.prompt import PromptBar, PromptInput
 from qwen_tui.ui.widgets.sidebar import Sidebar
 from qwen_tui.ui.terminal_watch import watch_terminal
 from qwen_tui.ui.widgets.status_bar import LiveRequest, StatusBar
+from qwen_tui.ui.widgets.thinking import toggle_last_thinking
 
 if TYPE_CHECKING:
     from qwen_tui.tools import Toolbox
@@ -88,6 +89,8 @@ class QwenApp(App[int]):
         Binding("ctrl+r", "retry", "Retry the last question", id="app.retry", group=keys.CHAT),
         Binding("f8", "copy_answer", "Copy the last answer", id="app.copy_answer", group=keys.CHAT),
         Binding("f9", "copy_code", "Copy a code block", id="app.copy_code", group=keys.CHAT),
+        Binding("f6", "toggle_thinking", "Show or hide the answer's thinking", id="app.toggle_thinking",
+                group=keys.CHAT, show=False, priority=True),  # over the prompt's own F6 (select line)
         Binding("f3", "sessions", "Sessions: resume, rename, export", id="app.sessions", group=keys.CHAT),
         Binding("ctrl+o", "undo", "Undo the last answer's edits", id="app.undo", group=keys.CHAT, show=False),
         Binding("ctrl+f", "changes", "Files changed in this session", id="app.changes", group=keys.CHAT,
@@ -524,6 +527,10 @@ class QwenApp(App[int]):
                 tree.focus()
 
         self.push_screen(FileFinder(self.project.files), reveal)
+
+    def action_toggle_thinking(self) -> None:
+        if not toggle_last_thinking(self.query_one(ChatView)):
+            self.notify("No answer here has any thinking to show.", timeout=3)
 
     def action_copy_answer(self) -> None:
         copy_last_answer(self)

@@ -9,8 +9,9 @@ from typing import TYPE_CHECKING
 from qwen_tui.conversation import Answer, UnexpectedFailure
 from qwen_tui.conversation.agent import AgentSink, Approval, ToolStep
 from qwen_tui.providers.base import ProviderError, ToolCall
-from qwen_tui.timing import RequestTiming
+from qwen_tui.timing import RequestTiming, first_tokens_text
 from qwen_tui.ui.widgets.status_bar import fmt_ms
+from qwen_tui.ui.widgets.thinking import fold_thinking, thinking_of
 
 if TYPE_CHECKING:
     from qwen_tui.tools.command_runner import CommandRun
@@ -34,8 +35,12 @@ class ChatSink(AgentSink):
         append = self._append
         if append is None:
             self.app.dashboard_update(self.name, self.timing, "streaming")
+            fold_thinking(self.pending.answer)
             append = self._append = self.pending.answer.append
         append(text)
+
+    def on_reasoning(self, text: str) -> None:
+        thinking_of(self.pending.answer).append(text)
 
     def on_phase(self, name: str, timing: RequestTiming | None) -> None:
         app = self.app
@@ -128,10 +133,10 @@ class ChatSink(AgentSink):
 
 
 def result_note(timing: RequestTiming | None) -> str:
-    """The figures under a finished answer: ``TTFT 310 ms · 84 tok/s · 120 tokens``."""
+    """The figures under a finished answer: ``TTFT 310ms · answer 2.4s · 84 tok/s · 120 tokens``."""
     if timing is None:
         return ""
-    parts = [f"TTFT {fmt_ms(timing.ttft_ms)}"]
+    parts = [first_tokens_text(timing.ttft_ms, timing.answer_ms, fmt_ms)]
     if timing.tokens_per_s:
         parts.append(f"{timing.tokens_per_s:.0f} tok/s")
     parts.append(f"{timing.tokens} tokens")

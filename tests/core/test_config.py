@@ -109,10 +109,10 @@ def test_example_config_is_valid_and_complete(tmp_path: Path) -> None:
     assert set(raw["providers"]) >= {"huggingface", "sambanova", "ollama", "blaxel", "llamacpp"}
     assert set(raw["context"]) == {"max_file_kb", "reserve_tokens", "system_prompt"}
     assert config.providers["llamacpp"].kind == "openai"
-    # every commented-out key is a real key too: uncomment them all and load again
+    # every commented-out key (and table: Modal, a gateway) is real too: uncomment them all and load again
     text = example.read_text()
     uncommented = "\n".join(
-        line[2:] if line.startswith("# ") and "=" in line.split("#")[1] and not line.startswith("# [") else line
+        line[2:] if line.startswith("# [") or (line.startswith("# ") and "=" in line.split("#")[1]) else line
         for line in text.splitlines()
     )
     load_config(write(tmp_path, uncommented), env={})

@@ -179,3 +179,41 @@ def test_sim_subcommand_serves_until_interrupted(tmp_path: Path) -> None:
         code = proc.wait(10)
     assert code == 0
     assert "Traceback" not in proc.stderr.read()
+
+
+THOUGHT = "First I think: ä 漢字, then I answer."
+
+
+@pytest.mark.parametrize("shape", ["reasoning", "think_tags"])
+def test_ask_writes_reasoning_to_stderr_never_stdout(cli, sim: Simulator, shape: str) -> None:
+    sim.set_knobs(reasoning=THOUGHT, reasoning_shape=shape)
+    result = cli("ask", "--provider", "huggingface", "hello")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == REPLY
+    assert result.stderr.startswith(THOUGHT + "\n")
+    assert "TTFT" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_ask_json_reasoning_objects_and_answer_ms(cli, sim: Simulator) -> None:
+    sim.set_knobs(reasoning=THOUGHT, tps=2000.0)
+    result = cli("ask", "--json", "--provider", "ollama", "hello")
+    assert result.returncode == 0, result.stderr
+    lines = [json.loads(line) for line in result.stdout.splitlines()]
+    kinds = [line["type"] for line in lines]
+    assert kinds.index("delta") > max(i for i, kind in enumerate(kinds) if kind == "reasoning")
+    assert "".join(line["text"] for line in lines if line["type"] == "reasoning") == THOUGHT
+    assert "".join(line["text"] for line in lines if line["type"] == "delta") == REPLY
+    summary = lines[-1]
+    assert summary["type"] == "summary"
+    assert summary["answer_ms"] > summary["ttft_ms"] > 0  # the answer began after the thinking
+    assert summary["tokens"] == -(-len(THOUGHT) // 4) + -(-len(REPLY) // 4)  # every generated token
+    assert THOUGHT not in result.stderr
+
+
+def test_ask_reasoning_without_an_answer_says_so(cli, sim: Simulator) -> None:
+    sim.set_knobs(reasoning=THOUGHT, reply="")
+    result = cli("ask", "--provider", "sambanova", "hello")
+    assert result.returncode == 1
+    assert result.stdout == ""
+    assert "reasoned but wrote no answer" in result.stderr and "the answer was empty" not in result.stderr
+    assert "Traceback" not in result.stderr

@@ -325,3 +325,44 @@ def test_huggingface_hub_surfaces_http_errors(sim: Simulator) -> None:
         "error": "Model Qwen/Qwen2.5-Coder-32B-Instruct is currently loading",
         "estimated_time": 12.0,
     }
+
+
+# ------------------------------------------------------------------ reasoning ("thinking")
+
+THOUGHT = "Think first: ä, 漢字, then answer."
+SHAPED = [(t, shape) for t in TARGETS for shape in ("reasoning_content", "reasoning", "think_tags")]
+
+
+@pytest.mark.parametrize(("target", "shape"), SHAPED, ids=[f"{t.provider}-{s}" for t, s in SHAPED])
+def test_openai_sdk_reads_each_reasoning_shape(sim: Simulator, target: Target, shape: str) -> None:
+    """The field names are the SDK's own reading (extra fields of a delta), not ours."""
+    sim.set_knobs(provider=target.provider, reasoning=THOUGHT, reasoning_shape=shape, chunk_chars=3)
+    with _client(sim, target) as client:
+        chunks = list(client.chat.completions.create(model=target.model, messages=MESSAGES, stream=True,
+                                                     stream_options={"include_usage": True}))
+    deltas = [c.choices[0].delta for c in chunks if c.choices]
+    content = "".join(d.content or "" for d in deltas)
+    if shape == "think_tags":
+        assert content == f"<think>{THOUGHT}</think>\n\n{DEFAULT_REPLY}"
+    else:
+        assert content == DEFAULT_REPLY
+        assert "".join((d.model_extra or {}).get(shape) or "" for d in deltas) == THOUGHT
+    usage = chunks[-1].usage
+    assert usage is not None
+    assert usage.completion_tokens == len(deltas) - 2  # every generated token, reasoning too
+    if target.provider == "sambanova" and shape != "think_tags":
+        assert usage.completion_tokens_details.reasoning_tokens == -(-len(THOUGHT) // 3)
+
+
+def test_ollama_client_reads_thinking_and_think_off(sim: Simulator) -> None:
+    sim.set_knobs(provider="ollama", reasoning=THOUGHT, chunk_chars=3)
+    client = ollama.Client(host=sim.base_urls()["ollama"])
+    parts = list(client.chat(model="qwen2.5-coder:7b", messages=MESSAGES, stream=True))
+    assert "".join(p.message.thinking or "" for p in parts) == THOUGHT
+    assert "".join(p.message.content or "" for p in parts) == DEFAULT_REPLY
+    assert parts[-1].eval_count == len(parts) - 1  # thinking counted in eval_count
+    whole = client.chat(model="qwen2.5-coder:7b", messages=MESSAGES, think=True)
+    assert whole.message.thinking == THOUGHT and whole.message.content == DEFAULT_REPLY
+    off = client.chat(model="qwen2.5-coder:7b", messages=MESSAGES, think=False)
+    assert not off.message.thinking and off.message.content == DEFAULT_REPLY
+    assert sim.last_chat("ollama").body["think"] is False

@@ -1,4 +1,6 @@
-"""Dashboard: per provider, TTFT over time, median and p95, tokens/s, error rate and last errors.
+"""Dashboard: per provider, TTFT over time, median and p95, tokens/s, error rate, where the last
+answer's TTFT went (connect, waiting for headers, first token, the provider's own figure) and the
+last errors.
 
 Figures come from the metrics history (read in a thread worker), from ``stats_source`` (records
 the app holds but did not write to the history, e.g. in demo mode) and from live requests. The app
@@ -25,7 +27,7 @@ from textual.timer import Timer
 from textual.widgets import Select, Sparkline, Static
 
 from qwen_tui.benchmark import HistoryFigures, history_figures, history_models
-from qwen_tui.timing import RequestTiming
+from qwen_tui.timing import RequestTiming, ttft_split
 from qwen_tui.metrics import load_history, timing_record
 from qwen_tui.ui.widgets.key_bar import KeyBar
 from qwen_tui.terminal_text import visible
@@ -76,12 +78,15 @@ class ProviderCard(Vertical):
         super().__init__(classes="card")
         self.provider = provider
         self._pending: tuple[Any, ...] | None = None
+        #: The provider's last complete request (a metrics record): its TTFT split is shown.
+        self.last: Mapping[str, Any] | None = None
 
     def compose(self) -> ComposeResult:
         yield Static(classes="card-title")
         yield Sparkline([], classes="card-chart")
         yield Static(classes="card-axis")
         yield Static(classes="card-figures")
+        yield Static(classes="card-split")
         yield Static(classes="card-errors")
 
     def on_mount(self) -> None:
@@ -144,6 +149,11 @@ class ProviderCard(Vertical):
             figures_line.append(f" · errors {figures.errors} of {figures.requests} ({share:.0f}%)",
                                 style="red" if figures.errors else "")
         self.query_one(".card-figures", Static).update(figures_line)
+        split_line = self.query_one(".card-split", Static)
+        split = ttft_split(self.last)
+        if split is not None and split.measured:
+            split_line.update(Text(f"last TTFT {fmt_ms(split.ttft_ms)}: {split.text()}", style="dim"))
+        split_line.display = split is not None and split.measured
 
         errors = self.query_one(".card-errors", Static)
         if figures and figures.last_errors:
@@ -206,6 +216,7 @@ class Dashboard(Screen[None]):
         self._ticker: Timer | None = None
         self._figures: dict[str, HistoryFigures] = {}  # per provider, for the current model filter
         self._models: list[str] = []
+        self._last: dict[str, Mapping[str, Any]] = {}  # per provider: the last complete request
 
     # -- layout ---------------------------------------------------------------------------------
     def compose(self) -> ComposeResult:
@@ -276,6 +287,7 @@ class Dashboard(Screen[None]):
         if self.model_filter is None or model == self.model_filter:
             name = record["provider"]
             self._figures.setdefault(name, HistoryFigures(name)).add(record)
+            self._note_last(record)
             self._figures = dict(sorted(self._figures.items()))
         self._draw_cards()
 
@@ -296,7 +308,20 @@ class Dashboard(Screen[None]):
         self._models = history_models(records)
         self._update_models(self._models)
         self._figures = history_figures(records, model=self.model_filter)
+        self._last = {}
+        wanted = set(self._figures)
+        for record in reversed(records):  # the newest first: stops once every provider has one
+            if record.get("provider") in wanted and record["provider"] not in self._last \
+                    and (self.model_filter is None or record.get("model") == self.model_filter):
+                self._note_last(record)
+                if len(self._last) == len(wanted):
+                    break
         self._draw_cards()
+
+    def _note_last(self, record: Mapping[str, Any]) -> None:
+        ttft = record.get("ttft_ms")
+        if record.get("outcome") == "complete" and isinstance(ttft, int | float) and not isinstance(ttft, bool):
+            self._last[record["provider"]] = record
 
     def _draw_cards(self) -> None:
         figures = self._figures
@@ -323,6 +348,7 @@ class Dashboard(Screen[None]):
         elapsed = None
         if state is not None:
             elapsed = state.timing.elapsed_ms / 1000 if state.timing is not None else max(0.0, now - state.since)
+        card.last = self._last.get(card.provider)
         card.show(self._figures.get(card.provider), state, now, elapsed)
 
     def _live_for_filter(self) -> dict[str, LiveState]:

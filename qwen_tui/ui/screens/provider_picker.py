@@ -1,5 +1,6 @@
-"""Provider picker (F2): every provider with its health, model, last and median TTFT and whether
-its key is set. Enter switches; ``m`` (or Right) opens the second step, the provider's models."""
+"""Provider picker (F2): every provider with its health, model, last and median TTFT (and where the
+last one went: connect, waiting for headers, first token, beside the provider's own figure) and
+whether its key is set. Enter switches; ``m`` (or Right) opens the second step, the models."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from textual.widgets.option_list import Option
 
 from qwen_tui.ui import keys
 from qwen_tui.terminal_text import visible
+from qwen_tui.timing import fmt_duration
 from qwen_tui.ui.widgets.status_bar import STATE_STYLE, ProviderStatus, fmt_ms, speed_style
 
 
@@ -47,6 +49,9 @@ def provider_row(status: ProviderStatus, active: bool) -> Text:
     row.append(visible(status.model, single_line=True), style="dim")
     if status.error:
         row.append("  " + visible(status.error, single_line=True), style="red")
+    split = status.last_split
+    if split is not None and split.measured:
+        row.append(f"\n    last TTFT {fmt_duration(split.ttft_ms)}: {split.text()}", style="dim")
     return row
 
 

@@ -20,6 +20,7 @@ from textual.widget import AwaitMount, Widget
 
 from qwen_tui.ui.render.markdown_stream import GROW_STEP, StreamingMarkdown
 from qwen_tui.ui.textual_fixes.one_layout import LaidOutOnce
+from qwen_tui.ui.widgets.thinking import ThinkingSection, thinking_of
 from qwen_tui.terminal_text import visible
 
 
@@ -71,9 +72,12 @@ class AssistantMessage(LaidOutOnce, Vertical):
         self._footer = Static("", markup=False, classes="answer-footer")
         self.outcome = "pending"
         self.error_message = ""
+        self.thinking: ThinkingSection | None = None  # the model's reasoning, made when it comes
 
     def compose(self):
         yield self._header
+        if self.thinking is not None:
+            yield self.thinking
         yield self.body
         yield self._tools
         yield self._error
@@ -112,6 +116,8 @@ class AssistantMessage(LaidOutOnce, Vertical):
         note changes the layout)."""
         self.outcome = outcome
         self.body.finish()
+        if self.thinking is not None:
+            self.thinking.finish()
         if note:
             if self.is_mounted:
                 self.call_after_refresh(self._show_note, note)
@@ -306,6 +312,9 @@ class ChatView(LaidOutOnce, VerticalScroll):
             elif turn.role == "assistant":
                 answer = self.add_assistant(turn.provider or "?", turn.model or "?")
                 answer.body.code_theme = code_theme
+                if turn.reasoning:
+                    thinking_of(answer).append(turn.reasoning)
+                    answer.thinking.set_folded(bool(turn.content))
                 answer.append(turn.content)
                 if turn.tools:
                     self._show_tools(answer, turn.tools)

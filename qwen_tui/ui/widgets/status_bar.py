@@ -181,6 +181,8 @@ class StatusBar(Vertical):
             rate = timing.tokens_per_s
             text.append("  ")
             text.append(f"{rate:.0f} tok/s" if rate else "– tok/s", style="bold")
+            if timing.reasoned and timing.answer_at is None:  # reasoning so far, no answer yet
+                text.append("  thinking…", style="dim italic")
         return text
 
     def top_line(self) -> Text:
