@@ -46,6 +46,7 @@ from qwen_tui.ui import keys
 from qwen_tui.ui.chat_sink import ChatSink, result_note
 from qwen_tui.ui.clipboard import copy_locally
 from qwen_tui.ui.commands import QwenCommands
+from qwen_tui.ui.slash_commands import run_slash
 from qwen_tui.ui.render.markdown_stream import StreamingMarkdown
 from qwen_tui.ui.render.sgr_diff import diffing_driver
 from qwen_tui.ui.screens.help import HelpScreen, help_rows
@@ -412,6 +413,10 @@ class QwenApp(App[int]):
             if prompt.text == text:
                 prompt.clear()
 
+        if text.startswith("/"):  # a slash command: run here, never sent (qwen_tui/ui/slash_commands.py)
+            if run_slash(self, text):
+                prompt.clear()
+            return
         self.ask(text, on_shown=clear)
 
     def ask(self, question: str, note: str = "", on_shown: Callable[[], None] | None = None) -> PendingTurn | None:

@@ -1,0 +1,137 @@
+"""Slash commands in the prompt (pilot, simulator): each runs its palette action and is never sent
+to a provider; an unknown one says so and stays in the prompt."""
+
+from __future__ import annotations
+
+from qwen_tui.ui.screens.help import HelpScreen
+from qwen_tui.ui.widgets.chat_view import ChatView
+from qwen_tui.ui.widgets.prompt import PromptInput
+from tests.support.app import settle, until_indexed
+
+SIZE = (120, 40)
+
+
+async def _type(pilot, text: str) -> PromptInput:
+    prompt = pilot.app.query_one(PromptInput)
+    prompt.focus()
+    prompt.insert(text)
+    await pilot.press("enter")
+    await pilot.pause(0.05)
+    return prompt
+
+
+def _notes(app) -> str:
+    return "\n".join(str(n.message) for n in app._notifications)
+
+
+def _chats(sim) -> int:
+    return len([r for r in sim.requests if r.path.endswith("/chat/completions")])
+
+
+async def test_unknown_command_is_a_message_and_stays_in_the_prompt(make_app, sim):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        prompt = await _type(pilot, "/frobnicate now")
+        assert prompt.text == "/frobnicate now"
+        assert "Unknown command /frobnicate" in _notes(app) and "/compact" in _notes(app)
+        assert not app.conversation.turns and _chats(sim) == 0
+
+
+async def test_completion_lists_the_commands_and_tab_accepts(make_app, sim):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        app.query_one(PromptInput).focus()
+        await pilot.press("slash", "p", "r")
+        mentions = app.query_one("#mentions")
+        assert mentions.has_class("shown")
+        assert [mentions.get_option_at_index(i).id for i in range(mentions.option_count)] == ["/provider"]
+        await pilot.press("tab")
+        assert app.query_one(PromptInput).text == "/provider "
+        app.query_one(PromptInput).clear()
+        await pilot.press("slash")
+        assert mentions.option_count == 10
+
+
+async def test_clear_starts_a_new_conversation(make_app, sim):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await _type(pilot, "first question")
+        await settle(app)
+        assert app.conversation.turns
+        prompt = await _type(pilot, "/clear")
+        await pilot.pause(0.1)
+        assert not app.conversation.turns and prompt.text == ""
+        assert "New conversation" in _notes(app)
+        assert not list(app.query_one(ChatView).children)
+
+
+async def test_compact_and_undo_say_when_not_available(make_app, sim):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        for name, what in (("compact", "Compaction"), ("undo", "Undo")):
+            prompt = await _type(pilot, f"/{name}")
+            if hasattr(app, f"action_{name}"):
+                assert prompt.text == ""
+            else:
+                assert f"{what} (/{name}) is not available yet" in _notes(app)
+                prompt.clear()
+        assert _chats(sim) == 0
+
+
+async def test_provider_and_model(make_app, sim):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        other = next(name for name in app.providers if name != app.active)
+        prompt = await _type(pilot, f"/provider {other}")
+        assert app.active == other and prompt.text == ""
+        prompt = await _type(pilot, "/provider nosuch")
+        assert app.active == other and prompt.text == "/provider nosuch"
+        assert "No provider named nosuch" in _notes(app)
+        prompt.clear()
+        prompt = await _type(pilot, "/model my-model-7b")
+        assert app.models[other] == "my-model-7b" and prompt.text == ""
+        prompt = await _type(pilot, "/model")
+        assert "Usage: /model NAME" in _notes(app) and prompt.text == "/model"
+
+
+async def test_race_puts_the_question_in_the_prompt_and_opens_the_race(make_app, sim):
+    from qwen_tui.ui.screens.race import RaceProviders
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        prompt = await _type(pilot, "/race which sort is stable?")
+        await pilot.pause(0.1)
+        assert prompt.text == "which sort is stable?"
+        assert isinstance(app.screen, RaceProviders)
+
+
+async def test_add_drop_and_tokens(make_app, sim):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until_indexed(pilot, app)
+        prompt = await _type(pilot, "/add src/app.py")
+        assert app.project.entries == ["src/app.py"] and prompt.text == ""
+        prompt = await _type(pilot, "/add nosuch.py")
+        assert prompt.text == "/add nosuch.py" and app.project.entries == ["src/app.py"]
+        prompt.clear()
+        await _type(pilot, "/tokens")
+        for _ in range(50):
+            if "total" in _notes(app):
+                break
+            await pilot.pause(0.02)
+        notes = _notes(app)
+        assert "src/app.py" in notes and "files" in notes and "instructions" in notes
+        assert "window" in notes and "for the answer" in notes
+        prompt = await _type(pilot, "/drop src/app.py")
+        assert app.project.entries == [] and prompt.text == ""
+        prompt = await _type(pilot, "/drop src/app.py")
+        assert "is not in the context" in _notes(app) and prompt.text == "/drop src/app.py"
+        assert _chats(sim) == 0
+
+
+async def test_help_opens_help(make_app, sim):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        prompt = await _type(pilot, "/help")
+        await pilot.pause(0.1)
+        assert isinstance(app.screen, HelpScreen) and prompt.text == ""
