@@ -128,21 +128,27 @@ def _drop(app: QwenApp, path: str) -> bool:
 def _tokens(app: QwenApp, _argument: str) -> bool:
     async def count() -> None:
         history = app.conversation.history_messages()
-        plan = await asyncio.to_thread(app.project.plan, "", history, app.context_window())
-        app.notify(budget_text(plan), title="Tokens of the next request", timeout=15, markup=False)
+
+        def measure() -> str:  # file reads and token counts stay off the event loop
+            plan = app.project.plan("", history, app.context_window())
+            return budget_text(plan, plan.estimator.estimate_messages(history))
+
+        app.notify(await asyncio.to_thread(measure), title="Tokens of the next request", timeout=15, markup=False)
 
     app.run_worker(count(), group="slash-tokens", exclusive=True)
     return True
 
 
-def budget_text(plan) -> str:
-    """The request's parts with their token counts, against the budget (plain text)."""
+def budget_text(plan, history_tokens: int) -> str:
+    """The request's parts with their token counts, against the budget (plain text). Tool results
+    are carried inside an answer's own requests, not in the history: they count 0 here."""
     files = sum(plan.file_tokens.values())
-    rest = max(0, plan.total_tokens - files - plan.instruction_tokens)  # system prompt, history, overheads
-    lines = [f"instructions  {plan.instruction_tokens:,}", f"files         {files:,}"]
+    system = max(0, plan.total_tokens - files - plan.instruction_tokens - history_tokens)
+    lines = [f"system prompt  {system:,}", f"instructions   {plan.instruction_tokens:,}",
+             f"context files  {files:,}"]
     lines += [f"  {label}  {tokens:,}" for label, tokens in plan.largest(5)]
-    lines += [f"system+history {rest:,}",
-              f"total         {plan.total_tokens:,} of {max(plan.budget, 0):,} "
+    lines += [f"history        {history_tokens:,}", "tool results   0",
+              f"total          {plan.total_tokens:,} of {max(plan.budget, 0):,} "
               f"({plan.context_window:,} window − {plan.reserve_tokens:,} for the answer)"]
     if plan.over_budget:
         lines.append(f"over by {plan.total_tokens - plan.budget:,}")

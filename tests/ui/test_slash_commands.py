@@ -120,7 +120,8 @@ async def test_add_drop_and_tokens(make_app, sim):
                 break
             await pilot.pause(0.02)
         notes = _notes(app)
-        assert "src/app.py" in notes and "files" in notes and "instructions" in notes
+        assert "src/app.py" in notes and "context files" in notes and "instructions" in notes
+        assert "system prompt" in notes and "history" in notes and "tool results" in notes
         assert "window" in notes and "for the answer" in notes
         prompt = await _type(pilot, "/drop src/app.py")
         assert app.project.entries == [] and prompt.text == ""
