@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True, slots=True)
 class SlashCommand:
     name: str  # without the slash
-    argument: str  # "" when it takes none, else a hint ("NAME", "PATH", "QUESTION")
+    argument: str  # "" when it takes none, else a hint ("NAME", "PATH", "QUESTION"; "[...]": optional)
     help: str
 
     @property
@@ -29,7 +29,7 @@ class SlashCommand:
 
 
 COMMANDS: tuple[SlashCommand, ...] = (
-    SlashCommand("compact", "", "Summarise the conversation so far to free the window"),
+    SlashCommand("compact", "[undo]", "Summarise the conversation so far to free the window (undo: take it back)"),
     SlashCommand("clear", "", "New conversation (the current one stays saved)"),
     SlashCommand("undo", "", "Undo the last change set"),
     SlashCommand("provider", "NAME", "Send the next question to provider NAME"),
@@ -59,7 +59,8 @@ def run_slash(app: QwenApp, text: str) -> bool:
         app.notify(f"Unknown command /{visible(name, single_line=True)}. Known: {known}",
                    title="Not a command", severity="warning", markup=False)
         return False
-    if command.argument and command.argument != "QUESTION" and not argument:
+    if command.argument and command.argument != "QUESTION" and not command.argument.startswith("[") \
+            and not argument:
         app.notify(f"Usage: {command.usage} — {command.help}.", severity="warning", markup=False)
         return False
     return _HANDLERS[command.name](app, argument)
@@ -70,11 +71,16 @@ def _run_action(app: QwenApp, action: str) -> bool:
     return True
 
 
-def _optional_action(app: QwenApp, action: str, what: str) -> bool:
-    if not hasattr(app, f"action_{action}"):
-        app.notify(f"{what} is not available yet in this version.", severity="warning")
+def _compact(app: QwenApp, argument: str) -> bool:
+    from qwen_tui.ui import compacting
+
+    if argument.lower() == "undo":
+        return compacting.undo_compaction(app)
+    if argument:
+        app.notify(f"Usage: {BY_NAME['compact'].usage}", severity="warning", markup=False)
         return False
-    return _run_action(app, action)
+    compacting.start_compaction(app)
+    return True
 
 
 def _provider(app: QwenApp, name: str) -> bool:
@@ -156,9 +162,9 @@ def budget_text(plan, history_tokens: int) -> str:
 
 
 _HANDLERS = {
-    "compact": lambda app, _arg: _optional_action(app, "compact", "Compaction (/compact)"),
+    "compact": _compact,
     "clear": lambda app, _arg: _run_action(app, "new_conversation"),
-    "undo": lambda app, _arg: _optional_action(app, "undo", "Undo (/undo)"),
+    "undo": lambda app, _arg: _run_action(app, "undo"),
     "provider": _provider,
     "model": _model,
     "race": _race,

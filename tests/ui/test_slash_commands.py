@@ -65,17 +65,50 @@ async def test_clear_starts_a_new_conversation(make_app, sim):
         assert not list(app.query_one(ChatView).children)
 
 
-async def test_compact_and_undo_say_when_not_available(make_app, sim):
+async def test_undo_runs_the_undo_of_edits(make_app, sim):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        for name, what in (("compact", "Compaction"), ("undo", "Undo")):
-            prompt = await _type(pilot, f"/{name}")
-            if hasattr(app, f"action_{name}"):
-                assert prompt.text == ""
-            else:
-                assert f"{what} (/{name}) is not available yet" in _notes(app)
-                prompt.clear()
+        prompt = await _type(pilot, "/undo")
+        await _until(pilot, lambda: "Undo" in [n.title for n in app._notifications])
+        assert prompt.text == "" and "Undo" in [n.title for n in app._notifications]
         assert _chats(sim) == 0
+
+
+async def _until(pilot, condition, tries: int = 100) -> None:
+    for _ in range(tries):
+        if condition():
+            return
+        await pilot.pause(0.02)
+
+
+async def test_compact_sends_the_summary_instead_and_dims_the_turns_and_undo_restores(make_app, sim):
+    from qwen_tui.ui.compacting import COMPACTED
+    from qwen_tui.ui.widgets.chat_view import AssistantMessage, UserMessage
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        for question in ("first question", "second question"):
+            await _type(pilot, question)
+            await settle(app)
+        sim.set_knobs(provider="sambanova", reply="SUMMARY: two questions were asked.")
+        prompt = await _type(pilot, "/compact")
+        await _until(pilot, lambda: app.conversation.compacted is not None)
+        assert prompt.text == "" and app.conversation.compacted.covers == 2
+        turns = [w for w in app.query_one(ChatView).children if isinstance(w, UserMessage | AssistantMessage)]
+        assert len(turns) == 4 and all(w.has_class(COMPACTED) for w in turns)
+        notes = " ".join(str(n.render()) for n in app.query(".chat-note"))
+        assert "Compacted 2 turns" in notes and "SUMMARY: two questions" in notes
+
+        sim.set_knobs(provider="sambanova", reply="Third answer.")
+        await _type(pilot, "third question")
+        await settle(app)
+        body = str(sim.last_chat("sambanova").body["messages"])
+        assert "SUMMARY: two questions" in body and "first question" not in body
+
+        prompt = await _type(pilot, "/compact undo")
+        assert prompt.text == "" and app.conversation.compacted is None
+        assert not any(w.has_class(COMPACTED) for w in app.query_one(ChatView).children)
+        assert "first question" in str(app.conversation.history_messages())
 
 
 async def test_provider_and_model(make_app, sim):
