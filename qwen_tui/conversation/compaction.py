@@ -9,7 +9,7 @@ with no summary. The summary is asked through the one loop, ``stream_answer``. N
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -59,23 +59,48 @@ def sent_history(turns: Sequence[Turn], compaction: Compaction | None) -> list[M
 
 
 async def compact(conversation: Conversation, provider: Provider, model: str, *, keep_last: int = 0,
-                  sink: AnswerSink | None = None) -> Compaction:
+                  sink: AnswerSink | None = None, budget: int | None = None,
+                  estimate: Callable[[list[Message]], int] | None = None) -> Compaction:
     """Ask ``provider`` to summarise every turn but the last ``keep_last``; the summary then
-    stands for them (and for an earlier summary). Raises ``CompactionError`` when there is
-    nothing new to compact or no summary came back; the conversation is then unchanged."""
-    covers = len(conversation.turns) - max(0, keep_last)
-    previous = conversation.compacted
-    if covers <= 0 or (previous is not None and covers <= previous.covers):
+    stands for them (and for an earlier summary). With ``budget`` (tokens a request may take) and
+    ``estimate`` (a message list's tokens), a history too big for one summary request is
+    summarised a part at a time, each part with the summary so far: no request is cut.
+    Raises ``CompactionError`` when there is nothing new to compact, a single turn is too big to
+    summarise, or no summary came back; the conversation is then unchanged."""
+    turns = conversation.turns
+    target = len(turns) - max(0, keep_last)
+    so_far = conversation.compacted
+    if target <= 0 or (so_far is not None and target <= so_far.covers):
         raise CompactionError("Nothing to compact yet: no turn since the last compaction.")
-    messages = [*sent_history(conversation.turns[:covers], previous), Message("user", SUMMARY_REQUEST)]
-    answer = await stream_answer(provider, ChatRequest(messages=messages, model=model), sink or AnswerSink())
-    summary = answer.text.strip()
-    if answer.outcome != "complete" or not summary:
-        why = answer.error.message if answer.error is not None else "the answer was empty"
-        raise CompactionError(f"No summary from {provider.name}: {why}. Nothing was compacted.")
-    compaction = Compaction(summary, covers, provider.name, model)
-    conversation.add_compaction(compaction)
-    return compaction
+    while so_far is None or so_far.covers < target:
+        start = so_far.covers if so_far is not None else 0
+        end = target if budget is None or estimate is None else _fitting_end(turns, so_far, start, target,
+                                                                           budget, estimate)
+        if end <= start:
+            raise CompactionError(f"Turn {start + 1} alone is too big to summarise in this model's window: "
+                                  "drop it instead. Nothing was compacted.")
+        messages = [*sent_history(turns[:end], so_far), Message("user", SUMMARY_REQUEST)]
+        answer = await stream_answer(provider, ChatRequest(messages=messages, model=model), sink or AnswerSink())
+        summary = answer.text.strip()
+        if answer.outcome != "complete" or not summary:
+            why = answer.error.message if answer.error is not None else "the answer was empty"
+            raise CompactionError(f"No summary from {provider.name}: {why}. Nothing was compacted.")
+        so_far = Compaction(summary, end, provider.name, model)
+    conversation.add_compaction(so_far)
+    return so_far
+
+
+def _fitting_end(turns: Sequence[Turn], so_far: Compaction | None, start: int, target: int, budget: int,
+                 estimate: Callable[[list[Message]], int]) -> int:
+    """The furthest turn index up to ``target`` whose summary request fits ``budget``."""
+    used = estimate([*summary_messages(so_far), Message("user", SUMMARY_REQUEST)])
+    end = start
+    while end < target:
+        used += estimate(history_messages([turns[end]]))
+        if used > budget:
+            break
+        end += 1
+    return end
 
 
 def drop_oldest(conversation: Conversation, turns: int) -> Compaction:

@@ -47,6 +47,8 @@ from qwen_tui.ui.chat_sink import ChatSink, result_note
 from qwen_tui.ui.clipboard import copy_locally
 from qwen_tui.ui.commands import QwenCommands
 from qwen_tui.ui.slash_commands import run_slash
+from qwen_tui.ui.compacting import dim_compacted
+from qwen_tui.ui.held_request import offer_ways_to_fit
 from qwen_tui.ui.render.markdown_stream import StreamingMarkdown
 from qwen_tui.ui.render.sgr_diff import diffing_driver
 from qwen_tui.ui.screens.help import HelpScreen, help_rows
@@ -286,6 +288,7 @@ class QwenApp(App[int]):
     async def _show_session(self, session) -> None:
         self.conversation.resume(session)
         await self.query_one(ChatView).show_session(session, self.code_theme)
+        dim_compacted(self)  # the turns a compaction stands for stay shown, dimmed
         self.refresh_context()
 
     def action_sessions(self) -> None:
@@ -456,6 +459,7 @@ class QwenApp(App[int]):
             pending.answer.show_error("Not sent: it would not fit in the model's context window.",
                                       plan.held_message or "")
             pending.answer.finish("held")
+            offer_ways_to_fit(self, question, plan)  # compact, drop the oldest turns or remove context
             return
         sent = False
 

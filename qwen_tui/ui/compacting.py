@@ -40,7 +40,9 @@ async def compact_now(app: QwenApp, then_ask: str | None = None) -> bool:
     chat = app.query_one(ChatView)
     chat.add_note(f"Compacting the conversation: {name} is summarising it…")
     try:
-        compaction = await compact(app.conversation, app.providers[name], app.models[name])
+        compaction = await compact(app.conversation, app.providers[name], app.models[name],
+                                   budget=app.context_window() - app.project.reserve_tokens,
+                                   estimate=app.project.estimator.estimate_messages)
     except CompactionError as exc:
         app.notify(visible(str(exc)), title="Not compacted", severity="warning", markup=False)
         return False

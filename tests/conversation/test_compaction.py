@@ -117,3 +117,28 @@ async def test_dropping_the_oldest_turns_sends_only_the_rest(make_provider, sim,
     assert [m.content for m in conversation.history_messages()] == ["question 2 " + "x" * 400, "Answer 2."]
     conversation.undo_compaction()
     assert len(conversation.history_messages()) == 6
+
+
+async def test_a_history_too_big_for_one_summary_request_is_summarised_a_part_at_a_time(
+        make_provider, sim, tmp_path) -> None:
+    provider = make_provider("sambanova")
+    conversation = Conversation(tmp_path, None)
+    for n in range(3):
+        await ask(conversation, provider, sim, f"question {n} " + "y" * 1000, f"Answer {n}.")
+    estimator = TokenEstimator()
+    budget = 500  # one turn (~290 tokens) and the request fit; two do not
+    sim.set_knobs(provider="sambanova", reply="Short summary.")
+    before = len([r for r in sim.requests if r.path.endswith("/chat/completions")])
+    compaction = await compact(conversation, provider, provider.settings.model, budget=budget,
+                               estimate=estimator.estimate_messages)
+    requests = [r for r in sim.requests if r.path.endswith("/chat/completions")][before:]
+    assert len(requests) == 3 and compaction.covers == 3
+    for request in requests:
+        assert estimator.estimate_messages([Message(m["role"], m["content"]) for m in request.body["messages"]]) \
+            <= budget
+    assert "Short summary." in requests[2].body["messages"][0]["content"]  # the summary so far goes on
+    with pytest.raises(CompactionError, match="too big to summarise"):
+        await ask(conversation, provider, sim, "z" * 4000, "Big.")
+        await compact(conversation, provider, provider.settings.model, budget=budget,
+                      estimate=estimator.estimate_messages)
+    assert conversation.compacted is compaction
