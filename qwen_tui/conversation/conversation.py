@@ -123,8 +123,14 @@ class Conversation:
         return store.load(store.resolve_id(which))
 
     def take_back_last(self) -> Turn | None:
-        """The last turn, removed from the history (to ask it again)."""
-        return self.turns.pop() if self.turns else None
+        """The last turn, removed from the history (to ask it again); a compaction that stood for
+        it is undone (its summary would still carry the turn)."""
+        if not self.turns:
+            return None
+        last = self.turns.pop()
+        if self.compacted is not None and self.compacted.covers > len(self.turns):
+            self.undo_compaction()
+        return last
 
     async def plan(self, project: ProjectContext, question: str, context_window: int) -> BuiltPrompt:
         """The request's messages: files are read and tokens counted in a thread unless there is

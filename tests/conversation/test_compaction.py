@@ -142,3 +142,13 @@ async def test_a_history_too_big_for_one_summary_request_is_summarised_a_part_at
         await compact(conversation, provider, provider.settings.model, budget=budget,
                       estimate=estimator.estimate_messages)
     assert conversation.compacted is compaction
+
+
+async def test_taking_back_a_compacted_turn_undoes_the_compaction(make_provider, sim, tmp_path) -> None:
+    provider = make_provider("sambanova")
+    conversation = Conversation(tmp_path, None)
+    await ask(conversation, provider, sim, "only question", "Only answer.")
+    sim.set_knobs(provider="sambanova", reply="A summary.")
+    await compact(conversation, provider, provider.settings.model)
+    assert conversation.take_back_last().question == "only question"
+    assert conversation.compacted is None and conversation.history_messages() == []
