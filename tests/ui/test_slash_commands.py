@@ -169,3 +169,45 @@ async def test_help_opens_help(make_app, sim):
         prompt = await _type(pilot, "/help")
         await pilot.pause(0.1)
         assert isinstance(app.screen, HelpScreen) and prompt.text == ""
+
+
+async def test_the_palette_entries_compact_and_undo(make_app, sim):
+    from qwen_tui.ui.commands import QwenCommands
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await _type(pilot, "a question")
+        await settle(app)
+        entries = {title: callback for title, callback, _ in QwenCommands(app.screen)._commands()}
+        sim.set_knobs(provider="sambanova", reply="PALETTE SUMMARY")
+        entries["Chat: compact the conversation"]()
+        await _until(pilot, lambda: app.conversation.compacted is not None)
+        assert app.conversation.compacted.summary == "PALETTE SUMMARY"
+        entries["Chat: undo the compaction"]()
+        assert app.conversation.compacted is None
+
+
+async def test_a_resumed_compacted_session_shows_the_turns_dimmed_and_sends_the_summary(make_app, sim):
+    from qwen_tui.ui.compacting import COMPACTED
+    from qwen_tui.ui.widgets.chat_view import AssistantMessage, UserMessage
+
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        for question in ("old question", "newer question"):
+            await _type(pilot, question)
+            await settle(app)
+        sim.set_knobs(provider="sambanova", reply="RESUMED SUMMARY")
+        await _type(pilot, "/compact")
+        await _until(pilot, lambda: app.conversation.compacted is not None)
+        await app.conversation.saved()
+    again = make_app(resume="latest")
+    async with again.run_test(size=SIZE) as pilot:
+        await _until(pilot, lambda: len(again.conversation.turns) == 2)
+        await pilot.pause(0.05)
+        turns = [w for w in again.query_one(ChatView).children if isinstance(w, UserMessage | AssistantMessage)]
+        assert len(turns) == 4 and all(w.has_class(COMPACTED) for w in turns)
+        sim.set_knobs(provider="sambanova", reply="Fine.")
+        await _type(pilot, "go on")
+        await settle(again)
+        body = str(sim.last_chat("sambanova").body["messages"])
+        assert "RESUMED SUMMARY" in body and "old question" not in body
