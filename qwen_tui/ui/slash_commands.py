@@ -56,7 +56,8 @@ def run_slash(app: QwenApp, text: str) -> bool:
     command = BY_NAME.get(name.lower())
     if command is None:
         known = " ".join(f"/{c.name}" for c in COMMANDS)
-        app.notify(f"Unknown command /{visible(name, single_line=True)}. Known: {known}",
+        app.notify(f"Unknown command /{visible(name, single_line=True)}. Known: {known}. "
+                   "To send it as a question, start it with a space.",
                    title="Not a command", severity="warning", markup=False)
         return False
     if command.argument and command.argument != "QUESTION" and not command.argument.startswith("[") \

@@ -34,6 +34,7 @@ async def test_unknown_command_is_a_message_and_stays_in_the_prompt(make_app, si
         prompt = await _type(pilot, "/frobnicate now")
         assert prompt.text == "/frobnicate now"
         assert "Unknown command /frobnicate" in _notes(app) and "/compact" in _notes(app)
+        assert "start it with a space" in _notes(app)
         assert not app.conversation.turns and _chats(sim) == 0
 
 
