@@ -8,7 +8,9 @@ the previous one) at most every ``FLUSH_INTERVAL`` seconds while it streams, so 
 most that much of an answer.
 
 Record types: ``meta`` (first line), ``user``, ``answer_start``, ``answer_delta``, ``answer_end``,
-``rename``. Unknown types are skipped, so newer files still open in older versions.
+``rename``, ``race``, ``compaction`` (a summary now stands for the first ``covers`` turns; the
+turns stay in the file) and ``compaction_undone``. Unknown types are skipped, so newer files
+still open in older versions.
 
 No Textual here: the TUI and the CLI both use this module.
 """
@@ -81,6 +83,9 @@ class Session:
     turns: list[Turn] = field(default_factory=list)
     path: Path | None = None
     updated: float = 0.0
+    #: The compactions in force, oldest first: summary, covers (how many conversation turns it
+    #: stands for), provider, model. Undone ones are taken off.
+    compactions: list[dict[str, Any]] = field(default_factory=list)
 
     @property
     def display_title(self) -> str:
@@ -373,6 +378,13 @@ def _parse(path: Path, data: bytes) -> tuple[Session, list[str]]:
             elif kind == "race":
                 answer = _close_open(answer)
                 session.turns.append(_race_turn(rec, float(at or created)))
+            elif kind == "compaction":
+                if not isinstance(rec.get("summary"), str) or not isinstance(rec.get("covers"), int):
+                    raise TypeError
+                session.compactions.append({key: rec.get(key) for key in ("summary", "covers", "provider", "model")})
+            elif kind == "compaction_undone":
+                if session.compactions:
+                    session.compactions.pop()
             elif kind == "rename":
                 if not isinstance(rec.get("title"), str):
                     raise TypeError
@@ -512,6 +524,21 @@ class SessionStore:
         session.turns.append(turn)
         session.updated = at
         return turn
+
+    def append_compaction(self, session: Session, summary: str, covers: int, provider: str = "",
+                          model: str = "") -> None:
+        """From now on ``summary`` (empty: nothing) is sent for the first ``covers`` turns; the
+        turns stay in the file, before this record."""
+        record = {"type": "compaction", "summary": redact(summary), "covers": covers, "provider": provider,
+                  "model": model, "at": time.time()}
+        _append_record(self._path(session), record, sync=True)
+        session.compactions.append({key: record[key] for key in ("summary", "covers", "provider", "model")})
+
+    def append_compaction_undone(self, session: Session) -> None:
+        """The last compaction is taken back: its turns are sent again."""
+        _append_record(self._path(session), {"type": "compaction_undone", "at": time.time()}, sync=True)
+        if session.compactions:
+            session.compactions.pop()
 
     def rename(self, session_id: str, title: str) -> str:
         """Give a session a title (empty: back to the automatic one). Returns the stored title."""

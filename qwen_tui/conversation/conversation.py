@@ -13,9 +13,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from qwen_tui.conversation.agent import DEFAULT_MAX_STEPS, AgentSink, ToolStep, run_agent
+from qwen_tui.conversation.compaction import Compaction, sent_history
 from qwen_tui.conversation.loop import AnswerSink, stream_answer, yield_cpu
 from qwen_tui.conversation.recorder import SessionRecorder
-from qwen_tui.conversation.turn import Turn, history_messages
+from qwen_tui.conversation.turn import Turn
 from qwen_tui.providers.base import ChatRequest, Message, Provider
 
 if TYPE_CHECKING:
@@ -41,14 +42,57 @@ class Conversation:
         self.turns: list[Turn] = []
         self.on_problem = on_problem or (lambda message: None)
         self._last_write: asyncio.Future | None = None
+        self.compactions: list[Compaction] = []  # in force, oldest first (``compaction``)
+
+    @property
+    def compacted(self) -> Compaction | None:
+        """The compaction in force: its summary is sent for the turns it covers."""
+        return self.compactions[-1] if self.compactions else None
 
     def history_messages(self) -> list[Message]:
-        return history_messages(self.turns)
+        return sent_history(self.turns, self.compacted)
+
+    def add_compaction(self, compaction: Compaction) -> None:
+        """From now on the summary is sent for the turns it covers; saved after the last write."""
+        self.compactions.append(compaction)
+        self._save_compaction(compaction)
+
+    def undo_compaction(self) -> Compaction | None:
+        """The last compaction taken back (its turns are sent again), or None when there is none."""
+        if not self.compactions:
+            return None
+        undone = self.compactions.pop()
+        self._save_compaction(None)
+        return undone
+
+    def _save_compaction(self, compaction: Compaction | None) -> None:
+        store, session, after = self.sessions, self.session, self._last_write
+        if store is None or session is None:
+            return
+
+        def save() -> None:
+            if compaction is None:
+                store.append_compaction_undone(session)
+            else:
+                store.append_compaction(session, compaction.summary, compaction.covers, compaction.provider,
+                                        compaction.model)
+
+        async def write() -> None:
+            if after is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.shield(after)
+            try:
+                await asyncio.to_thread(save)
+            except Exception as exc:  # noqa: BLE001 - saving must never stop the conversation
+                self._session_problem(f"Session not saved: {exc}")
+
+        self._last_write = asyncio.ensure_future(write())
 
     def clear(self) -> None:
         """A new conversation: the next question starts a new session file."""
         self.turns = []
         self.session = None
+        self.compactions = []
 
     def resume(self, session: Session) -> None:
         """Continue a saved conversation: its questions and answers become the history."""
@@ -65,6 +109,8 @@ class Conversation:
                 last.reasoning = [saved.reasoning] if saved.reasoning else []  # shown, never sent
                 last.outcome = saved.outcome or "complete"
                 last.provider, last.model = saved.provider or "", saved.model or ""
+        self.compactions = [Compaction(c["summary"], min(c["covers"], len(self.turns)), c.get("provider") or "",
+                                       c.get("model") or "") for c in session.compactions]
 
     def find_saved(self, which: str) -> Session | None:
         """``latest`` (this project's, else any) or an id or its prefix; blocking (a thread's job).
@@ -78,8 +124,14 @@ class Conversation:
         return store.load(store.resolve_id(which))
 
     def take_back_last(self) -> Turn | None:
-        """The last turn, removed from the history (to ask it again)."""
-        return self.turns.pop() if self.turns else None
+        """The last turn, removed from the history (to ask it again); a compaction that stood for
+        it is undone (its summary would still carry the turn)."""
+        if not self.turns:
+            return None
+        last = self.turns.pop()
+        if self.compacted is not None and self.compacted.covers > len(self.turns):
+            self.undo_compaction()
+        return last
 
     async def plan(self, project: ProjectContext, question: str, context_window: int) -> BuiltPrompt:
         """The request's messages: files are read and tokens counted in a thread unless there is

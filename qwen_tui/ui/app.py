@@ -45,6 +45,7 @@ from qwen_tui.ui.commands import QwenCommands
 from qwen_tui.ui.project_tools import ProjectTools
 from qwen_tui.ui.question_flow import answer_question
 from qwen_tui.ui.race_flow import offer_race
+from qwen_tui.ui.slash_commands import run_slash
 from qwen_tui.ui.render.markdown_stream import StreamingMarkdown
 from qwen_tui.ui.render.sgr_diff import diffing_driver
 from qwen_tui.ui.screens.help import HelpScreen, help_rows
@@ -370,6 +371,10 @@ class QwenApp(App[int]):
             if prompt.text == text:
                 prompt.clear()
 
+        if text.startswith("/"):  # a slash command: run here, never sent (qwen_tui/ui/slash_commands.py)
+            if run_slash(self, text):
+                prompt.clear()
+            return
         self.ask(text, on_shown=clear)
 
     def ask(self, question: str, note: str = "", on_shown: Callable[[], None] | None = None) -> PendingTurn | None:

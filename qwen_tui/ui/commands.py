@@ -37,6 +37,12 @@ class QwenCommands(Provider):
             ("Sessions: new conversation", "app.new_conversation", "Start afresh; the current one stays saved"),
         ]:
             items.append((title, partial(app.run_action, action), help_text))
+        from qwen_tui.ui import compacting
+
+        items.append(("Chat: compact the conversation", partial(compacting.start_compaction, app),
+                      "The provider summarises the conversation; the summary is sent in its place (/compact)"))
+        items.append(("Chat: undo the compaction", partial(compacting.undo_compaction, app),
+                      "Send the compacted turns again (/compact undo)"))
         current = getattr(app, "theme", None)
         for name in sorted(getattr(app, "available_themes", {}), key=lambda n: (not n.startswith("qwen-"), n)):
             mark = " (current)" if name == current else ""

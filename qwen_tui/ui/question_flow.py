@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 
 from qwen_tui.conversation import Turn
 from qwen_tui.ui.chat_sink import ChatSink, result_note
+from qwen_tui.ui.held_request import offer_ways_to_fit
 from qwen_tui.ui.widgets.status_bar import LiveRequest
 
 if TYPE_CHECKING:
@@ -24,6 +25,7 @@ async def answer_question(app: QwenApp, question: str, pending: PendingTurn, nam
     if plan.over_budget:
         pending.answer.show_error("Not sent: it would not fit in the model's context window.", plan.held_message or "")
         pending.answer.finish("held")
+        offer_ways_to_fit(app, question, plan)  # compact, drop the oldest turns or remove context
         return
     sent = False
 

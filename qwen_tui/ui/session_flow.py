@@ -6,6 +6,7 @@ import asyncio
 from typing import TYPE_CHECKING
 
 from qwen_tui.terminal_text import visible
+from qwen_tui.ui.compacting import dim_compacted
 from qwen_tui.ui.widgets.chat_view import ChatView
 
 if TYPE_CHECKING:
@@ -30,6 +31,7 @@ async def resume_session(app: QwenApp, which: str) -> None:
         return
     app.conversation.resume(session)
     await app.query_one(ChatView).show_session(session, app.code_theme)
+    dim_compacted(app)  # the turns a compaction stands for stay shown, dimmed
     app.refresh_context()
 
 

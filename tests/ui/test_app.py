@@ -334,6 +334,10 @@ async def test_context_over_budget_warns_and_holds_the_send(make_app, sim, proje
         answer = app.query_one(ChatView).last_answer
         assert answer.outcome == "held" and "Not sent" in str(answer.query_one(".answer-error").render())
         assert len([r for r in sim.requests[before:] if r.is_chat]) == 0
+        from qwen_tui.ui.screens.request_fit import RequestTooBig
+
+        assert isinstance(app.screen, RequestTooBig)  # the ways out are offered (tests/ui/test_request_fit.py)
+        await pilot.press("escape")
         await pilot.press("ctrl+l")
         await pilot.pause(0.2)
         assert app.project.entries == []

@@ -1,6 +1,7 @@
 """The prompt: a multi-line editor. Enter sends, Ctrl+J (or Shift+Enter) inserts a newline,
-Up/Down at the first/last line walk the history, and ``@path`` offers fuzzy completion of project
-files; accepting one adds the file to the context.
+Up/Down at the first/last line walk the history, ``@path`` offers fuzzy completion of project
+files (accepting one adds the file to the context), and a ``/`` at the start offers the slash
+commands (``qwen_tui.ui.slash_commands``) in the same list.
 """
 
 from __future__ import annotations
@@ -19,9 +20,11 @@ from textual.widgets.option_list import Option
 
 from qwen_tui.context import fuzzy_find
 from qwen_tui.ui import keys
+from qwen_tui.ui.slash_commands import matching
 from qwen_tui.terminal_text import visible
 
 _MENTION_AT_CURSOR = re.compile(r"(?:^|(?<=\s))@([^\s@]*)$")
+_SLASH_AT_CURSOR = re.compile(r"^/([a-z]*)$")
 
 
 def fuzzy(query: str, paths: list[str], limit: int = 8) -> list[str]:
@@ -99,9 +102,10 @@ class PromptInput(TextArea):
         await super()._on_key(event)
 
     def action_send(self) -> None:
-        if self._completion_open():
+        if self._completion_open() and not any(c.name == self._slash_query() for c in matching("")):
             self.action_complete()
             return
+        self.close_completion()  # "/clear" typed out in full is sent as is
         text = self.text
         if not text.strip():
             return
@@ -174,9 +178,36 @@ class PromptInput(TextArea):
         if self.mention_list is not None:
             self.mention_list.remove_class("shown")
 
+    def _slash_query(self) -> str | None:
+        """The command name typed so far when the prompt is ``/name`` with the cursor at its end."""
+        row, col = self.cursor_location
+        if row != 0:
+            return None
+        match = _SLASH_AT_CURSOR.match(self.document.get_line(0)[:col])
+        return match.group(1) if match else None
+
+    def _show_slash_completion(self, query: str) -> None:
+        commands = matching(query)
+        self.mention_list.clear_options()
+        if not commands:
+            self.close_completion()
+            return
+        options = []
+        for command in commands:
+            row = Text(command.usage, style="bold")
+            row.append(f"  {command.help}", style="dim")
+            options.append(Option(row, id=f"/{command.name}"))
+        self.mention_list.add_options(options)
+        self.mention_list.highlighted = 0
+        self.mention_list.add_class("shown")
+
     @on(TextArea.Changed)
     def _update_completion(self) -> None:
         if self.mention_list is None:
+            return
+        slash = self._slash_query()
+        if slash is not None:
+            self._show_slash_completion(slash)
             return
         query = self._mention_query()
         if query is None:
@@ -200,8 +231,12 @@ class PromptInput(TextArea):
         option_list = self.mention_list
         index = option_list.highlighted or 0
         path = option_list.get_option_at_index(index).id
-        query = self._mention_query() or ""
         row, col = self.cursor_location
+        if path and path.startswith("/"):  # a slash command: its name, then its argument
+            self.replace(f"{path} ", (0, 0), (row, col))
+            self.close_completion()
+            return
+        query = self._mention_query() or ""
         # The editor shows its text as is: a file name holding ESC or bidi characters goes in
         # its visible form (the file itself is added to the context by ``Mentioned``).
         self.replace(f"@{visible(path, single_line=True)} ", (row, col - len(query) - 1), (row, col))
