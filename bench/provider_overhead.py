@@ -217,6 +217,14 @@ def cold_section(gaps: dict[str, list[tuple[float, dict]]], load: tuple[str, str
         f"any first-use cost inside the window). Machine: {platform.machine()}, {os.cpu_count()} shared cores, "
         f"Python {platform.python_version()}; load average (1, 5, 15 min) {load[0]} before, {load[1]} after.",
         "",
+        "Where a cold gap came from: before `http_client_ready` imported the first connection's modules "
+        "(`qwen_tui/providers/http.py`, `prepare_first_connection`), huggingface and sambanova, whose first "
+        "connection opens inside the window, measured 19.0 and 30.4 ms (3 runs each): httpcore picks its network "
+        "backend at the first connect (`httpcore/_backends/auto.py`, `AutoBackend._init_backend`) and anyio then "
+        "imports `anyio._backends._asyncio` and its lock, socket and stream modules (17 modules, ~25 ms with an "
+        "import hook); ollama and blaxel (1 ms) had paid it in their model lookup before the clock started. "
+        "tests/providers/test_first_use.py checks that a first request imports nothing inside its window.",
+        "",
         "| provider | median gap | min–max | connection (ask's summary, median) | target | |",
         "| --- | --- | --- | --- | --- | --- |",
         *rows,
