@@ -1,9 +1,11 @@
-"""The parsing and reporting of bench/race.py and bench/provider_overhead.py's cold case, on
-made-up inputs (and one real cold ``ask`` against the simulator process, marked slow)."""
+"""The parsing and reporting of the bench scripts (race.py, provider_overhead.py's cold case,
+tool_step.py) on made-up inputs, and each one's command line parsed; one real cold ``ask`` and
+one tool-step ``ask`` against the simulator process are marked slow. No timing is asserted."""
 
 from __future__ import annotations
 
 import importlib.util
+import subprocess
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -25,6 +27,7 @@ def load(name: str) -> ModuleType:
 
 race = load("race")
 provider_overhead = load("provider_overhead")
+tool_step = load("tool_step")
 
 TAGS = {"huggingface": "e", "sambanova": "f"}
 
@@ -101,3 +104,59 @@ def test_one_cold_ask_against_the_simulator_process() -> None:
     (gap, summary), = gaps["ollama"]
     assert summary["outcome"] == "complete" and summary["tokens"] == 40
     assert -5 < gap < 1000
+
+
+def test_tool_step_files_fit_one_read_file_page() -> None:
+    from qwen_tui.tools.reading import MAX_READ_OUTPUT_CHARS
+
+    text = tool_step.file_text(3)
+    lines = text.splitlines()
+    assert len(lines) == tool_step.FILE_LINES and lines[0].startswith("value_3_0000 = ")
+    assert sum(len(f"{n:>6}\t{line}") + 1 for n, line in enumerate(lines, 1)) < MAX_READ_OUTPUT_CHARS
+
+
+def test_tool_step_script_reads_each_file_then_answers() -> None:
+    steps = tool_step.script(3)
+    paths = [step["tool_calls"][0]["arguments"]["path"] for step in steps[:-1]]
+    assert paths == ["src/mod_0.py", "src/mod_1.py", "src/mod_2.py"]
+    assert steps[-1] == {"text": "All five read."}
+    from qwen_tui.sim.script import parse_script
+
+    assert [len(step.calls) for step in parse_script(steps)] == [1, 1, 1, 0]
+
+
+def test_tool_step_gaps_run_from_each_answers_end_to_the_next_arrival() -> None:
+    chats = [{"received_at": 1.0, "ended_at": 1.5}, {"received_at": 1.503, "ended_at": 2.0},
+             {"received_at": 2.0105, "ended_at": 2.2}]
+    assert tool_step.step_gaps_ms(chats) == pytest.approx([3.0, 10.5])
+
+
+def test_tool_step_report_judges_each_client_against_the_floor() -> None:
+    text = tool_step.report({"sambanova": [2.0, 3.0, 4.0]}, {"sambanova": [1.0, 1.0, 1.0]},
+                            {"sambanova": [7.0, 8.0, 9.0]}, {"sambanova": [0.5]}, 1, ("0.1", "0.2"))
+    assert text.startswith("## Tool step\n")
+    rows = {line.split(" | ")[0].lstrip("| "): line for line in text.splitlines() if line.startswith("| ")}
+    ask = rows["ask --tools read, sambanova"]
+    assert "3.00 ms (p90 4.00, 2.00–4.00)" in ask and "+2.00 ms | 3.0x" in ask and ask.endswith("| met |")
+    assert rows["TUI, sambanova"].endswith("| **not met** |")
+    assert "sambanova 0.50 s" in text and "0.1 before, 0.2 after" in text
+
+
+@pytest.mark.parametrize("module", ["race", "provider_overhead", "tool_step", "tui", "render", "context"])
+def test_each_script_has_a_help_that_parses(module: str) -> None:
+    done = subprocess.run([sys.executable, str(BENCH / f"{module}.py"), "--help"], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.startswith("usage: ")
+
+
+@pytest.mark.slow
+def test_one_tool_step_ask_against_the_simulator_process(tmp_path: Path) -> None:
+    bench = tool_step.Bench(tmp_path)
+    try:
+        gaps, chats = bench.ask("sambanova")
+    finally:
+        bench.close()
+    assert len(gaps) == tool_step.STEPS and len(chats) == tool_step.STEPS + 1
+    tool_messages = [m for m in chats[-1]["body"]["messages"] if m["role"] == "tool"]
+    assert len(tool_messages) == tool_step.STEPS and "value_4_1999" in tool_messages[-1]["content"]
