@@ -12,7 +12,8 @@ answers 4,000 4-character tokens at 1,000 tok/s (prose, list, table, a 100-line 
 paragraphs), its first and last token unique markers; a marker "on screen" is the read that
 carried its last byte; after the last tokens are sent the harness waits up to 10 s for each lane's
 last marker (the app can compute longer than a quiet spell before it paints), then for 0.5 s of
-quiet. CPU is utime + stime of the client from /proc, from Enter until the screen settled. Each launch has fresh XDG folders, so the picker starts with nothing ticked.
+quiet. CPU is utime + stime of the client from /proc, from Enter until the screen settled. Each
+launch has fresh XDG folders, so the picker starts with nothing ticked.
 
 The floor: a tiny client in the same kind of pty that reads the question and streams the same
 four requests at once (httpx, one asyncio task each), writing the text as it comes (no layout).

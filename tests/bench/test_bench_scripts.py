@@ -111,7 +111,7 @@ def test_tool_step_files_fit_one_read_file_page() -> None:
 
     text = tool_step.file_text(3)
     lines = text.splitlines()
-    assert len(lines) == tool_step.FILE_LINES and lines[0].startswith("value_3_0000 = ")
+    assert len(lines) == tool_step.FILE_LINES and lines[0] == "v3_0000 = f(0)"
     assert sum(len(f"{n:>6}\t{line}") + 1 for n, line in enumerate(lines, 1)) < MAX_READ_OUTPUT_CHARS
 
 
@@ -119,7 +119,7 @@ def test_tool_step_script_reads_each_file_then_answers() -> None:
     steps = tool_step.script(3)
     paths = [step["tool_calls"][0]["arguments"]["path"] for step in steps[:-1]]
     assert paths == ["src/mod_0.py", "src/mod_1.py", "src/mod_2.py"]
-    assert steps[-1] == {"text": "All five read."}
+    assert steps[-1] == {"text": "All read."}
     from qwen_tui.sim.script import parse_script
 
     assert [len(step.calls) for step in parse_script(steps)] == [1, 1, 1, 0]
@@ -159,4 +159,4 @@ def test_one_tool_step_ask_against_the_simulator_process(tmp_path: Path) -> None
         bench.close()
     assert len(gaps) == tool_step.STEPS and len(chats) == tool_step.STEPS + 1
     tool_messages = [m for m in chats[-1]["body"]["messages"] if m["role"] == "tool"]
-    assert len(tool_messages) == tool_step.STEPS and "value_4_1999" in tool_messages[-1]["content"]
+    assert len(tool_messages) == tool_step.STEPS and "v1_1999 = f(1999)" in tool_messages[-1]["content"]
