@@ -205,6 +205,22 @@ def floor_client(spec_path: str) -> int:
 # ------------------------------------------------------------------------------------ report
 
 
+#: Where a step's time goes, as found (2026-12-03) with ask's stages timestamped in the process
+#: (monotonic, against the simulator's log); kept beside the figures until those stages change.
+WHERE = (
+    "Where a step's time goes (ask, the stages timestamped inside the process, 2 runs × 2 steps per provider, "
+    "ms after the simulator's last byte): the stream read to its end 0.55–0.75; the call handed to the tool "
+    "0.15; `read_file` of the 2,000 lines, run in a worker thread (`conversation/agent.py:157`, "
+    "`asyncio.to_thread`), 1.8–5.2, of which 1.6 ms is the tool itself (median of 30 in-process calls: the "
+    "per-line loop of `qwen_tui/tools/reading.py:58-67`, an f-string and two `len`s per row; a no-op "
+    "`to_thread` costs 0.06 ms) and the rest the thread waiting for the GIL on 2 busy cores; `provider.stream` "
+    "to `send_stream` 0.1–0.2; the body's JSON (44–90 KB, `providers/http.py` `send_stream`, `json.dumps`) "
+    "and the request built 0.4–0.8; handed to the pool → the simulator has its headers 0.7–1.8, as the floor. "
+    "The TUI is not measured: on this branch (main 3058cb0) the app fails at the first tool call, "
+    "`qwen_tui/ui/chat_sink.py:53` importing `qwen_tui.ui.widgets.tool_entry`, which main does not have."
+)
+
+
 def report(asks: dict[str, list[float]], floors: dict[str, list[float]], tuis: dict[str, list[float]],
            tui_cpu: dict[str, list[float]], runs: int, load: tuple[str, str],
            tui_failed: dict[str, str] | None = None) -> str:
@@ -238,7 +254,8 @@ def report(asks: dict[str, list[float]], floors: dict[str, list[float]], tuis: d
         "| --- | --- | --- | --- | --- | --- | --- |",
         *rows,
         "",
-        f"Client CPU of the TUI from Enter to the last request (median): {cpu}." if cpu else "",
+        *([f"Client CPU of the TUI from Enter to the last request (median): {cpu}.", ""] if cpu else []),
+        WHERE,
         "",
         doc,
         "",
