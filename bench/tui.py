@@ -44,8 +44,9 @@ import httpx
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))  # as a script and from tests (where ``bench`` is tests/bench)
 
-from bench.docs_section import write_section  # noqa: E402
+from docs_section import write_section  # noqa: E402
 from qwen_tui.sim.process import SimulatorProcess  # noqa: E402
 
 COLS, ROWS = 120, 40

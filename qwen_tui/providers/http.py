@@ -67,11 +67,37 @@ def http_client_loaded() -> bool:
     return not isinstance(httpx, _ImportedAtFirstUse)
 
 
+#: What httpx's first connection imports otherwise, inside the first request's TTFT window:
+#: httpcore picks its network backend at the first connect (``AutoBackend._init_backend``) and
+#: anyio imports its asyncio backend and its lock, stream and socket modules lazily, at first
+#: use (~20 ms cold on a 2-core machine, 40 ms loaded; bench/provider_overhead.py --cold).
+FIRST_CONNECT_MODULES = ("sniffio", "anyio._backends._asyncio", "anyio.abc", "anyio.streams.tls",
+                         "anyio.streams.stapled", "anyio.streams.memory", "httpcore._backends.anyio")
+#: The anyio names httpcore reads on its first request (its locks, timeouts and connect).
+FIRST_CONNECT_NAMES = ("Lock", "Semaphore", "Event", "CancelScope", "fail_after", "connect_tcp", "sleep",
+                       "BrokenResourceError", "ClosedResourceError", "EndOfStream", "to_thread")
+_FIRST_CONNECT_READY = False
+
+
+def prepare_first_connection() -> None:
+    """httpx imported, the TLS context built and the modules of a first connection imported:
+    plain imports (the import system makes a second importer wait), on any thread."""
+    shared_tls_context()
+    for name in FIRST_CONNECT_MODULES:
+        importlib.import_module(name)
+    anyio = importlib.import_module("anyio")
+    for name in FIRST_CONNECT_NAMES:
+        getattr(anyio, name)
+
+
 async def http_client_ready() -> None:
-    """Import httpx and read the CA bundle in a worker thread, so the event loop never runs
-    (nor waits on) either: a no-op once done."""
-    if _TLS_CONTEXT is None:
-        await asyncio.to_thread(shared_tls_context)
+    """Import httpx, read the CA bundle and import what the first connection needs in a worker
+    thread, so the event loop never runs (nor waits on) any of it, and the first request's TTFT
+    window holds none of it: a no-op once done."""
+    global _FIRST_CONNECT_READY
+    if not _FIRST_CONNECT_READY:
+        await asyncio.to_thread(prepare_first_connection)
+        _FIRST_CONNECT_READY = True
 
 
 if not TYPE_CHECKING:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import binascii
 import json
+import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
@@ -126,8 +127,9 @@ class Endpoints:
             return await wire(request, job)
         finally:
             pacer, recorded = job.last_pacer, request.get(RECORDED)
+            ended = time.perf_counter()
             if pacer is not None and recorded is not None and pacer.first_sent is not None:
-                self.state.note_tokens(recorded, pacer.first_sent, pacer.last_sent)
+                self.state.note_tokens(recorded, pacer.first_sent, pacer.last_sent, ended)
 
     # ------------------------------------------------------------ Hugging Face
 

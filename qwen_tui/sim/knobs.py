@@ -170,6 +170,9 @@ class RecordedRequest:
     #: clock (CLOCK_MONOTONIC on Linux, so comparable with other processes' time.monotonic()).
     first_token_at: float | None = None
     last_token_at: float | None = None
+    #: When the last byte of a chat answer was written (after its finish, usage and ``[DONE]``
+    #: frames): the end of the answer as the client can see it. Same clock.
+    ended_at: float | None = None
 
     def to_json(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
@@ -258,13 +261,15 @@ class SimState:
         with self.lock:
             self.requests.append(request)
 
-    def note_tokens(self, request: RecordedRequest, first: float | None, last: float | None) -> None:
-        """Add the send times of the first and last token to a recorded request."""
+    def note_tokens(self, request: RecordedRequest, first: float | None, last: float | None,
+                    ended: float | None = None) -> None:
+        """Add the send times of the first and last token (and of the answer's last byte) to a
+        recorded request."""
         with self.lock:
             for index, kept in enumerate(self.requests):
                 if kept is request:
                     self.requests[index] = dataclasses.replace(
-                        request, first_token_at=first, last_token_at=last
+                        request, first_token_at=first, last_token_at=last, ended_at=ended
                     )
                     return
 

@@ -66,3 +66,40 @@ def test_first_use_from_several_threads_at_once_never_sees_a_half_loaded_module(
         result = json.loads(out.stdout.splitlines()[-1])
         assert result["errors"] == [], (run, result)
         assert result["health"] == {"reachable": True, "error": None}, (run, result)
+
+
+#: A fresh process: the client made ready, then one request; which modules the request imported
+#: between handing the request to the pool and its first token (they would be inside its TTFT).
+FIRST_REQUEST_IMPORTS = """
+import asyncio, json, sys
+from qwen_tui.providers.base import ChatRequest, Message, ProviderSettings
+from qwen_tui.providers.registry import build_provider
+from qwen_tui.providers import http
+from qwen_tui.providers.base import TextDelta
+
+provider = build_provider(ProviderSettings("sambanova", "sambanova", sys.argv[1], "Meta-Llama-3.3-70B-Instruct",
+                                            api_key=sys.argv[2]))
+
+async def main():
+    await http.http_client_ready()
+    before, during = set(sys.modules), None
+    async for event in provider.stream(ChatRequest([Message("user", "hi")])):
+        if isinstance(event, TextDelta) and during is None:
+            during = sorted(set(sys.modules) - before)
+    await provider.aclose()
+    return during
+
+print(json.dumps(asyncio.run(main())))
+"""
+
+
+def test_the_first_request_of_a_process_imports_nothing_inside_its_window(sim: Simulator):
+    """httpcore picks its network backend, and anyio imports it, at the first connect: ~20 ms
+    that were counted in the first TTFT of every cold ``ask``. ``http_client_ready`` imports
+    them beforehand, off the loop."""
+    url = sim.base_urls()["sambanova"]
+    out = subprocess.run([sys.executable, "-c", FIRST_REQUEST_IMPORTS, url, sim.keys["sambanova"]],
+                         capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr[-2000:]
+    imported = json.loads(out.stdout.splitlines()[-1])
+    assert imported == [], imported

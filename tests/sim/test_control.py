@@ -80,6 +80,9 @@ def test_chat_requests_record_when_the_first_and_last_token_went_out(sim: Simula
     recorded = httpx.get(f"{sim.url}/_sim/requests").json()[-1]
     assert recorded["first_token_at"] == chat.first_token_at
     assert recorded["last_token_at"] == chat.last_token_at
+    # the answer's last byte: after the last token, its finish frames and (SSE) [DONE]
+    assert chat.ended_at is not None and chat.last_token_at <= chat.ended_at < chat.last_token_at + 1.0
+    assert recorded["ended_at"] == chat.ended_at
 
 
 def test_http_control_api(sim: Simulator) -> None:
