@@ -48,7 +48,8 @@ class CommandApproval(ModalScreen[Approval]):
             yield Static(Text(f"y run once · {always} · n refuse · R refuse with a reason\n"
                               "It runs in the project folder; its changes to files are not undoable.",
                               style="dim"), classes="hint", markup=False)
-            yield Input(placeholder="why not (the model reads it); Enter sends", id="reason")
+            # disabled until R: a focused (even hidden) input would take the y/a/n keys as text
+            yield Input(placeholder="why not (the model reads it); Enter sends", id="reason", disabled=True)
 
     def action_run(self) -> None:
         self.dismiss(Approval(True))
@@ -66,6 +67,7 @@ class CommandApproval(ModalScreen[Approval]):
 
     def action_refuse_why(self) -> None:
         reason = self.query_one("#reason", Input)
+        reason.disabled = False
         reason.add_class("shown")
         reason.focus()
 
