@@ -100,6 +100,9 @@ class StderrLog:
                 os.replace(self.path, self.path.with_name(self.path.name + ".1"))
                 fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
                 self._file = os.fdopen(fd, "ab")
+            if len(data) > self.max_bytes:  # one burst bigger than the cap: keep its end
+                keep = data[-(self.max_bytes - 64):]
+                data = b"[earlier lines cut]\n" + keep[keep.find(b"\n") + 1:]
             self._file.write(data)
             self._file.flush()
         except OSError:
