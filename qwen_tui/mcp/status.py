@@ -14,7 +14,8 @@ class ServerState(enum.Enum):
     DISABLED = "disabled"  # enabled = false in the config
     STARTING = "starting"  # spawned or connecting, not initialized yet (within its timeout)
     READY = "ready"  # initialized; its tools are known
-    FAILED = "failed"  # did not start: bad entry, command missing, timeout, refused...
+    FAILED = "failed"  # did not start: bad entry, command missing, refused, crashed at start...
+    TIMED_OUT = "timed out"  # did not answer initialize (and tools/list) within its timeout
     EXITED = "exited"  # was ready, then the process or connection went away
     STOPPED = "stopped"  # ended by us (restart, quit)
 
@@ -80,8 +81,10 @@ class ServerStatus:
     def to_json(self) -> dict[str, Any]:
         """``mcp list --json``'s entry. An exited server is "failed" there (its error says it exited):
         the design's states are ready | failed | disabled | starting."""
-        state = {ServerState.EXITED: "failed", ServerState.STOPPED: "failed"}.get(self.state, self.state.value)
+        state = {ServerState.EXITED: "failed", ServerState.STOPPED: "failed",
+                 ServerState.TIMED_OUT: "failed"}.get(self.state, self.state.value)
         return {"name": self.name, "transport": self.transport, "state": state, "error": self.error,
-                "tools": self.tool_names, "exited": self.state is ServerState.EXITED, "source": self.source,
+                "tools": self.tool_names, "detail": self.state.value,
+                "exited": self.state is ServerState.EXITED, "source": self.source,
                 "target": self.target, "hidden_tools": self.hidden_tools, "stderr_tail": list(self.stderr_tail),
                 "log": self.log_path, "start_ms": self.start_ms}
