@@ -57,6 +57,7 @@ from qwen_tui.ui.widgets.key_bar import KeyBar
 from qwen_tui.ui.widgets.prompt import PromptBar, PromptInput
 from qwen_tui.ui.widgets.sidebar import Sidebar
 from qwen_tui.ui.terminal_watch import watch_terminal
+from qwen_tui.ui.mcp_servers import McpServers
 from qwen_tui.ui.widgets.status_bar import LiveRequest, StatusBar
 
 QUIT_WINDOW_S = 2.0
@@ -143,6 +144,7 @@ class QwenApp(App[int]):
         self._toolbox: Toolbox | None = None
         self._toolbox_lock = threading.Lock()
         self.commands = None  # run_command's runner, with the toolbox
+        self.mcp = McpServers(self)  # MCP servers: started after the first frame, ended on unmount
         self.request_worker: Worker | None = None
         self.project = ProjectContext.from_settings(self.project_root, config.context)
         self.project.restore(self.state.context_for(self.project_root))
@@ -255,6 +257,7 @@ class QwenApp(App[int]):
             gc.freeze()
         self._warm(self.active)
         self._prepare_tools()
+        self.mcp.start()
         if self.check_health:
             self._check_providers()
 
@@ -708,6 +711,7 @@ class QwenApp(App[int]):
         self.exit(0)
 
     async def on_unmount(self) -> None:
+        await self.mcp.aclose()
         await self.roster.aclose()
 
 

@@ -37,6 +37,9 @@ class QwenCommands(Provider):
             ("Sessions: new conversation", "app.new_conversation", "Start afresh; the current one stays saved"),
         ]:
             items.append((title, partial(app.run_action, action), help_text))
+        mcp = getattr(app, "mcp", None)
+        if mcp is not None:
+            items += mcp.palette()
         current = getattr(app, "theme", None)
         for name in sorted(getattr(app, "available_themes", {}), key=lambda n: (not n.startswith("qwen-"), n)):
             mark = " (current)" if name == current else ""
