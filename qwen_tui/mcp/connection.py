@@ -142,7 +142,9 @@ class ServerConnection:
             else:
                 self._set(ServerState.FAILED, f"command not found: {exc.filename or config.command}")
         except Exception as exc:  # noqa: BLE001 - any failure of one server is its state, never the app's
-            if self.log.eof.is_set() and config.transport == "stdio":
+            if self._ready.is_set():  # it was ready: it went away later (a crash, a dropped connection)
+                self._set(ServerState.EXITED, self._transport_error or _plain(exc))
+            elif self.log.eof.is_set() and config.transport == "stdio":
                 self._set(ServerState.FAILED, self._exit_reason(starting=True))
             else:
                 self._set(ServerState.FAILED, self._transport_error or _plain(exc))
@@ -256,8 +258,18 @@ class ServerConnection:
         if session is None or self.state is not ServerState.READY:
             raise ServerGone(self.status.summary())
         sdk = load_sdk()
+        call = asyncio.ensure_future(session.call_tool(tool, arguments,
+                                                       read_timeout_seconds=timedelta(seconds=timeout)))
+        life = self.task
+        if life is not None:  # the server going away ends the wait at once, not at the call's timeout
+            await asyncio.wait({call, life}, return_when=asyncio.FIRST_COMPLETED)
+            if not call.done():
+                call.cancel()
+                with contextlib.suppress(BaseException):
+                    await call
+                raise ServerGone(self.status.summary())
         try:
-            result = await session.call_tool(tool, arguments, read_timeout_seconds=timedelta(seconds=timeout))
+            result = await call
         except sdk.McpError as exc:
             if self.log.eof.is_set() or "closed" in str(exc).lower():
                 await asyncio.sleep(0)  # let run() notice the exit and set the state

@@ -18,7 +18,7 @@ from qwen_tui.mcp.config import ServerConfig, parse_mcp_table
 from qwen_tui.mcp.connection import ServerGone
 from qwen_tui.mcp.manager import McpManager
 from qwen_tui.mcp.status import ServerState
-from tests.support.mcp_servers import pids_in, stdio_server, wait_gone
+from tests.support.mcp_servers import HttpServer, pids_in, stdio_server, wait_gone
 
 pytestmark = pytest.mark.timeout(180)
 
@@ -153,7 +153,7 @@ def test_stop_all_leaves_no_process_behind(zoo: tuple[McpManager, Path, Path]) -
     manager.stop_all()  # twice is fine
 
 
-def test_streamable_http(http_server: str, tmp_path: Path) -> None:
+def test_streamable_http(http_server: HttpServer, tmp_path: Path) -> None:
     note = tmp_path / "n.txt"
     note.write_text("over http", encoding="utf-8")
     table = {"servers": {"web": {"url": http_server, "headers": {"X-Token": "${WEB_TOKEN}"}},
@@ -169,9 +169,16 @@ def test_streamable_http(http_server: str, tmp_path: Path) -> None:
         assert manager.call_tool("web", "read_text_file", {"path": str(note)}).text == "over http"
         assert down is not None and down.state in (ServerState.FAILED, ServerState.TIMED_OUT)
         assert down.error and ("connect" in down.error.lower() or "did not start" in down.error)
+        # the server dies: the next call fails at once (not at its timeout) and the state says so
+        http_server.proc.kill()
+        http_server.proc.wait()
+        started = time.perf_counter()
+        with pytest.raises(ServerGone, match="web: exited"):
+            manager.call_tool("web", "read_text_file", {"path": str(note)}, timeout=20)
+        assert time.perf_counter() - started < 5
+        assert manager.status("web").state is ServerState.EXITED  # type: ignore[union-attr]
     finally:
         manager.stop_all()
-    assert manager.status("web").state is ServerState.STOPPED  # type: ignore[union-attr]
 
 
 def test_a_header_variable_that_is_not_set(tmp_path: Path) -> None:

@@ -58,8 +58,14 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+class HttpServer(str):
+    """The URL of a test server over HTTP (a str), with its process (``.proc``) to kill it."""
+
+    proc: subprocess.Popen[bytes]
+
+
 @pytest.fixture
-def http_server(tmp_path: Path) -> Iterator[str]:
+def http_server(tmp_path: Path) -> Iterator[HttpServer]:
     """``servers/normal.py`` over streamable HTTP in a process of its own; its URL."""
     port = free_port()
     proc = subprocess.Popen([sys.executable, str(SERVERS / "normal.py"), "http", str(port)],
@@ -73,7 +79,9 @@ def http_server(tmp_path: Path) -> Iterator[str]:
             if proc.poll() is not None:
                 raise RuntimeError((tmp_path / "http-server.log").read_text())
             time.sleep(0.1)
-        yield f"http://127.0.0.1:{port}/mcp"
+        url = HttpServer(f"http://127.0.0.1:{port}/mcp")
+        url.proc = proc
+        yield url
     finally:
         proc.terminate()
         try:
