@@ -88,3 +88,37 @@ async def test_the_project_file_is_trusted_from_the_palette(tmp_path: Path) -> N
         assert str(root / ".mcp.json") in app.state.trusted_mcp or any(
             k.endswith(".mcp.json") for k in app.state.trusted_mcp)
     assert wait_gone(pids_in(pid_file)) == []
+
+
+
+async def test_a_write_tool_is_asked_first_in_the_app(tmp_path: Path) -> None:
+    """ChatSink.approve routes an MCP write to its own question (server, tool, arguments); nothing
+    runs while it is open; y runs it, n declines it. (The whole answer in the app is not driven
+    here: chat_sink on main imports qwen_tui.ui.widgets.tool_entry, which main lacks.)"""
+    from types import SimpleNamespace
+
+    from qwen_tui.ui.chat_sink import ChatSink
+    from qwen_tui.ui.screens.mcp_approval import McpApproval
+
+    root = tmp_path / "proj"
+    root.mkdir()
+    pid_file = tmp_path / "pids"
+    app = make_app(root, config_with(tmp_path, fs=stdio_server("fs", "normal.py", pid_file)))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await until(pilot, lambda: app.mcp.tools is not None and "mcp__fs__write_text_file" in app.mcp.tools.names)
+        for target, key, applied in ((tmp_path / "yes.txt", "y", True), (tmp_path / "no.txt", "n", False)):
+            answer = app.toolbox.start_answer()
+            pending = answer.run("mcp__fs__write_text_file", {"path": str(target), "content": "hi"}, "c1")
+            assert pending.pending
+            sink = SimpleNamespace(_entries={}, app=app)
+            worker = app.run_worker(ChatSink.approve(sink, pending))  # type: ignore[arg-type]
+            await until(pilot, lambda: isinstance(app.screen, McpApproval))
+            shown = str(app.screen.query_one("#mcp-arguments").render())
+            assert str(target) in shown and '"content": "hi"' in shown
+            assert not target.exists()  # nothing runs while the user decides
+            await pilot.press(key)
+            approval = await worker.wait()
+            assert approval.apply is applied
+            final = answer.approve(pending) if approval.apply else answer.decline(pending, approval.reason)
+            assert final.ok is applied and target.exists() is applied
+    assert wait_gone(pids_in(pid_file)) == []
