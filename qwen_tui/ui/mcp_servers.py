@@ -82,6 +82,9 @@ class McpServers:
         self.tools = McpTools.install(app.toolbox, manager, max_tools=settings.max_tools)
         manager.start()
         self._hop(self._changed)
+        for status in manager.statuses():  # a bad entry is failed from the start: told like the others
+            if status.state is ServerState.FAILED:
+                self._hop(self._changed, status)
 
     async def aclose(self) -> None:
         """End every server (on quit); waits in a thread, not on the loop."""

@@ -38,8 +38,11 @@ async def test_servers_in_the_app(tmp_path: Path) -> None:
     root = tmp_path / "proj"
     root.mkdir()
     pid_file = tmp_path / "pids"
+    from qwen_tui.mcp.config import parse_mcp_table
+
+    bad = parse_mcp_table("config.toml", {"servers": {"bad": {"command": "x", "timeout": "soon"}}}).servers["bad"]
     config = config_with(tmp_path, fs=stdio_server("fs", "normal.py", pid_file),
-                         slow=stdio_server("slow", "hang.py", pid_file, timeout=2.0))
+                         slow=stdio_server("slow", "hang.py", pid_file, timeout=2.0), bad=bad)
     app = make_app(root, config)
     async with app.run_test(size=(120, 40)) as pilot:
         await until(pilot, lambda: app.mcp.manager is not None)
@@ -47,8 +50,10 @@ async def test_servers_in_the_app(tmp_path: Path) -> None:
         await until(pilot, lambda: all(s.state.settled for s in manager.statuses()))
         await pilot.pause(0.1)
         top = app.query_one(StatusBar).top_line().plain
-        assert "MCP 1/2 (1 failed)" in top
+        assert "MCP 1/3 (2 failed)" in top
         assert any("slow: timed out: did not start within 2 s" in n.message for n in app._notifications)
+        assert any("bad: failed: config.toml: mcp.servers.bad.timeout: expected a number of seconds" in n.message
+                   for n in app._notifications)
         assert "mcp__fs__read_text_file" in {s.name for s in app.toolbox.offered()}
         app.mcp.show()
         await pilot.pause(0.1)
