@@ -117,6 +117,9 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     trust = actions.add_parser("trust", help="trust the project's .mcp.json (it runs commands)")
     trust.add_argument("path", nargs="?", default=".", help="project folder (default: current folder)")
     trust.add_argument("--revoke", action="store_true")
+    for action in (mcp_list, mcp_tools, trust):  # also after the action (SUPPRESS: not undone if given before)
+        action.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        action.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     for p in subs.values():
         _common(p)

@@ -55,7 +55,8 @@ def _line(status: ServerStatus) -> str:
         what = status.error or ""
     state = status.to_json()["state"]
     detail = f" ({status.state.value})" if state != status.state.value else ""
-    return f"{status.name}  {status.transport}  {state}{detail}  {what}  [{status.target}]"
+    target = f"  [{status.target}]" if status.target else ""
+    return f"{status.name}  {status.transport}  {state}{detail}  {what}{target}"
 
 
 async def _statuses(config: AppConfig, names: list[str] | None = None) -> tuple[list[ServerStatus], list[str],

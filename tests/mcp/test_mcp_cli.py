@@ -131,3 +131,13 @@ def test_the_project_file_waits_for_trust(run, tmp_path: Path) -> None:
     assert servers["broken"]["state"] == "failed"
     assert servers["broken"]["error"].endswith(".mcp.json: mcpServers.broken.command: missing — set command = "
                                                "\"npx\" (and args), or url for a server over HTTP")
+
+
+def test_a_bad_entry_is_named_and_config_may_follow_the_action(run, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.toml"
+    bad.write_text('[mcp.servers.x]\ncomand = "y"\n', encoding="utf-8")
+    listed = run("mcp", "list", "--config", str(bad))
+    assert listed.returncode == 0, listed.stderr
+    assert listed.stdout == f"x  stdio  failed  {bad}: mcp.servers.x.comand: unknown key — did you mean 'command'?\n"
+    checked = run("config", "--check", "--config", str(bad))
+    assert checked.returncode == 2 and f"{bad}: mcp.servers.x.command: missing" in checked.stderr
