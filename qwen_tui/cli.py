@@ -28,7 +28,7 @@ from qwen_tui.subcommands.output import (
     exit_code_for,
 )
 
-SUBCOMMANDS = ("ask", "providers", "models", "bench", "race", "sim", "config", "undo")
+SUBCOMMANDS = ("ask", "providers", "models", "bench", "race", "sim", "config", "undo", "mcp")
 
 
 class Parser(argparse.ArgumentParser):
@@ -106,6 +106,20 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
     undo.add_argument("path", nargs="?", default=".", help="project folder (default: current folder)")
     undo.add_argument("--list", action="store_true", help="show the change sets, newest first")
     undo.add_argument("--json", action="store_true")
+
+    mcp = subs["mcp"] = Parser(prog="qwen-tui mcp", description="MCP servers: their state and tools.")
+    actions = mcp.add_subparsers(dest="action", required=True, parser_class=Parser)
+    mcp_list = actions.add_parser("list", help="each server's transport, state and tools")
+    mcp_list.add_argument("--json", action="store_true")
+    mcp_tools = actions.add_parser("tools", help="one server's tools")
+    mcp_tools.add_argument("server")
+    mcp_tools.add_argument("--json", action="store_true")
+    trust = actions.add_parser("trust", help="trust the project's .mcp.json (it runs commands)")
+    trust.add_argument("path", nargs="?", default=".", help="project folder (default: current folder)")
+    trust.add_argument("--revoke", action="store_true")
+    for action in (mcp_list, mcp_tools, trust):  # also after the action (SUPPRESS: not undone if given before)
+        action.add_argument("--config", metavar="FILE", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
+        action.add_argument("--debug", action="store_true", default=argparse.SUPPRESS, help=argparse.SUPPRESS)
 
     for p in subs.values():
         _common(p)
@@ -273,6 +287,15 @@ def cmd_tui(args: argparse.Namespace) -> int:
                    config_problem=problem, resume=args.resume)
 
 
+def cmd_mcp(args: argparse.Namespace) -> int:
+    from qwen_tui.subcommands.mcp import run_mcp_list, run_mcp_tools, run_mcp_trust
+
+    if args.action == "trust":
+        return run_mcp_trust(args.path, args.revoke)
+    config = _load(args)
+    return run_mcp_list(config, args.json) if args.action == "list" else run_mcp_tools(config, args.server, args.json)
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "ask": cmd_ask,
     "providers": cmd_providers,
@@ -282,6 +305,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "sim": cmd_sim,
     "config": cmd_config,
     "undo": cmd_undo,
+    "mcp": cmd_mcp,
 }
 
 

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from qwen_tui import paths
+from qwen_tui.mcp.config import McpSettings, parse_mcp_table
 from qwen_tui.providers.base import ProviderSettings, Timeouts
 
 BUILTIN_KINDS = ("huggingface", "sambanova", "ollama", "blaxel")
@@ -74,7 +75,8 @@ KIND_ONLY_KEYS = {"keep_alive": "ollama", "max_context_window": "ollama", "think
 THINK_LEVELS = ("low", "medium", "high")
 #: Ollama's keep_alive: a Go duration ("10m", "1h30m", "-1" forever, "0" unload now) or seconds.
 _KEEP_ALIVE = re.compile(r"^-?\d+(\.\d+)?(ns|us|µs|ms|s|m|h)?(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))*$")
-TOP_KEYS = {"default_provider": str, "theme": str, "providers": dict, "keys": dict, "context": dict, "tools": dict}
+TOP_KEYS = {"default_provider": str, "theme": str, "providers": dict, "keys": dict, "context": dict, "tools": dict,
+            "mcp": dict}
 CONTEXT_KEYS = {"max_file_kb": int, "reserve_tokens": int, "system_prompt": str}
 TOOLS_KEYS = {"approve": str, "max_steps": int, "commands": dict}
 COMMANDS_KEYS = {"allow": list, "deny": list, "timeout": (int, float)}
@@ -136,6 +138,7 @@ class AppConfig:
     keys: dict[str, str] = field(default_factory=dict)  # binding id -> key(s), e.g. "ctrl+p,f9"
     context: ContextSettings = field(default_factory=ContextSettings)
     tools: ToolsSettings = field(default_factory=ToolsSettings)
+    mcp: McpSettings = field(default_factory=McpSettings)  # its problems are not fatal: see mcp.config
 
     def provider(self, name: str) -> ProviderSettings:
         try:
@@ -484,6 +487,7 @@ def _validate(
     config.keys = _keys_table(problems, good.get("keys", {}))
     config.context = _context_table(problems, good.get("context", {}))
     config.tools = _tools_table(problems, good.get("tools", {}))
+    config.mcp = parse_mcp_table(file, good.get("mcp", {}))
     config.theme = good.get("theme", "qwen-dark")
     default = good.get("default_provider", "ollama")
     if default in providers or "default_provider" not in good:
@@ -530,5 +534,5 @@ def check_config(
 ) -> list[str]:
     """Every problem in the config file as ``file: key: problem — fix`` lines; [] when it is fine."""
     env = os.environ if env is None else env
-    _config, problems = _validate(paths.config_file(path), path is not None, env, known_kinds)
-    return [str(p) for p in problems]
+    config, problems = _validate(paths.config_file(path), path is not None, env, known_kinds)
+    return [str(p) for p in problems] + [str(p) for p in config.mcp.problems]

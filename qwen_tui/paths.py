@@ -80,3 +80,8 @@ def state_file() -> Path:
 
 def log_file() -> Path:
     return state_dir() / "qwen-tui.log"
+
+
+def mcp_logs_dir() -> Path:
+    """Each MCP server's stderr log (``<server>.log``): never the terminal."""
+    return state_dir() / "mcp"

@@ -39,6 +39,7 @@ class State:
     panel_sizes: dict[str, int] = field(default_factory=dict)  # panel id -> width/height in cells
     contexts: dict[str, list[str]] = field(default_factory=dict)  # project root -> entries
     race_providers: list[str] = field(default_factory=list)  # the last race's providers
+    trusted_mcp: dict[str, str] = field(default_factory=dict)  # a project's .mcp.json path -> its sha256
     problem: str | None = None  # what was wrong with the file on load, if anything
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
@@ -109,6 +110,11 @@ class State:
                 self.contexts[root] = list(entries)
             else:
                 bad.append(f"context.{root!r}: expected a list of paths")
+        for file, digest in table("trusted_mcp").items():
+            if isinstance(digest, str):
+                self.trusted_mcp[file] = digest
+            else:
+                bad.append(f"trusted_mcp.{file!r}: expected a sha256 string")
 
     # -- access ----------------------------------------------------------------------------
     def context_for(self, project_root: str | os.PathLike[str]) -> list[str]:
@@ -145,6 +151,8 @@ class State:
             data["race_providers"] = list(self.race_providers)
         if contexts:
             data["context"] = {root: list(entries) for root, entries in contexts.items()}
+        if trusted := dict(self.trusted_mcp):
+            data["trusted_mcp"] = trusted
         return tomli_w.dumps(data)
 
     def save(self) -> Path:

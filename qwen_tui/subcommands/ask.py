@@ -15,6 +15,7 @@ from qwen_tui.context.instructions import instructions_section, load_instruction
 from qwen_tui.conversation import Answer, Turn, stream_answer
 from qwen_tui.conversation.agent import AgentSink, Approval, ToolStep, run_agent
 from qwen_tui.providers.base import ChatRequest, Message, Provider, ProviderError, ToolCall
+from qwen_tui.subcommands.mcp import mcp_for_ask
 from qwen_tui.subcommands.output import (
     EXIT_OK,
     UsageError,
@@ -85,8 +86,10 @@ async def run_ask(
         return exit_code_for(answer.error) if answer.error is not None else EXIT_OK
     toolbox = _toolbox(config, tools, yes, allow_commands)
     turn = Turn(prompt, provider=provider.name, model=model or provider.settings.model)
-    await run_agent(provider, request, sink, turn, toolbox.start_answer([f.path for f in files], label=prompt[:60]),
-                    blocks=not provider.settings.tool_calls, max_steps=config.tools.max_steps)
+    async with mcp_for_ask(config, toolbox):  # MCP servers: started here, ended when the answer is done
+        await run_agent(provider, request, sink, turn,
+                        toolbox.start_answer([f.path for f in files], label=prompt[:60]),
+                        blocks=not provider.settings.tool_calls, max_steps=config.tools.max_steps)
     _finish(provider, turn, as_json, sink.wrote_newline)
     return exit_code_for(turn.error) if turn.error is not None else EXIT_OK
 

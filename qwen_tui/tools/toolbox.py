@@ -56,9 +56,17 @@ class Toolbox:
         self._impls: dict[str, ToolImpl | None] = {"run_command": None}
 
     def register(self, spec: ToolSpec, impl: ToolImpl) -> None:
-        """Add a tool (an MCP tool) or give a built-in slot (run_command) its implementation."""
-        self._specs[spec.name] = spec
-        self._impls[spec.name] = impl
+        """Add a tool (an MCP tool) or give a built-in slot (run_command) its implementation.
+        Copy on write: an answer running in another thread never sees a table change under it."""
+        self._specs = {**self._specs, spec.name: spec}
+        self._impls = {**self._impls, spec.name: impl}
+
+    def unregister(self, name: str) -> None:
+        """Take a plugged-in tool away again (an MCP server that stopped); built-ins stay."""
+        if name in {s.name for s in BUILTIN_SPECS}:
+            return
+        self._specs = {k: v for k, v in self._specs.items() if k != name}
+        self._impls = {k: v for k, v in self._impls.items() if k != name}
 
     def spec(self, name: str) -> ToolSpec | None:
         return self._specs.get(name)

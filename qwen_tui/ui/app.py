@@ -58,6 +58,7 @@ from qwen_tui.ui.widgets.key_bar import KeyBar
 from qwen_tui.ui.widgets.prompt import PromptBar, PromptInput
 from qwen_tui.ui.widgets.sidebar import Sidebar
 from qwen_tui.ui.terminal_watch import watch_terminal
+from qwen_tui.ui.mcp_servers import McpServers
 from qwen_tui.ui.widgets.status_bar import LiveRequest, StatusBar
 from qwen_tui.ui.widgets.thinking import toggle_last_thinking
 
@@ -147,6 +148,7 @@ class QwenApp(App[int]):
                                      requested=provider, model=model, demo=demo)
         self.models, self.statuses, self.stats = self.roster.models, self.roster.statuses, self.roster.stats
         self.live: LiveRequest | None = None
+        self.mcp = McpServers(self)  # MCP servers: started after the first frame, ended on unmount
         self.request_worker: Worker | None = None
         self.project = ProjectContext.from_settings(self.project_root, config.context)
         self.tools = ProjectTools(self.project_root, config, self.project.index)
@@ -244,6 +246,7 @@ class QwenApp(App[int]):
             gc.freeze()
         self._warm(self.active)
         self.run_worker(self.tools.prepare, thread=True, group="tools")
+        self.mcp.start()
         if self.check_health:
             self._check_providers()
 
@@ -555,6 +558,7 @@ class QwenApp(App[int]):
         self.exit(0)
 
     async def on_unmount(self) -> None:
+        await self.mcp.aclose()
         await self.roster.aclose()
 
 

@@ -106,6 +106,12 @@ class ChatSink(AgentSink):
 
             review = await review_edit(self.app, result.proposal)
             return Approval(review.apply, review.reason, review.apply_all)
+        if result.name.startswith("mcp__"):  # an MCP tool not marked read-only: its own question
+            from qwen_tui.ui.screens.mcp_approval import McpApproval
+
+            spec = self.app.toolbox.spec(result.name)
+            return await self.app.push_screen_wait(McpApproval(result.name, result.arguments,
+                                                               spec.description if spec else ""))
         from qwen_tui.ui.screens.command_approval import CommandApproval
 
         command = str(result.arguments.get("command", ""))

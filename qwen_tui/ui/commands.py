@@ -43,6 +43,9 @@ class QwenCommands(Provider):
                       "The provider summarises the conversation; the summary is sent in its place (/compact)"))
         items.append(("Chat: undo the compaction", partial(compacting.undo_compaction, app),
                       "Send the compacted turns again (/compact undo)"))
+        mcp = getattr(app, "mcp", None)
+        if mcp is not None:
+            items += mcp.palette()
         current = getattr(app, "theme", None)
         for name in sorted(getattr(app, "available_themes", {}), key=lambda n: (not n.startswith("qwen-"), n)):
             mark = " (current)" if name == current else ""

@@ -175,3 +175,14 @@ def test_the_last_race_providers_round_trip(tmp_path):
     (tmp_path / "state.toml").write_text('race_providers = "sambanova"\n')
     loaded = State.load(tmp_path / "state.toml")
     assert loaded.race_providers == [] and "race_providers" in loaded.problem
+
+
+def test_trusted_mcp_files_round_trip(tmp_path: Path) -> None:
+    path = tmp_path / "state.toml"
+    st = State.load(path)
+    st.trusted_mcp["/p/.mcp.json"] = "ab" * 32
+    st.save()
+    assert State.load(path).trusted_mcp == {"/p/.mcp.json": "ab" * 32}
+    path.write_text('version = 1\n[trusted_mcp]\n"/p/.mcp.json" = 3\n')
+    bad = State.load(path)
+    assert bad.trusted_mcp == {} and "trusted_mcp" in (bad.problem or "")

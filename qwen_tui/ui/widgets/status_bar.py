@@ -108,6 +108,7 @@ class StatusBar(Vertical):
         self.statuses: list[ProviderStatus] = []
         self.live: LiveRequest | None = None
         self.last_result: str = ""
+        self.extra = Text()  # e.g. the MCP servers' count (qwen_tui.ui.mcp_servers)
         self._ticker: Timer | None = None
         self._tick_every = 0.0
         self._live_line = StatusLine(id="status-live")
@@ -132,6 +133,11 @@ class StatusBar(Vertical):
         if last_result is not None:
             self.last_result = last_result
         self._paint()
+
+    def set_extra(self, text: Text) -> None:
+        """A short note at the end of the top line (the MCP servers' count)."""
+        self.extra = text
+        self._live_line.set_text(self.top_line())
 
     def _paint(self) -> None:
         """Bring both lines up to date (each repaints only if it changed); keep the clock
@@ -198,6 +204,9 @@ class StatusBar(Vertical):
         if live.plain:
             top.append("  │ ")
             top.append_text(live)
+        if self.extra.plain:
+            top.append("  │ ")
+            top.append_text(self.extra)
         return top
 
     def _fitted_providers_line(self) -> Text:
