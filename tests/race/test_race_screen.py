@@ -189,3 +189,22 @@ def test_race_snapshot(snap_compare, size, n):
     screen = scripted_race(n)
     screen.lanes[0].started = 0.0
     assert snap_compare(RaceApp(screen), terminal_size=size, run_before=run_before)
+
+
+async def test_each_lane_ends_with_its_last_line_in_view_unless_the_user_scrolled_up(sim_providers):
+    from textual.containers import VerticalScroll
+
+    screen = race_of(sim_providers(("sambanova", 10.0, 2000.0), ("ollama", 10.0, 150.0)))
+    app = RaceApp(screen)
+    async with app.run_test(size=(80, 24)) as pilot:  # stacked: each lane a few rows high
+        for _ in range(500):
+            if screen.lanes[1].query_one(VerticalScroll).max_scroll_y > 3:
+                break
+            await asyncio.sleep(0.01)
+        screen.lanes[1].on_mouse_scroll_up()  # the user reads the second lane from its start
+        screen.lanes[1].query_one(VerticalScroll).scroll_home(animate=False)
+        await finished(pilot, screen)
+        await pilot.pause(0.1)
+        first, second = (lane.query_one(VerticalScroll) for lane in screen.lanes)
+        assert first.max_scroll_y > 0 and first.scroll_y == first.max_scroll_y
+        assert second.max_scroll_y > 0 and second.scroll_y == 0

@@ -67,6 +67,7 @@ class RaceLane(Vertical, can_focus=True):
         self.body = StreamingMarkdown(code_theme=code_theme)
         self.error = Static("", markup=False, classes="lane-error")
         self.started = time.perf_counter()
+        self.user_scrolled = False
 
     def compose(self) -> ComposeResult:
         yield self.header
@@ -78,11 +79,22 @@ class RaceLane(Vertical, can_focus=True):
         self.show_figures()
 
     def follow(self) -> None:
-        """Keep the tail in view while it streams, unless the user scrolled up. (Textual's
-        ``anchor`` would also push a short answer to the bottom of its column.)"""
+        """Keep the tail in view, unless the user scrolled up (back at the end, it follows again).
+        The user's own scrolling decides, not the distance to the tail: under load a tick can
+        come late, after many rows. (Textual's ``anchor`` would also push a short answer to the
+        bottom of its column.)"""
         view = self.query_one(VerticalScroll)
-        if view.max_scroll_y - view.scroll_y <= FOLLOW_SLACK_ROWS + self.body.grow_step:
-            view.scroll_end(animate=False, immediate=False)
+        if self.user_scrolled and view.scroll_y < view.max_scroll_y - FOLLOW_SLACK_ROWS:
+            return
+        self.user_scrolled = False
+        view.scroll_end(animate=False, immediate=False)
+
+    def on_mouse_scroll_up(self) -> None:
+        self.user_scrolled = True
+
+    def on_key(self, event) -> None:
+        if event.key in ("up", "pageup", "home", "ctrl+home"):
+            self.user_scrolled = True
 
     def append(self, text: str) -> None:
         self.body.append(text)
@@ -111,6 +123,7 @@ class RaceLane(Vertical, can_focus=True):
     def ended(self) -> None:
         self.body.finish()
         self.show_figures()
+        self.call_after_refresh(self.follow)  # the last text lands in view
         if self.lane.outcome == "error":
             message = Text("⚠ ")
             message.append(visible(self.lane.error or "failed"))
@@ -179,6 +192,10 @@ class RaceScreen(Screen[RacePick]):
             if lane.lane.outcome == "pending":
                 lane.follow()
 
+    def _follow_all(self) -> None:
+        for lane in self.lanes:
+            lane.follow()
+
     def _live_figures(self) -> None:
         for lane in self.lanes:
             if lane.lane.outcome == "pending":
@@ -215,6 +232,7 @@ class RaceScreen(Screen[RacePick]):
                         "Escape closes the race.", style="italic")
         self._ranking.update(text)
         self._ranking.add_class("shown")
+        self.call_after_refresh(self._follow_all)  # the ranking takes rows from every lane
 
     # -- actions ----------------------------------------------------------------------------
     @property
