@@ -144,6 +144,15 @@ class CommandTool:
         finally:
             self._track(run, False)
 
+    def run_tracked(self, run: CommandRun) -> CommandOutcome:
+        """Run ``run`` to its end in this (worker) thread, stoppable by ``stop_all``: the user's
+        own ``/run``, which no policy asks about."""
+        self._track(run, True)
+        try:
+            return run.run_blocking()
+        finally:
+            self._track(run, False)
+
     def impl(self, answer: Answer, args: dict[str, Any]) -> ToolResult:
         """The toolbox's implementation: runs the (already approved) command to its end."""
         command = str(args.get("command", ""))

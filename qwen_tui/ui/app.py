@@ -46,6 +46,7 @@ from qwen_tui.ui.project_tools import ProjectTools
 from qwen_tui.ui.question_flow import answer_question
 from qwen_tui.ui.race_flow import offer_race
 from qwen_tui.ui.slash_commands import run_slash
+from qwen_tui.ui.user_commands import UserRuns
 from qwen_tui.ui.render.markdown_stream import StreamingMarkdown
 from qwen_tui.ui.render.sgr_diff import diffing_driver
 from qwen_tui.ui.screens.help import HelpScreen, help_rows
@@ -152,6 +153,7 @@ class QwenApp(App[int]):
         self.request_worker: Worker | None = None
         self.project = ProjectContext.from_settings(self.project_root, config.context)
         self.tools = ProjectTools(self.project_root, config, self.project.index)
+        self.user_runs = UserRuns()  # /run outputs waiting for the next question
         self.project.restore(self.state.context_for(self.project_root))
         self._last_ctrl_c = 0.0
         self.last_result = ""
@@ -396,6 +398,8 @@ class QwenApp(App[int]):
             return None
         if self.project.add_mentions(question):
             self.refresh_context()
+        if self.user_runs.waiting:
+            note = f"{note} · with what /run printed" if note else "with what /run printed"
         turn = PendingTurn(question, note, self.active, self.models[self.active], self.code_theme)
 
         def shown() -> None:
@@ -425,8 +429,8 @@ class QwenApp(App[int]):
 
     # -- actions ------------------------------------------------------------------------------
     def action_stop(self) -> None:
+        self.tools.stop_commands()  # the model's, or the user's own /run
         if self.streaming and self.request_worker is not None:
-            self.tools.stop_commands()
             self.request_worker.cancel()
 
     @work(exclusive=True, group="undo")

@@ -21,6 +21,7 @@ async def answer_question(app: QwenApp, question: str, pending: PendingTurn, nam
                           on_sent: Callable[[], None] | None = None) -> None:
     """Held, not sent, when it would not fit the window; otherwise answered to its end."""
     provider, model = app.providers[name], app.models[name]
+    question = app.user_runs.attach(question)  # what the user ran with /run goes first
     plan = await app.conversation.plan(app.project, question, app.context_window())
     if plan.over_budget:
         pending.answer.show_error("Not sent: it would not fit in the model's context window.", plan.held_message or "")

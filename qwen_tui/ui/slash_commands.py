@@ -38,6 +38,7 @@ COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand("add", "PATH", "Add a file, folder or range to the context"),
     SlashCommand("drop", "PATH", "Remove a file or folder from the context"),
     SlashCommand("tokens", "", "The next request's token budget, by part"),
+    SlashCommand("run", "CMD", "Run CMD in the project folder; its output goes with the next question"),
     SlashCommand("help", "", "Every key, grouped"),
 )
 BY_NAME = {command.name: command for command in COMMANDS}
@@ -132,6 +133,16 @@ def _drop(app: QwenApp, path: str) -> bool:
     return True
 
 
+def _run(app: QwenApp, command: str) -> bool:
+    if app.streaming:
+        app.notify("An answer is still streaming: Escape stops it first.", severity="warning")
+        return False
+    from qwen_tui.ui.user_commands import run_user_command
+
+    app.run_worker(run_user_command(app, command), exclusive=True, group="user-run")
+    return True
+
+
 def _tokens(app: QwenApp, _argument: str) -> bool:
     async def count() -> None:
         history = app.conversation.history_messages()
@@ -172,5 +183,6 @@ _HANDLERS = {
     "add": _add,
     "drop": _drop,
     "tokens": _tokens,
+    "run": _run,
     "help": lambda app, _arg: _run_action(app, "help"),
 }

@@ -152,3 +152,37 @@ async def test_escape_sequences_in_the_output_are_shown_neutralised(app_with, si
         await settle(app)
         shown = "\n".join(app.query_one(CommandBlock).lines)
         assert "red" in shown and "\x1b" not in shown and "\x07" not in shown
+
+
+async def test_slash_run_shows_the_output_and_sends_it_with_the_next_question(app_with, sim) -> None:
+    app = app_with()
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, "/run printf 'hello from run\\n'")
+        await until(pilot, lambda: list(app.query(CommandBlock)) and app.query_one(CommandBlock).ended)
+        block = app.query_one(CommandBlock)
+        assert list(block.lines) == ["hello from run"] and "exit 0" in block.ended
+        assert sim.last_chat("sambanova") is None  # nothing went to the model yet
+        assert app.query_one(PromptInput).text == ""
+        await ask(pilot, "why does it say hello?")
+        await settle(app)
+        sent = sim.last_chat("sambanova").body["messages"][-1]["content"]
+        assert sent.startswith("I ran `printf 'hello from run\\n'` in the project folder. Exit code: 0")
+        assert "hello from run" in sent and sent.endswith("why does it say hello?")
+        assert not app.user_runs.waiting  # sent once, not again
+
+
+async def test_a_flood_of_output_is_capped_and_the_prompt_still_answers(app_with, sim) -> None:
+    sim.set_knobs(provider="sambanova", script=script("seq 100000"))
+    app = app_with("seq *")
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, "count")
+        await until(pilot, lambda: list(app.query(CommandBlock)))
+        prompt = app.query_one(PromptInput)
+        prompt.focus()
+        await pilot.press(*"typed")  # while the output pours in
+        assert prompt.text == "typed"
+        await settle(app)
+        block = app.query_one(CommandBlock)
+        assert block.total_lines == 100000 and len(block.lines) == 500 and block.lines[-1] == "100000"
+        told = tool_messages(sim)[-1]
+        assert "100,000 lines" in told and "left out" in told and len(told) < 60_000
