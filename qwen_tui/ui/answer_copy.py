@@ -8,12 +8,15 @@ from qwen_tui.ui.clipboard import copy_locally
 from qwen_tui.ui.widgets.chat_view import ChatView
 
 if TYPE_CHECKING:
+    from textual.app import App
+
     from qwen_tui.ui.app import QwenApp
 
 
-def copy_text(app: QwenApp, text: str, what: str) -> None:
-    """OSC 52 (works over SSH) and the local clipboard when a tool for it is installed."""
-    app.copied = text
+def copy_text(app: App, text: str, what: str) -> None:
+    """OSC 52 (works over SSH) and the local clipboard when a tool for it is installed.
+    ``app.copied`` keeps it: tests read it (a terminal's clipboard cannot be read back)."""
+    app.copied = text  # type: ignore[attr-defined]
     app.copy_to_clipboard(text)
     app.run_worker(lambda: copy_locally(text), thread=True, group="clipboard")
     app.notify(f"Copied {what} ({len(text)} characters)", timeout=2)

@@ -265,9 +265,6 @@ class SessionBrowser(ModalScreen[ResumeSession | None]):
         except SessionError as exc:
             self.notify(visible(str(exc)), severity="error", markup=False)
             return
-        copy = getattr(self.app, "copy_text", None)
-        if callable(copy):
-            copy(text, "the session as Markdown")  # OSC 52 plus a local clipboard tool
-        else:
-            self.app.copy_to_clipboard(text)
-            self.notify(f"Copied the session as Markdown ({len(text)} characters)", timeout=2)
+        from qwen_tui.ui.answer_copy import copy_text
+
+        copy_text(self.app, text, "the session as Markdown")  # OSC 52 plus a local clipboard tool
