@@ -42,6 +42,7 @@ from qwen_tui.timing import RequestTiming
 from qwen_tui.ui import keys
 from qwen_tui.ui.answer_copy import copy_code_block, copy_last_answer
 from qwen_tui.ui.commands import QwenCommands
+from qwen_tui.ui.pickers import go_to_file, pick_provider
 from qwen_tui.ui.project_tools import ProjectTools
 from qwen_tui.ui.question_flow import answer_question
 from qwen_tui.ui.race_flow import offer_race
@@ -49,12 +50,9 @@ from qwen_tui.ui.slash_commands import run_slash
 from qwen_tui.ui.user_commands import UserRuns
 from qwen_tui.ui.render.markdown_stream import StreamingMarkdown
 from qwen_tui.ui.render.sgr_diff import diffing_driver
-from qwen_tui.ui.screens.help import HelpScreen, help_rows
-from qwen_tui.ui.screens.provider_picker import Pick, ProviderPicker
+from qwen_tui.ui.screens.help import HelpScreen, help_classes, help_rows
 from qwen_tui.ui.session_flow import browse_sessions, resume_session
 from qwen_tui.ui.widgets.chat_view import ChatView, PendingTurn
-from qwen_tui.ui.widgets.context_panel import ContextList
-from qwen_tui.ui.widgets.file_tree import FileFinder, ProjectTree
 from qwen_tui.ui.widgets.key_bar import KeyBar
 from qwen_tui.ui.widgets.prompt import PromptBar, PromptInput
 from qwen_tui.ui.widgets.sidebar import Sidebar
@@ -108,8 +106,6 @@ class QwenApp(App[int]):
         Binding("ctrl+c", "quit_request", "Quit (press twice within 2 s)", id="app.quit", group=keys.GENERAL,
                 priority=True, show=False),
     ]
-    #: Every class whose bindings Help lists.
-    HELP_CLASSES: list[type] = []
     INDEX_REFRESH_S = 3.0
 
     def __init__(
@@ -481,14 +477,7 @@ class QwenApp(App[int]):
             self.switch_provider(name)
 
     def action_picker(self) -> None:
-        async def list_models(name: str) -> list[str]:
-            return [m.id for m in await self.providers[name].list_models()]
-
-        def chosen(pick: Pick | None) -> None:
-            if pick is not None:
-                self.switch_provider(pick.provider, pick.model)
-
-        self.push_screen(ProviderPicker(self.status_list(), self.active, list_models), chosen)
+        pick_provider(self)
 
     def action_race(self) -> None:
         """The prompt's question to 2-4 providers at once."""
@@ -508,15 +497,7 @@ class QwenApp(App[int]):
             screen.post_message(type(screen).RequestUpdate(name, self.models[name], timing, phase, **end))
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen(help_rows(self.help_classes(), getattr(self, "_keymap", {}))))
-
-    def help_classes(self) -> list[type]:
-        from qwen_tui.ui.screens.session_browser import SessionBrowser
-
-        from qwen_tui.ui.screens.dashboard import Dashboard
-
-        return [type(self), PromptInput, ProjectTree, ContextList, ProviderPicker, SessionBrowser, Dashboard,
-                *self.HELP_CLASSES]
+        self.push_screen(HelpScreen(help_rows(help_classes(self), getattr(self, "_keymap", {}))))
 
     def action_toggle_sidebar(self) -> None:
         self._remember_panel("sidebar", self.query_one(Sidebar).toggle(self.size.width))
@@ -530,15 +511,7 @@ class QwenApp(App[int]):
         self.save_state()
 
     def action_goto_file(self) -> None:
-        async def reveal(rel: str | None) -> None:
-            if rel is None:
-                return
-            self.query_one(Sidebar).show(self.size.width)
-            tree = self.query_one(ProjectTree)
-            if await tree.reveal(rel):
-                tree.focus()
-
-        self.push_screen(FileFinder(self.project.files), reveal)
+        go_to_file(self)
 
     def action_toggle_thinking(self) -> None:
         if not toggle_last_thinking(self.query_one(ChatView)):

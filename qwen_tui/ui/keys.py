@@ -15,6 +15,7 @@ PROVIDERS = Binding.Group("Providers")
 FILES = Binding.Group("Files and context")
 PICKER = Binding.Group("Provider picker")
 RACE = Binding.Group("Race")
+TOOLS = Binding.Group("Tools: reviews, commands, changes")
 
-GROUP_ORDER = [GENERAL, CHAT, PROMPT, PROVIDERS, FILES, PICKER, RACE]
+GROUP_ORDER = [GENERAL, CHAT, PROMPT, PROVIDERS, FILES, TOOLS, PICKER, RACE]
 # (the session browser brings its own "Sessions" group)

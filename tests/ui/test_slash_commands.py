@@ -50,7 +50,11 @@ async def test_completion_lists_the_commands_and_tab_accepts(make_app, sim):
         assert app.query_one(PromptInput).text == "/provider "
         app.query_one(PromptInput).clear()
         await pilot.press("slash")
-        assert mentions.option_count == 10
+        from qwen_tui.ui.slash_commands import COMMANDS
+
+        assert [mentions.get_option_at_index(i).id for i in range(mentions.option_count)] == \
+            [f"/{c.name}" for c in COMMANDS]
+        assert "/run" in [f"/{c.name}" for c in COMMANDS]
 
 
 async def test_clear_starts_a_new_conversation(make_app, sim):

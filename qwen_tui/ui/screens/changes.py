@@ -18,7 +18,7 @@ from textual.widgets.option_list import Option
 
 from qwen_tui.terminal_text import visible
 from qwen_tui.tools.checkpoints import ChangeSet, ChangeSetInfo, CheckpointStore, FileChange
-from qwen_tui.ui.keys import CHAT
+from qwen_tui.ui.keys import TOOLS
 from qwen_tui.ui.widgets.diff_view import DiffView
 
 STATES = {"applied": "applied", "undone": "undone (Ctrl+O redo in the palette)", "dropped": "undone"}
@@ -71,8 +71,8 @@ class ChangesScreen(ModalScreen[None]):
     ChangesScreen .hint { color: $text-muted; }
     """
     BINDINGS = [
-        Binding("escape", "close", "Close the changes view", id="changes.close", group=CHAT),
-        Binding("tab", "switch_pane", "Between the list and the diff", id="changes.switch", group=CHAT,
+        Binding("escape", "close", "Close the changes view", id="changes.close", group=TOOLS),
+        Binding("tab", "switch_pane", "Between the list and the diff", id="changes.switch", group=TOOLS,
                 show=False),
     ]
 

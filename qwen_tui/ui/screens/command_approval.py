@@ -15,7 +15,7 @@ from textual.widgets import Input, Static
 
 from qwen_tui.conversation.agent import Approval
 from qwen_tui.terminal_text import visible
-from qwen_tui.ui.keys import CHAT
+from qwen_tui.ui.keys import TOOLS
 
 
 class CommandApproval(ModalScreen[Approval]):
@@ -29,10 +29,10 @@ class CommandApproval(ModalScreen[Approval]):
     CommandApproval Input.shown { display: block; }
     """
     BINDINGS = [
-        Binding("y", "run", "Run it once", id="command.run", group=CHAT),
-        Binding("a", "always", "Always allow this pattern (this session)", id="command.always", group=CHAT),
-        Binding("n,escape", "refuse", "Refuse", id="command.refuse", group=CHAT),
-        Binding("R", "refuse_why", "Refuse, with a reason for the model", id="command.refuse_reason", group=CHAT),
+        Binding("y", "run", "Run it once", id="command.run", group=TOOLS),
+        Binding("a", "always", "Always allow this pattern (this session)", id="command.always", group=TOOLS),
+        Binding("n,escape", "refuse", "Refuse", id="command.refuse", group=TOOLS),
+        Binding("R", "refuse_why", "Refuse, with a reason for the model", id="command.refuse_reason", group=TOOLS),
     ]
 
     def __init__(self, command: str, patterns: Sequence[str] = (),

@@ -19,7 +19,7 @@ from textual.widgets import Input, Static
 
 from qwen_tui.terminal_text import visible
 from qwen_tui.tools.edits import ProposedEdit
-from qwen_tui.ui.keys import CHAT
+from qwen_tui.ui.keys import TOOLS
 from qwen_tui.ui.widgets.diff_view import DiffView
 
 if TYPE_CHECKING:
@@ -70,12 +70,12 @@ class EditReview(ModalScreen[Review]):
     EditReview Input.shown { display: block; }
     """
     BINDINGS = [
-        Binding("y,enter", "apply", "Apply the edit", id="review.apply", group=CHAT),
-        Binding("n", "reject", "Reject the edit", id="review.reject", group=CHAT),
-        Binding("r", "reject_why", "Reject, with a reason for the model", id="review.reject_reason", group=CHAT),
+        Binding("y,enter", "apply", "Apply the edit", id="review.apply", group=TOOLS),
+        Binding("n", "reject", "Reject the edit", id="review.reject", group=TOOLS),
+        Binding("r", "reject_why", "Reject, with a reason for the model", id="review.reject_reason", group=TOOLS),
         Binding("a", "apply_all", "Apply it and every later edit of this question", id="review.apply_all",
-                group=CHAT),
-        Binding("escape", "escape", "Reject the edit", id="review.escape", group=CHAT),
+                group=TOOLS),
+        Binding("escape", "escape", "Reject the edit", id="review.escape", group=TOOLS),
     ]
 
     def __init__(self, proposal: ProposedEdit, code_theme: str | None = None) -> None:

@@ -27,6 +27,30 @@ def key_label(key: str) -> str:
     return " / ".join(parts)
 
 
+def help_classes(app: object) -> list[type]:
+    """Every class whose bindings F1 lists: the app's, its widgets' and its screens' (imported
+    here, when Help opens, not at start-up)."""
+    from qwen_tui.ui.screens.changes import ChangesScreen
+    from qwen_tui.ui.screens.command_approval import CommandApproval
+    from qwen_tui.ui.screens.dashboard import Dashboard
+    from qwen_tui.ui.screens.edit_review import EditReview
+    from qwen_tui.ui.screens.mcp_approval import McpApproval
+    from qwen_tui.ui.screens.mcp_servers import McpServersScreen
+    from qwen_tui.ui.screens.provider_picker import ProviderPicker
+    from qwen_tui.ui.screens.race import RaceProviders, RaceScreen
+    from qwen_tui.ui.screens.request_fit import RequestTooBig
+    from qwen_tui.ui.screens.session_browser import SessionBrowser
+    from qwen_tui.ui.widgets.command_block import CommandBlock
+    from qwen_tui.ui.widgets.context_panel import ContextList
+    from qwen_tui.ui.widgets.file_tree import ProjectTree
+    from qwen_tui.ui.widgets.prompt import PromptInput
+    from qwen_tui.ui.widgets.tool_entry import ToolEntry
+
+    return [type(app), PromptInput, ProjectTree, ContextList, ProviderPicker, SessionBrowser, Dashboard,
+            ToolEntry, CommandBlock, EditReview, CommandApproval, McpApproval, ChangesScreen, McpServersScreen,
+            RequestTooBig, RaceProviders, RaceScreen]
+
+
 def help_rows(
     classes: Iterable[type], keymap: dict[str, str] | None = None
 ) -> dict[str, list[tuple[str, str]]]:

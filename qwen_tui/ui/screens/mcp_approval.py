@@ -17,7 +17,7 @@ from textual.widgets import Input, Static
 
 from qwen_tui.conversation.agent import Approval
 from qwen_tui.terminal_text import visible
-from qwen_tui.ui.keys import CHAT
+from qwen_tui.ui.keys import TOOLS
 
 MAX_SHOWN = 4000
 
@@ -38,9 +38,9 @@ class McpApproval(ModalScreen[Approval]):
     McpApproval Input.shown { display: block; }
     """
     BINDINGS = [
-        Binding("y", "run", "Run the MCP tool once", id="mcp_tool.run", group=CHAT),
-        Binding("n,escape", "refuse", "Refuse", id="mcp_tool.refuse", group=CHAT),
-        Binding("R", "refuse_why", "Refuse, with a reason for the model", id="mcp_tool.refuse_reason", group=CHAT),
+        Binding("y", "run", "Run the MCP tool once", id="mcp_tool.run", group=TOOLS),
+        Binding("n,escape", "refuse", "Refuse", id="mcp_tool.refuse", group=TOOLS),
+        Binding("R", "refuse_why", "Refuse, with a reason for the model", id="mcp_tool.refuse_reason", group=TOOLS),
     ]
 
     def __init__(self, name: str, arguments: dict[str, Any], description: str = "") -> None:

@@ -13,6 +13,7 @@ from textual.widgets.option_list import Option
 
 from qwen_tui.mcp.status import ServerState, ServerStatus
 from qwen_tui.terminal_text import visible
+from qwen_tui.ui.keys import TOOLS
 
 _STYLE = {ServerState.READY: "green", ServerState.STARTING: "yellow", ServerState.DISABLED: "dim"}
 
@@ -45,8 +46,8 @@ class McpServersScreen(ModalScreen[None]):
     McpServersScreen > Static { width: 90%; max-width: 120; height: auto; }
     """
     BINDINGS = [
-        Binding("escape,q", "dismiss", "Close", show=False),
-        Binding("r", "restart", "Restart the server", show=False),
+        Binding("escape,q", "dismiss", "Close the MCP servers", id="mcp.close", group=TOOLS, show=False),
+        Binding("r", "restart", "Restart the MCP server", id="mcp.restart", group=TOOLS, show=False),
     ]
 
     def __init__(self, servers: Any) -> None:

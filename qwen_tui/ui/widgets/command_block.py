@@ -20,7 +20,7 @@ from textual.message import Message
 from textual.widgets import Static
 
 from qwen_tui.terminal_text import visible
-from qwen_tui.ui.keys import CHAT
+from qwen_tui.ui.keys import TOOLS
 
 KEEP_LINES = 500
 LIVE_LINES = 6  # shown while it runs
@@ -36,7 +36,7 @@ class CommandBlock(Vertical, can_focus=True):
     CommandBlock:focus > .command-header { text-style: bold; }
     """
     BINDINGS = [
-        Binding("enter", "toggle", "Show or hide a command's output", id="command_block.toggle", group=CHAT),
+        Binding("enter", "toggle", "Show or hide a command's output", id="command_block.toggle", group=TOOLS),
     ]
 
     @dataclass

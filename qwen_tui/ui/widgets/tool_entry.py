@@ -16,7 +16,7 @@ from textual.events import Click
 from textual.widgets import Static
 
 from qwen_tui.terminal_text import visible
-from qwen_tui.ui.keys import CHAT
+from qwen_tui.ui.keys import TOOLS
 
 MAX_DETAIL_LINES = 200
 MAX_DETAIL_CHARS = 20_000
@@ -68,7 +68,7 @@ class ToolEntry(Static):
     ToolEntry.-failed { color: $text-error; }
     """
     BINDINGS = [
-        Binding("enter", "toggle", "Open or close a tool call", id="tool.toggle", group=CHAT),
+        Binding("enter", "toggle", "Open or close a tool call", id="tool.toggle", group=TOOLS),
     ]
     can_focus = True
 
