@@ -118,3 +118,44 @@ async def test_a_resource_picked_counted_sent_and_read_again(sim, sim_config: Ap
         await until(pilot, lambda: _resource_entry(panel) is None)
         assert app.project.entries == []
     assert wait_gone(pids_in(pid_file)) == []
+
+
+async def test_a_saved_resource_is_read_once_its_server_is_ready(sim, sim_config: AppConfig, tmp_path: Path) -> None:
+    """Restored from state.toml before the servers run: told not read, then counted once fs is ready;
+    the palette's entry opens the same picker."""
+    from qwen_tui.state import State
+
+    root = tmp_path / "proj"
+    root.mkdir()
+    pid_file = tmp_path / "pids"
+    sim_config.mcp = McpSettings(servers={"fs": stdio_server("fs", "normal.py", pid_file)})
+    state = State.load()
+    state.set_context(root, ["mcp://fs/notes://readme"])
+    app = make_app(root, sim_config, demo=True, background=True, state=state)
+    async with app.run_test(size=(120, 40)) as pilot:
+        panel = app.query_one(ContextPanel)
+        assert app.project.entries == ["mcp://fs/notes://readme"]
+        await until(pilot, lambda: (e := _resource_entry(panel)) is not None and e.tokens)
+        entry = _resource_entry(panel)
+        assert entry.problem is None and entry.size == len("hello resource")
+        assert "MCP fs" in str(panel.list.get_option_at_index(0).prompt)
+        [pick] = [cb for title, cb, _h in app.mcp.palette() if title == "Context: add an MCP resource"]
+        pick()
+        await until(pilot, lambda: isinstance(app.screen, ResourceFinder))
+        await pilot.pause(0.1)
+        await pilot.press(*"readme", "enter")
+        await pilot.pause(0.1)
+        assert any("already in the context" in n.message for n in app._notifications)
+        assert app.project.entries == ["mcp://fs/notes://readme"]
+    assert wait_gone(pids_in(pid_file)) == []
+
+
+async def test_no_server_the_key_says_so(sim, sim_config: AppConfig, tmp_path: Path) -> None:
+    root = tmp_path / "proj"
+    root.mkdir()
+    app = make_app(root, sim_config, demo=True, background=True)
+    async with app.run_test(size=(120, 40)) as pilot:
+        app.query_one(ContextList).focus()
+        await pilot.press("m")
+        await until(pilot, lambda: any("No MCP server is running" in n.message for n in app._notifications))
+        assert not isinstance(app.screen, ResourceFinder)
