@@ -300,8 +300,17 @@ class ServerConnection:
         if session is None or self.state is not ServerState.READY:
             raise ServerGone(self.status.summary())
         sdk = load_sdk()
+        read = asyncio.ensure_future(session.read_resource(uri))  # pydantic makes the AnyUrl
+        life = self.task
+        if life is not None:  # the server going away ends the wait at once, as for a call
+            await asyncio.wait({read, life}, return_when=asyncio.FIRST_COMPLETED)
+            if not read.done():
+                read.cancel()
+                with contextlib.suppress(BaseException):
+                    await read
+                raise ServerGone(self.status.summary())
         try:
-            result = await session.read_resource(uri)  # pydantic makes the AnyUrl
+            result = await read
         except sdk.McpError as exc:
             if self.log.eof.is_set() or "closed" in str(exc).lower():
                 raise ServerGone(f"{self.config.name} exited ({self._exit_reason()})") from None

@@ -98,3 +98,30 @@ def test_no_reader_yet(tmp_path: Path) -> None:
     plan = project.plan("q", [], 32_000)
     assert "could not be read: no MCP server is running" in plan.messages[0].content
     assert ResourceRef.parse("mcp://fs") is None and ResourceRef.parse("src/a.py") is None
+
+
+def test_over_streamable_http(http_server, tmp_path: Path) -> None:
+    """The same over HTTP; the server killed: the next read is a note at once, not at the timeout."""
+    import time
+
+    from qwen_tui.mcp.config import parse_mcp_table
+
+    manager = McpManager(parse_mcp_table("c.toml", {"servers": {"web": {"url": http_server}}}).servers,
+                         log_dir=tmp_path)
+    manager.start()
+    try:
+        assert manager.wait_settled(60)
+        reader = McpResourceReader(manager)
+        assert "notes://readme" in {r.uri for r in reader.available()}
+        project = ProjectContext(tmp_path, instructions=False)
+        project.resource_reader = reader
+        project.add_resource("web", "notes://readme")
+        assert "hello resource" in project.plan("q", [], 32_000).messages[0].content
+        http_server.proc.kill()
+        http_server.proc.wait()
+        started = time.perf_counter()
+        plan = project.plan("q", [], 32_000)
+        assert time.perf_counter() - started < 10
+        assert "could not be read: web: exited" in plan.messages[0].content and plan.warnings
+    finally:
+        manager.stop_all()
