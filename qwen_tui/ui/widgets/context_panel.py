@@ -40,7 +40,7 @@ class ContextList(OptionList):
     BINDINGS = [
         Binding("delete,backspace", "remove_entry", "Remove the entry from the context",
                 id="context.remove", group=keys.FILES, key_display="delete"),
-        Binding("m", "add_resource", "Add an MCP server's resource to the context (fuzzy picker)",
+        Binding("m", "add_resource", "Add an MCP resource to the context (picker)",
                 id="context.add_resource", group=keys.FILES),
         Binding("space", "toggle_instructions", "Switch an instructions file off or on (this session)",
                 id="context.toggle_instructions", group=keys.FILES),
@@ -133,8 +133,7 @@ class ContextPanel(Vertical):
         total = sum(e.counted for e in entries) + history_tokens
         text = Text()
         if not any(e.kind in ("file", "resource") for e in entries):
-            text.append("Space in the tree or @path in the prompt adds files; m here an MCP resource.",
-                        style="dim")
+            text.append("Space in the tree or @path in the prompt adds files.", style="dim")
             text.append("\n")
         style = "red bold" if total > budget else ("yellow" if total > budget * 0.8 else "green")
         text.append(f"{fmt_tokens(total)} / {fmt_tokens(window)} tokens", style=style)
