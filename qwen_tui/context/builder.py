@@ -78,6 +78,7 @@ class BuiltPrompt:
     reserve_tokens: int
     estimator: TokenEstimator = field(repr=False)
     instruction_tokens: int = 0  # the instructions section's share of ``total_tokens``
+    warnings: list[str] = field(default_factory=list)  # for the user: e.g. an MCP resource not read
 
     @property
     def over_budget(self) -> bool:

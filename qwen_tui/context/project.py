@@ -26,6 +26,7 @@ from qwen_tui.context import (
 )
 from qwen_tui.context.instructions import Instructions, instructions_section, load_instructions
 from qwen_tui.context.reader import DEFAULT_MAX_FILE_BYTES
+from qwen_tui.context.resources import RESOURCE_PREFIX, ResourceReader, ResourceRef, resource_content
 from qwen_tui.config import ContextSettings
 from qwen_tui.providers.base import Message
 
@@ -46,15 +47,17 @@ def estimate_tokens(text: str) -> int:
 
 @dataclass(slots=True)
 class ContextEntry:
-    """One selected file, folder or range with its token estimate (None: not counted yet), or one
+    """One selected file, folder or range with its token estimate (None: not counted yet), one
     instructions file (``kind`` "instructions": ``enabled`` False when switched off for the session,
-    ``problem`` why a refused one is not sent)."""
+    ``problem`` why a refused one is not sent), or one MCP resource (``kind`` "resource", ``path``
+    its ``mcp://server/uri`` id, ``size`` its characters, ``problem`` why it could not be read)."""
 
     path: str
     tokens: int | None = None
     problem: str | None = None
     kind: str = "file"
     enabled: bool = True
+    size: int | None = None
 
     @property
     def id(self) -> str:
@@ -84,6 +87,10 @@ class ProjectContext:
         max_bytes = max_file_kb * 1024 if max_file_kb else DEFAULT_MAX_FILE_BYTES
         self.index = ProjectIndex(self.root, max_file_bytes=max_bytes)
         self.selection = Selection()
+        #: MCP resources in the context, in the order added; read through ``resource_reader``.
+        self.resources: list[ResourceRef] = []
+        #: Set by the front end once MCP servers run (None: every resource is "not read").
+        self.resource_reader: ResourceReader | None = None
         self.estimator = TokenEstimator()
         self._lock = threading.Lock()
 
@@ -119,7 +126,17 @@ class ProjectContext:
     # -- selection ----------------------------------------------------------------------------
     @property
     def entries(self) -> list[str]:
-        return self.selection.to_list()
+        """What is saved per project (files, folders, ranges, then resource ids)."""
+        return self.selection.to_list() + [ref.id for ref in self.resources]
+
+    def add_resource(self, server: str, uri: str) -> bool:
+        """Add an MCP resource; False if it is already in the context."""
+        ref = ResourceRef(server, uri)
+        with self._lock:
+            if ref in self.resources:
+                return False
+            self.resources.append(ref)
+            return True
 
     def add_mentions(self, text: str) -> bool:
         """Add every ``@path`` of ``text`` that names a file or folder; True if any was new.
@@ -139,7 +156,13 @@ class ProjectContext:
             return self.selection.add(spec, self.index)
 
     def remove(self, spec: str) -> bool:
+        ref = ResourceRef.parse(spec)
         with self._lock:
+            if ref is not None:
+                if ref not in self.resources:
+                    return False
+                self.resources.remove(ref)
+                return True
             return self.selection.remove(spec)
 
     def toggle(self, spec: str) -> bool:
@@ -150,11 +173,16 @@ class ProjectContext:
     def clear(self) -> None:
         with self._lock:
             self.selection.clear()
+            self.resources.clear()
 
     def restore(self, items: list[str]) -> list[str]:
         """Put back a saved selection; returns the items that could not be restored."""
         dropped = []
         for item in items:
+            ref = ResourceRef.parse(item) if item.startswith(RESOURCE_PREFIX) else None
+            if ref is not None:  # read (or told missing) once its server is ready
+                self.add_resource(ref.server, ref.uri)
+                continue
             try:
                 self.add(item)
             except ContextError:
@@ -212,6 +240,11 @@ class ProjectContext:
                 continue
             tokens = sum(self.estimator.estimate(format_file(f)) for f in files)
             measured.append(ContextEntry(str(entry), tokens, "; ".join(notes) or None))
+        for ref in list(self.resources):
+            content, problem = resource_content(ref, self.resource_reader)
+            tokens = None if problem else self.estimator.estimate(format_file(content))
+            measured.append(ContextEntry(ref.id, tokens, problem, kind="resource",
+                                         size=None if problem else len(content.text)))
         return measured
 
     def plan(self, question: str, history: list[Message], context_window: int) -> BuiltPrompt:
@@ -219,7 +252,15 @@ class ProjectContext:
         question. The instructions are those ``measure`` last read (it runs in a thread after every
         change and answer), read here only the first time."""
         files, _notes = self.selection.expand(self.index)
-        return build_prompt(question, history, files, system_prompt=self.system_prompt,
-                            context_window=context_window, reserve_tokens=self.reserve_tokens,
-                            estimator=self.estimator, instructions=self.instructions_text())
+        warnings = []
+        for ref in list(self.resources):  # read again now: what is sent is what the server gives
+            content, problem = resource_content(ref, self.resource_reader)
+            files.append(content)
+            if problem:
+                warnings.append(f"{ref.id} was not read ({problem}); the request says so. It stays in the context.")
+        built = build_prompt(question, history, files, system_prompt=self.system_prompt,
+                             context_window=context_window, reserve_tokens=self.reserve_tokens,
+                             estimator=self.estimator, instructions=self.instructions_text())
+        built.warnings = warnings
+        return built
 

@@ -137,7 +137,7 @@ class Conversation:
         """The request's messages: files are read and tokens counted in a thread unless there is
         almost nothing to do."""
         history = self.history_messages()
-        if project.selection.entries or sum(len(m.content) for m in history) > PLAN_INLINE_CHARS:
+        if project.selection.entries or project.resources or sum(len(m.content) for m in history) > PLAN_INLINE_CHARS:
             return await asyncio.to_thread(project.plan, question, history, context_window)
         return project.plan(question, history, context_window)
 

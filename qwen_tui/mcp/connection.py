@@ -278,12 +278,44 @@ class ServerConnection:
         return outcome_of(result, self.result_chars)
 
     async def read_resources(self) -> list[McpResource]:
+        """Every resource the server lists (all pages)."""
         session = self._session
         if session is None or not self.resources:
             return []
-        listed = await session.list_resources()
-        return [McpResource(self.config.name, str(r.uri), r.name, r.description or "", r.mimeType,
-                            getattr(r, "size", None)) for r in listed.resources]
+        found: list[McpResource] = []
+        cursor = None
+        while True:
+            listed = await session.list_resources(params=self._sdk_params(cursor))
+            found += [McpResource(self.config.name, str(r.uri), r.name, r.description or "", r.mimeType,
+                                  getattr(r, "size", None)) for r in listed.resources]
+            cursor = getattr(listed, "nextCursor", None)
+            if not cursor or len(found) > 10_000:
+                return found
+
+    async def read_resource(self, uri: str, limit: int) -> Any:
+        """One resource's contents as ``ResourceText`` (text capped at ``limit`` characters)."""
+        from qwen_tui.mcp.resources import resource_text
+
+        session = self._session
+        if session is None or self.state is not ServerState.READY:
+            raise ServerGone(self.status.summary())
+        sdk = load_sdk()
+        read = asyncio.ensure_future(session.read_resource(uri))  # pydantic makes the AnyUrl
+        life = self.task
+        if life is not None:  # the server going away ends the wait at once, as for a call
+            await asyncio.wait({read, life}, return_when=asyncio.FIRST_COMPLETED)
+            if not read.done():
+                read.cancel()
+                with contextlib.suppress(BaseException):
+                    await read
+                raise ServerGone(self.status.summary())
+        try:
+            result = await read
+        except sdk.McpError as exc:
+            if self.log.eof.is_set() or "closed" in str(exc).lower():
+                raise ServerGone(f"{self.config.name} exited ({self._exit_reason()})") from None
+            raise ServerGone(f"{self.config.name} refused it: {_plain(exc)}") from None
+        return resource_text(result, limit)
 
 
 class _Gone(Exception):

@@ -236,6 +236,20 @@ class McpManager:
             return []
         return self._submit(connection.read_resources()).result(timeout)
 
+    def read_resource(self, server: str, uri: str, limit: int, timeout: float = 15.0) -> Any:
+        """``ResourceText`` of one resource (from any thread but the manager's). ServerGone when the
+        server is not ready or does not answer within ``timeout``."""
+        connection = self._connections.get(server)
+        if connection is None:
+            status = self.status(server)
+            raise ServerGone(status.summary() if status else f"there is no MCP server {server!r}")
+        future = self._submit(connection.read_resource(uri, limit))
+        try:
+            return future.result(timeout)
+        except concurrent.futures.TimeoutError:
+            future.cancel()
+            raise ServerGone(f"{server} did not answer within {timeout:g} s") from None
+
     def pids(self) -> list[int]:
         """Every process the servers were spawned as, restarts included (for tests and the quit check)."""
         return [pid for c in self._launched for pid in c.pids]

@@ -21,6 +21,7 @@ from qwen_tui.mcp.status import ServerState, ServerStatus
 if TYPE_CHECKING:
     from qwen_tui.mcp.manager import McpManager
     from qwen_tui.mcp.project import ProjectMcpFile
+    from qwen_tui.mcp.resources import McpResourceReader
     from qwen_tui.mcp.toolset import McpTools
 
 _BAD = (ServerState.FAILED, ServerState.TIMED_OUT, ServerState.EXITED)
@@ -48,6 +49,7 @@ class McpServers:
         self.app = app
         self.manager: McpManager | None = None
         self.tools: McpTools | None = None
+        self.reader: McpResourceReader | None = None  # the servers' resources, for the context
         self.untrusted: ProjectMcpFile | None = None
         self.notes: list[str] = []
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -80,6 +82,10 @@ class McpServers:
         manager = McpManager(servers, call_timeout=settings.call_timeout, on_change=self._on_change)
         self.manager = manager
         self.tools = McpTools.install(app.toolbox, manager, max_tools=settings.max_tools)
+        from qwen_tui.mcp.resources import McpResourceReader
+
+        self.reader = McpResourceReader(manager, limit=app.project.index.max_file_bytes)
+        app.project.resource_reader = self.reader
         manager.start()
         self._hop(self._changed)
         for status in manager.statuses():  # a bad entry is failed from the start: told like the others
@@ -112,7 +118,7 @@ class McpServers:
             self.app.state.save()
         self.untrusted = None
         old = self.manager
-        self.manager, self.tools = None, None
+        self.manager, self.tools, self.reader = None, None, None
 
         def again() -> None:
             if old is not None:
@@ -147,6 +153,8 @@ class McpServers:
             self._told[status.name] = status.state
             self.app.notify(f"{status.summary()}\nCtrl+P → MCP: servers, to see its log and restart it.",
                             title="MCP server", severity="warning", markup=False, timeout=8)
+        if status is not None and any(ref.server == status.name for ref in self.app.project.resources):
+            self.app.refresh_context()  # its resources in the context: read (or told missing) again
         screen = self.app.screen
         if hasattr(screen, "refresh_servers"):
             screen.refresh_servers()
@@ -169,6 +177,10 @@ class McpServers:
         items: list[tuple[str, Any, str]] = [
             ("MCP: servers", self.show, "Each MCP server's state, tools and last stderr lines; restart one")]
         if self.manager is not None:
+            from qwen_tui.ui.mcp_resources import pick_resource
+
+            items.append(("Context: add an MCP resource", lambda: pick_resource(self.app),
+                          "Pick a resource of a ready MCP server (fuzzy); it is read again at every send"))
             items.append(("MCP: restart servers that are not ready", lambda: self.restart(None),
                           "Start again every failed, timed-out or exited server"))
             items += [(f"MCP: restart {s.name}", lambda n=s.name: self.restart(n), s.summary())

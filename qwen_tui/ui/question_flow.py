@@ -8,6 +8,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from qwen_tui.conversation import Turn
+from qwen_tui.terminal_text import visible
 from qwen_tui.ui.chat_sink import ChatSink, result_note
 from qwen_tui.ui.held_request import offer_ways_to_fit
 from qwen_tui.ui.widgets.status_bar import LiveRequest
@@ -23,6 +24,8 @@ async def answer_question(app: QwenApp, question: str, pending: PendingTurn, nam
     provider, model = app.providers[name], app.models[name]
     question = app.user_runs.attach(question)  # what the user ran with /run goes first
     plan = await app.conversation.plan(app.project, question, app.context_window())
+    for warning in plan.warnings:  # e.g. an MCP resource whose server is gone: said in the request too
+        app.notify(visible(warning), title="Context", severity="warning", markup=False, timeout=8)
     if plan.over_budget:
         pending.answer.show_error("Not sent: it would not fit in the model's context window.", plan.held_message or "")
         pending.answer.finish("held")

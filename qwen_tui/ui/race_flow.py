@@ -45,6 +45,8 @@ async def run_race(app: QwenApp, question: str, names: list[str]) -> None:
     if app.project.add_mentions(question):
         app.refresh_context()
     plan = await app.conversation.plan(app.project, question, min(app.roster.context_window(n) for n in names))
+    for warning in plan.warnings:  # e.g. an MCP resource whose server is gone: said in the request too
+        app.notify(visible(warning), title="Context", severity="warning", markup=False, timeout=8)
     if plan.over_budget:
         app.notify(visible(plan.held_message or "The question does not fit the providers' context windows."),
                    title="Race not started", severity="warning", markup=False)

@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 
 from qwen_tui.ui import keys
 from qwen_tui.context.project import INSTRUCTIONS_PREFIX, ContextEntry
+from qwen_tui.context.resources import ResourceRef
 from qwen_tui.terminal_text import visible
 
 
@@ -28,10 +29,19 @@ def fmt_tokens(tokens: int | None) -> str:
     return str(tokens)
 
 
+def fmt_size(chars: int) -> str:
+    """A resource's size in characters, short."""
+    if chars >= 10_000:
+        return f"{chars / 1000:.0f}k chars"
+    return f"{chars:,} chars"
+
+
 class ContextList(OptionList):
     BINDINGS = [
         Binding("delete,backspace", "remove_entry", "Remove the entry from the context",
                 id="context.remove", group=keys.FILES, key_display="delete"),
+        Binding("m", "add_resource", "Add an MCP resource to the context (picker)",
+                id="context.add_resource", group=keys.FILES),
         Binding("space", "toggle_instructions", "Switch an instructions file off or on (this session)",
                 id="context.toggle_instructions", group=keys.FILES),
     ]
@@ -39,6 +49,9 @@ class ContextList(OptionList):
     @dataclass
     class RemoveRequested(Message):
         rel: str
+
+    class ResourceWanted(Message):
+        """m: the user wants to pick an MCP resource for the context."""
 
     @dataclass
     class InstructionsToggled(Message):
@@ -59,6 +72,9 @@ class ContextList(OptionList):
             self.post_message(self.InstructionsToggled(option_id.removeprefix(INSTRUCTIONS_PREFIX)))
         else:
             self.post_message(self.RemoveRequested(option_id))
+
+    def action_add_resource(self) -> None:
+        self.post_message(self.ResourceWanted())
 
     def action_toggle_instructions(self) -> None:
         option_id = self._highlighted_id()
@@ -98,6 +114,14 @@ class ContextPanel(Vertical):
                 row.append(visible(entry.path, single_line=True), style="italic" if entry.enabled else "dim strike")
                 row.append("  instructions" if entry.enabled or refused else "  instructions (switched off)",
                            style="dim")
+            elif entry.kind == "resource":
+                ref = ResourceRef.parse(entry.path)
+                row.append(f"{fmt_tokens(entry.tokens) if entry.problem is None else 'n/a':>6} ",
+                           style="cyan" if entry.problem is None else "red")
+                row.append(visible(ref.uri if ref else entry.path, single_line=True))
+                row.append(f"  MCP {visible(ref.server if ref else '?', single_line=True)}", style="magenta")
+                if entry.size is not None:
+                    row.append(f"  {fmt_size(entry.size)}", style="dim")
             else:
                 row.append(f"{fmt_tokens(entry.tokens):>6} ", style="cyan")
                 row.append(visible(entry.path, single_line=True))
@@ -108,7 +132,7 @@ class ContextPanel(Vertical):
             self.list.highlighted = min(highlighted or 0, len(entries) - 1)
         total = sum(e.counted for e in entries) + history_tokens
         text = Text()
-        if not any(e.kind == "file" for e in entries):
+        if not any(e.kind in ("file", "resource") for e in entries):
             text.append("Space in the tree or @path in the prompt adds files.", style="dim")
             text.append("\n")
         style = "red bold" if total > budget else ("yellow" if total > budget * 0.8 else "green")

@@ -111,13 +111,15 @@ class FileFinder(ModalScreen[str | None]):
         Binding("up", "up", "Previous match", id="finder.up", group=keys.FILES, show=False),
     ]
 
+    PLACEHOLDER = "Go to file…"
+
     def __init__(self, files: list[str]) -> None:
         super().__init__()
         self.files = files
 
     def compose(self):
         with Vertical():
-            yield SafeInput(placeholder="Go to file…", id="finder-input")
+            yield SafeInput(placeholder=self.PLACEHOLDER, id="finder-input")
             yield OptionList(id="finder-list")
 
     def on_mount(self) -> None:

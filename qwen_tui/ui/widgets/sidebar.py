@@ -56,6 +56,12 @@ class Sidebar(Vertical):
         self.project.remove(event.rel)
         self.post_message(self.ContextChanged())
 
+    @on(ContextList.ResourceWanted)
+    def _resource_wanted(self) -> None:
+        from qwen_tui.ui.mcp_resources import pick_resource
+
+        pick_resource(self.app)
+
     @on(ContextList.InstructionsToggled)
     def _instructions_toggled(self, event: ContextList.InstructionsToggled) -> None:
         sent = self.project.toggle_instructions(event.label)

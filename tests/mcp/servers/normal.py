@@ -53,6 +53,17 @@ def readme() -> str:
     return "hello resource"
 
 
+@server.resource("notes://changing", name="changing note", description="The file $MCP_TEST_NOTE_FILE, read now.")
+def changing() -> str:
+    path = os.environ.get("MCP_TEST_NOTE_FILE")
+    return Path(path).read_text(encoding="utf-8") if path else "no note file"
+
+
+@server.resource("data://logo", name="logo", mime_type="image/png", description="A binary resource.")
+def logo() -> bytes:
+    return b"\x89PNG\r\n\x1a\n" + b"0" * 100
+
+
 if __name__ == "__main__":
     print("normal server starting", file=sys.stderr)
     serve(server)
