@@ -16,6 +16,7 @@ FILES = Binding.Group("Files and context")
 PICKER = Binding.Group("Provider picker")
 RACE = Binding.Group("Race")
 TOOLS = Binding.Group("Tools: reviews, commands, changes")
+FIT = Binding.Group("A question too big for the window")
 
-GROUP_ORDER = [GENERAL, CHAT, PROMPT, PROVIDERS, FILES, TOOLS, PICKER, RACE]
+GROUP_ORDER = [GENERAL, CHAT, PROMPT, PROVIDERS, FILES, TOOLS, FIT, PICKER, RACE]
 # (the session browser brings its own "Sessions" group)

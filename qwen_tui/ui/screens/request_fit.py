@@ -13,7 +13,7 @@ from textual.containers import Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from qwen_tui.ui.keys import CHAT
+from qwen_tui.ui.keys import FIT
 
 
 @dataclass(frozen=True, slots=True)
@@ -42,10 +42,10 @@ class RequestTooBig(ModalScreen[str | None]):
     RequestTooBig .hint { color: $text-muted; }
     """
     BINDINGS = [
-        Binding("c", "choose('compact')", "Compact the conversation, then send", id="fit.compact", group=CHAT),
-        Binding("d", "choose('drop')", "Stop sending the oldest turns, then send", id="fit.drop", group=CHAT),
-        Binding("r", "choose('context')", "Remove the context files, then send", id="fit.context", group=CHAT),
-        Binding("escape", "choose('')", "Keep the question in the prompt", id="fit.cancel", group=CHAT),
+        Binding("c", "choose('compact')", "Compact the conversation, then send", id="fit.compact", group=FIT),
+        Binding("d", "choose('drop')", "Stop sending the oldest turns, then send", id="fit.drop", group=FIT),
+        Binding("r", "choose('context')", "Remove the context files, then send", id="fit.context", group=FIT),
+        Binding("escape", "choose('')", "Keep the question in the prompt", id="fit.cancel", group=FIT),
     ]
 
     def __init__(self, problem: FitProblem) -> None:
