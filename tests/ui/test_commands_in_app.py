@@ -186,3 +186,23 @@ async def test_a_flood_of_output_is_capped_and_the_prompt_still_answers(app_with
         assert block.total_lines == 100000 and len(block.lines) == 500 and block.lines[-1] == "100000"
         told = tool_messages(sim)[-1]
         assert "100,000 lines" in told and "left out" in told and len(told) < 60_000
+
+
+async def test_help_and_the_approval_say_a_commands_changes_are_not_undone(app_with, sim) -> None:
+    from qwen_tui.ui.screens.help import HelpScreen
+
+    app = app_with()
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press("f1")
+        assert isinstance(app.screen, HelpScreen)
+        shown = " ".join(str(w.render()) for w in app.screen.query("Static"))
+        assert "what a command changed (run_command, /run) is not in it" in shown
+    sim.set_knobs(provider="sambanova", script=script("make"))
+    app = app_with()
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, "build")
+        await until(pilot, lambda: isinstance(app.screen, CommandApproval))
+        shown = " ".join(str(w.render()) for w in app.screen.query("Static"))
+        assert "its changes to files are not undoable" in shown
+        await pilot.press("n")
+        await settle(app)

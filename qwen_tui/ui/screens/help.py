@@ -98,7 +98,9 @@ class HelpScreen(ModalScreen[None]):
                 for key, description in rows:
                     table.add_row(Text(key), Text(description))
             yield Static(table, id="help-table")
-            yield Static(Text("Keys can be remapped in the config's [keys] table by binding id.",
+            yield Static(Text("Undo (Ctrl+O) takes back the files an answer edited or wrote, byte for byte; what a "
+                              "command changed (run_command, /run) is not in it. Slash commands: type / in the "
+                              "prompt.\nKeys can be remapped in the config's [keys] table by binding id.",
                               style="dim"))
 
     def action_dismiss(self) -> None:  # type: ignore[override]
