@@ -23,10 +23,25 @@ from qwen_tui.providers.base import (
 from qwen_tui.providers.http import error_text, retry_after_seconds
 from qwen_tui.providers.openai_compat import OpenAICompatProvider
 
-BLAXEL_VERSION = "2026-04-28"
+BLAXEL_VERSION = "2026-09-22"  # sdk-python core/common/settings.py BLAXEL_API_VERSION
 SANDBOX_TEXT = "Endpoint not allowed on sandbox model"
 PAGE_LIMIT = 100
 MAX_PAGES = 50
+
+
+def next_page_cursor(meta: Any) -> str | None:
+    """The cursor of the next page, or None on the last one.
+
+    The wire is camelCase (``hasMore``, ``nextCursor``); snake_case is accepted as the SDK's
+    reader (``pagination_meta.py``) accepts it. An empty cursor ends the walk, as in the SDK.
+    """
+    if not isinstance(meta, dict):
+        return None
+    has_more = meta.get("hasMore", meta.get("has_more"))
+    cursor = meta.get("nextCursor", meta.get("next_cursor"))
+    if not has_more or not isinstance(cursor, str) or not cursor:
+        return None
+    return cursor
 
 
 class BlaxelProvider(OpenAICompatProvider):
@@ -88,9 +103,8 @@ class BlaxelProvider(OpenAICompatProvider):
                 break
             page = body.get("data", []) if isinstance(body, dict) else []
             items.extend(i for i in page if isinstance(i, dict))
-            meta = body.get("meta", {}) if isinstance(body, dict) else {}
-            cursor = meta.get("next_cursor") if isinstance(meta, dict) else None
-            if not (isinstance(meta, dict) and meta.get("has_more") and cursor):
+            cursor = next_page_cursor(body.get("meta") if isinstance(body, dict) else None)
+            if cursor is None:
                 break
         return items
 
