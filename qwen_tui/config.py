@@ -50,6 +50,10 @@ BUILTIN_DEFAULTS: dict[str, dict[str, Any]] = {
     },
 }
 
+#: ``BL_ENV`` other than "prod" moves both planes to Blaxel's dev hosts, as the SDK does
+#: (sdk-python ``core/common/settings.py`` ``base_url``/``run_url``).
+BLAXEL_DEV_URLS = {"base_url": "https://run.blaxel.dev", "api_url": "https://api.blaxel.dev/v0"}
+
 PROVIDER_KEYS = {
     "kind": str,
     "base_url": str,
@@ -302,6 +306,8 @@ def _provider_settings(
         except ValueError:  # a port that is not a number
             problems.add("OLLAMA_HOST", f"not a host[:port] ({env['OLLAMA_HOST']!r})",
                          "set it like ollama does, e.g. 127.0.0.1:11434 or https://ollama.example.com")
+    if kind == "blaxel" and env.get("BL_ENV", "prod") != "prod":
+        merged.update(BLAXEL_DEV_URLS)
     if kind == "blaxel" and env.get("BL_WORKSPACE"):
         merged["workspace"] = env["BL_WORKSPACE"]
     merged.update(table)

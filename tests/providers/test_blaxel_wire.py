@@ -28,3 +28,25 @@ def test_next_page_cursor_reads_both_spellings() -> None:
     assert next_page_cursor({"hasMore": True, "nextCursor": ""}) is None  # the SDK's end too
     assert next_page_cursor({"hasMore": True}) is None
     assert next_page_cursor(None) is None
+
+
+async def test_every_control_plane_call_carries_blaxel_version(make_provider, sim: Simulator) -> None:
+    provider = make_provider("blaxel")
+    await provider.list_models()
+    await provider.list_agents()
+    await provider.resolve("sim-model")
+    control = [r for r in sim.requests if "/blaxel/api/" in r.path]
+    assert {r.path.rsplit("/api/v0", 1)[1] for r in control} == {"/models", "/agents", "/models/sim-model"}
+    assert {r.headers.get("blaxel-version") for r in control} == {"2026-09-22"}
+
+
+async def test_a_non_openai_runtime_is_refused_before_sending(make_provider, sim: Simulator) -> None:
+    from qwen_tui.providers import base
+    from .test_protocol import fail
+
+    err = await fail(make_provider("blaxel", model="sim-claude"))
+    assert isinstance(err, base.UnsupportedModel)
+    assert "'sim-claude' runs on the 'anthropic' runtime" in err.message
+    assert "does not speak the OpenAI chat API" in err.message and "nothing was sent" in err.message
+    assert "runtime type 'openai'" in err.message
+    assert sim.last_chat("blaxel") is None  # not one chat request went out
