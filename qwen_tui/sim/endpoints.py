@@ -17,6 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from qwen_tui.sim import catalog
+from qwen_tui.sim.agent_wire import agent_answer
 from qwen_tui.sim.chat import ChatJob
 from qwen_tui.sim.errors import error_response
 from qwen_tui.sim.knobs import SimState
@@ -83,6 +84,7 @@ class Endpoints:
             web.post(
                 "/blaxel/run/{workspace}/models/{model}/v1/chat/completions", self.blaxel_chat
             ),
+            web.post("/blaxel/run/{workspace}/agents/{name}", self.blaxel_agent_run),
             # any OpenAI-compatible server
             web.post("/openai/v1/chat/completions", self.openai_chat),
             web.get("/openai/v1/models", self.openai_models),
@@ -358,6 +360,22 @@ class Endpoints:
         # The run plane proxies to the runtime; the request's model is expected to be
         # spec.runtime.model but is not enforced (recorded for tests to check).
         return await self._run_chat(request, "blaxel", "blaxel", runtime_model, openai_chat)
+
+    async def blaxel_agent_run(self, request: web.Request) -> web.StreamResponse:
+        """An agent's run-plane endpoint: any JSON body (the agent defines it; Blaxel's templates
+        read ``inputs``), the answer as the response body."""
+        workspace = self._blaxel_auth(request)
+        if isinstance(workspace, web.Response):
+            return workspace
+        if request.match_info["workspace"] != workspace:
+            return error_response("blaxel", 403, f"The URL's workspace '{request.match_info['workspace']}' "
+                                  f"does not match the X-Blaxel-Workspace header '{workspace}'.")
+        name = request.match_info["name"]
+        if name not in self._blaxel_agent_names(workspace):
+            return self._blaxel_not_found("Agent", name)
+        if not isinstance(request[BODY], dict):
+            return error_response("blaxel", 400, "The request body must be a JSON object.")
+        return await self._run_chat(request, "blaxel", "blaxel", name, agent_answer)
 
     # ------------------------------------------------------------ generic OpenAI-compatible
 

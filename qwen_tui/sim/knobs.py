@@ -77,6 +77,9 @@ class Knobs:
     #: Blaxel's pages: "camel" (``meta.hasMore``/``nextCursor``, the wire since 2026-04-28) or
     #: "snake" (``has_more``/``next_cursor``, which the SDK's reader also accepts).
     page_keys: str = "camel"
+    #: How a Blaxel agent answers: "text" (plain text, streamed), "json" (one ``{"output"}``
+    #: object when done) or "sse" (``data:`` lines, each a JSON string).
+    agent_format: str = "text"
 
     def snapshot(self) -> Knobs:
         return dataclasses.replace(self)
@@ -113,6 +116,10 @@ def _checked_knob(name: str, value: Any) -> Any:
     if name == "reasoning_shape":
         if value not in REASONING_SHAPES:
             raise SimError(f"knob 'reasoning_shape' must be one of {list(REASONING_SHAPES)}")
+        return value
+    if name == "agent_format":
+        if value not in ("text", "json", "sse"):
+            raise SimError("knob 'agent_format' must be 'text', 'json' or 'sse'")
         return value
     if name == "page_keys":
         if value not in ("camel", "snake"):
