@@ -128,3 +128,9 @@ def test_bl_env_dev_moves_both_blaxel_planes_to_dev_hosts(tmp_path: Path) -> Non
     path = write(tmp_path, '[providers.blaxel]\nbase_url = "http://127.0.0.1:9/run"\n')
     mine = load_config(path, env={"BL_ENV": "dev"}).providers["blaxel"]
     assert (mine.base_url, mine.api_url) == ("http://127.0.0.1:9/run", "https://api.blaxel.dev/v0")
+
+
+def test_example_config_has_a_blaxel_agent() -> None:
+    reviewer = load_config(ROOT / "config.example.toml", env={}).providers["reviewer"]
+    assert reviewer.kind == "blaxel-agent" and reviewer.extra["agent"] == reviewer.model == "code-reviewer"
+    assert reviewer.base_url == "https://run.blaxel.ai" and reviewer.api_key_env == "BL_API_KEY"

@@ -58,3 +58,29 @@ def test_sdk_reads_model_runtime_and_agents(sim: Simulator) -> None:
     assert claude.spec.runtime.type_ == "anthropic"
     agents = list_agents.sync(client=client)
     assert [a.metadata.name for a in agents.data] == ["code-reviewer", "doc-writer", "test-runner"]
+
+
+AGENT_RUN = """
+from blaxel.core.agents import bl_agent
+print(bl_agent("code-reviewer").run({"inputs": "any bugs?"}), end="")
+"""
+
+
+def test_sdk_agent_run_gets_the_agents_answer(sim: Simulator) -> None:
+    """``BlAgent.run`` (its settings read from the environment at import: a process of its own)."""
+    import os
+    import subprocess
+    import sys
+
+    sim.set_knobs("blaxel", reply="Looks fine.\n", ttft_ms=5, tps=None)
+    env = {**os.environ, "BL_API_KEY": DEFAULT_KEYS["blaxel"], "BL_WORKSPACE": sim.workspace,
+           "BL_AGENT_CODE_REVIEWER_URL": f"{sim.base_urls()['blaxel']}/{sim.workspace}/agents/code-reviewer",
+           "DO_NOT_TRACK": "1"}
+    done = subprocess.run([sys.executable, "-c", AGENT_RUN], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout == "Looks fine.\n"
+    request = sim.last_chat("blaxel")
+    assert request.path == f"/blaxel/run/{sim.workspace}/agents/code-reviewer"
+    assert request.body == {"inputs": "any bugs?"}
+    assert request.headers["x-blaxel-workspace"] == sim.workspace
+    assert request.headers["blaxel-version"] == BLAXEL_API_VERSION
