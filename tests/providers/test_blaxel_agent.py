@@ -141,3 +141,19 @@ def test_settings_are_not_mutated_by_the_provider(sim: Simulator) -> None:
                                      extra={"agent": "code-reviewer"})
     provider = BlaxelAgentProvider(dataclasses.replace(settings))
     assert provider.agent == "code-reviewer" and provider.body_template == {"inputs": "$input"}
+
+
+async def test_demo_keeps_an_agent_an_agent(sim: Simulator) -> None:
+    from qwen_tui.demo import demo_settings
+
+    settings = base.ProviderSettings(name="rev", kind="blaxel-agent", base_url="https://run.blaxel.ai",
+                                     model="my-agent", workspace="mine", extra={"agent": "my-agent",
+                                                                                "agent_url": "https://x"})
+    demo = demo_settings(settings, sim)
+    assert demo.kind == "blaxel-agent" and demo.extra == {"agent": "code-reviewer"}
+    provider = build_provider(demo)
+    try:
+        text = "".join(e.text for e in await _events(provider) if isinstance(e, TextDelta))
+    finally:
+        await provider.aclose()
+    assert text == DEFAULT_REPLY and sim.last_chat("blaxel").path.endswith("/agents/code-reviewer")
