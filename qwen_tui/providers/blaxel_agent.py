@@ -94,12 +94,14 @@ class BlaxelAgentProvider(BlaxelProvider):
         self.agent = str(settings.extra.get("agent") or settings.model)
         self.body_template = settings.extra.get("body_template") or DEFAULT_BODY
 
-    def agent_url(self) -> str:
-        """The SDK's external URL; ``BL_AGENT_{NAME}_URL`` (read by the config) forces another."""
+    def agent_url(self, agent: str | None = None) -> str:
+        """The SDK's external URL; ``BL_AGENT_{NAME}_URL`` (read by the config) forces another
+        for the configured agent."""
+        agent = agent or self.agent
         forced = self.settings.extra.get("agent_url")
-        if forced:
+        if forced and agent == self.agent:
             return str(forced).rstrip("/")
-        return f"{self.settings.base_url}/{self.settings.workspace}/agents/{self.agent}"
+        return f"{self.settings.base_url}/{self.settings.workspace}/agents/{agent}"
 
     def warm_url(self) -> str:
         return self.settings.base_url
@@ -111,8 +113,10 @@ class BlaxelAgentProvider(BlaxelProvider):
         return f"check the agent name; `qwen-tui models {self.name}` lists the workspace's agents"
 
     async def before_chat(self, request: ChatRequest) -> tuple[str, str, dict[str, str]]:
+        # another of the workspace's agents when one was picked (F2 lists them as this provider's models)
+        agent = request.model or self.agent
         # any Accept: an agent answers in text, JSON or SSE as it was written to
-        return self.agent_url(), self.agent, {"Accept": "text/plain, application/json, text/event-stream, */*"}
+        return self.agent_url(agent), agent, {"Accept": "text/plain, application/json, text/event-stream, */*"}
 
     def chat_body(self, request: ChatRequest, model: str) -> dict[str, Any]:
         messages = [m.to_wire() for m in request.messages if m.role in ("system", "user", "assistant")]
@@ -136,7 +140,8 @@ class BlaxelAgentProvider(BlaxelProvider):
         error = super().status_error(status, headers, raw, timing, url=url)
         unavailable = "WORKLOAD_UNAVAILABLE" in raw.decode("utf-8", "replace")
         if isinstance(error, NotFound) and status == 404 and not unavailable:
-            return NotFound(self.name, f"the workspace {self.settings.workspace!r} has no agent {self.agent!r}",
+            agent = timing.model if timing is not None else self.agent
+            return NotFound(self.name, f"the workspace {self.settings.workspace!r} has no agent {agent!r}",
                             self.not_found_fix(), status=status, timing=timing)
         return error
 

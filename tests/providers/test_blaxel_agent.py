@@ -157,3 +157,10 @@ async def test_demo_keeps_an_agent_an_agent(sim: Simulator) -> None:
     finally:
         await provider.aclose()
     assert text == DEFAULT_REPLY and sim.last_chat("blaxel").path.endswith("/agents/code-reviewer")
+
+
+async def test_a_picked_agent_is_the_one_called(make_agent, sim: Simulator) -> None:
+    provider = make_agent()
+    request = ChatRequest(QUESTION.messages, model="doc-writer")
+    finished = (await _events(provider, request))[-1]
+    assert sim.last_chat("blaxel").path.endswith("/agents/doc-writer") and finished.timing.model == "doc-writer"
