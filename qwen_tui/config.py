@@ -333,7 +333,8 @@ def _provider_settings(
         missing = "base_url" if "base_url" not in merged else "model"
         problems.add(f"providers.{name}.{missing}", "missing", f"set {missing} for this provider")
         return None
-    default_first_byte = 300.0 if kind == "ollama" else 30.0
+    # an agent may run a chain of model calls and tools before its first byte, as a cold Ollama loads a model
+    default_first_byte = 300.0 if kind in ("ollama", "blaxel-agent") else 30.0
     timeouts = Timeouts(
         connect=float(merged.get("connect_timeout", 10.0)),
         first_byte=float(merged.get("first_byte_timeout", default_first_byte)),

@@ -115,6 +115,7 @@ def test_config_needs_the_agent_and_an_input_in_the_template(tmp_path, sim: Simu
     path.write_text(_toml(sim.blaxel_agent_table()))
     dev = load_config(path, env={"BL_ENV": "dev"}).providers["reviewer"]
     assert dev.model == "code-reviewer" and dev.extra["agent"] == "code-reviewer"
+    assert dev.timeouts.first_byte == 300.0  # an agent may work a while before its first byte
     assert dev.api_url == sim.base_urls()["blaxel_api"]  # the file wins over BL_ENV
     path.write_text('[providers.reviewer]\nkind = "blaxel-agent"\nagent = "a"\n')
     dev = load_config(path, env={"BL_ENV": "dev"}).providers["reviewer"]
