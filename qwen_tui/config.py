@@ -48,7 +48,19 @@ BUILTIN_DEFAULTS: dict[str, dict[str, Any]] = {
         "model": "my-model",
         "api_key_env": "BL_API_KEY",
     },
+    # not a table of its own by default: [providers.NAME] with kind = "blaxel-agent", agent = "..."
+    "blaxel-agent": {
+        "base_url": "https://run.blaxel.ai",
+        "api_url": "https://api.blaxel.ai/v0",
+        "workspace": None,
+        "api_key_env": "BL_API_KEY",
+    },
 }
+BLAXEL_KINDS = ("blaxel", "blaxel-agent")
+
+#: ``BL_ENV`` other than "prod" moves both planes to Blaxel's dev hosts, as the SDK does
+#: (sdk-python ``core/common/settings.py`` ``base_url``/``run_url``).
+BLAXEL_DEV_URLS = {"base_url": "https://run.blaxel.dev", "api_url": "https://api.blaxel.dev/v0"}
 
 PROVIDER_KEYS = {
     "kind": str,
@@ -68,9 +80,14 @@ PROVIDER_KEYS = {
     #: Extra request headers, each value read from the environment variable named (a gateway's or
     #: Modal's proxy auth: ``{"Modal-Key" = "MODAL_KEY"}``); secret like a key, redacted everywhere.
     "headers": dict,
+    "agent": str,  # Blaxel agent: its name in the workspace
+    #: Blaxel agent: the JSON body sent; "$input" = the question with its context, "$messages" =
+    #: the conversation as OpenAI messages. Default {inputs = "$input"}.
+    "body_template": dict,
 }
 #: Keys that mean something to one kind only.
-KIND_ONLY_KEYS = {"keep_alive": "ollama", "max_context_window": "ollama", "think": "ollama"}
+KIND_ONLY_KEYS = {"keep_alive": "ollama", "max_context_window": "ollama", "think": "ollama",
+                  "agent": "blaxel-agent", "body_template": "blaxel-agent"}
 #: Ollama's ``think`` levels besides true and false (gpt-oss takes a level, not a switch).
 THINK_LEVELS = ("low", "medium", "high")
 #: Ollama's keep_alive: a Go duration ("10m", "1h30m", "-1" forever, "0" unload now) or seconds.
@@ -302,9 +319,13 @@ def _provider_settings(
         except ValueError:  # a port that is not a number
             problems.add("OLLAMA_HOST", f"not a host[:port] ({env['OLLAMA_HOST']!r})",
                          "set it like ollama does, e.g. 127.0.0.1:11434 or https://ollama.example.com")
-    if kind == "blaxel" and env.get("BL_WORKSPACE"):
+    if kind in BLAXEL_KINDS and env.get("BL_ENV", "prod") != "prod":
+        merged.update(BLAXEL_DEV_URLS)
+    if kind in BLAXEL_KINDS and env.get("BL_WORKSPACE"):
         merged["workspace"] = env["BL_WORKSPACE"]
     merged.update(table)
+    if kind == "blaxel-agent" and not _agent_entry(problems, name, merged, env):
+        return None
     for key, only in KIND_ONLY_KEYS.items():
         if key in table and kind != only:
             problems.add(f"providers.{name}.{key}", f"only for kind {only!r}", "remove it")
@@ -312,7 +333,8 @@ def _provider_settings(
         missing = "base_url" if "base_url" not in merged else "model"
         problems.add(f"providers.{name}.{missing}", "missing", f"set {missing} for this provider")
         return None
-    default_first_byte = 300.0 if kind == "ollama" else 30.0
+    # an agent may run a chain of model calls and tools before its first byte, as a cold Ollama loads a model
+    default_first_byte = 300.0 if kind in ("ollama", "blaxel-agent") else 30.0
     timeouts = Timeouts(
         connect=float(merged.get("connect_timeout", 10.0)),
         first_byte=float(merged.get("first_byte_timeout", default_first_byte)),
@@ -335,8 +357,40 @@ def _provider_settings(
         tool_calls=bool(merged.get("tool_calls", True)),
         header_envs=dict(merged.get("headers") or {}),
         headers={h: env[e] for h, e in (merged.get("headers") or {}).items() if env.get(e)},
-        extra={key: merged[key] for key in KIND_ONLY_KEYS if key in merged and kind == KIND_ONLY_KEYS[key]},
+        extra={key: merged[key] for key in (*KIND_ONLY_KEYS, "agent_url")
+               if key in merged and kind == KIND_ONLY_KEYS.get(key, "blaxel-agent")},
     )
+
+
+def _agent_entry(problems: _Problems, name: str, merged: dict[str, Any], env: Mapping[str, str]) -> bool:
+    """A Blaxel agent entry: its ``agent`` named, its model shown as the agent, a template that
+    carries the question, and the SDK's forced URL (``BL_AGENTS_{NAME}_URL``, then
+    ``BL_AGENT_{NAME}_URL``) when set."""
+    agent = merged.get("agent")
+    if not isinstance(agent, str) or not agent.strip():
+        problems.add(f"providers.{name}.agent", "missing", 'name the Blaxel agent, e.g. agent = "code-reviewer"')
+        return False
+    merged.setdefault("model", agent)
+    template = merged.get("body_template")
+    if template is not None and not _mentions_input(template):
+        problems.add(f"providers.{name}.body_template", 'has no "$input" nor "$messages"',
+                     'put "$input" where the question goes, e.g. body_template = {inputs = "$input"}')
+        return False
+    var = agent.replace("-", "_").upper()
+    forced = env.get(f"BL_AGENTS_{var}_URL") or env.get(f"BL_AGENT_{var}_URL")
+    if forced:
+        merged["agent_url"] = forced
+    return True
+
+
+def _mentions_input(template: Any) -> bool:
+    if template in ("$input", "$messages"):
+        return True
+    if isinstance(template, dict):
+        return any(_mentions_input(v) for v in template.values())
+    if isinstance(template, list):
+        return any(_mentions_input(v) for v in template)
+    return False
 
 
 def _keys_table(problems: _Problems, table: Mapping[str, Any]) -> dict[str, str]:
@@ -477,7 +531,7 @@ def _validate(
             problems.add(f"providers.{name}", "expected a table", f"write [providers.{name}]")
             continue
         tables[name] = table
-    kinds = set(known_kinds or ()) | set(BUILTIN_KINDS) | {"openai"} if known_kinds else set()
+    kinds = set(known_kinds or ()) | set(BUILTIN_KINDS) | {"openai", "blaxel-agent"} if known_kinds else set()
     providers: dict[str, ProviderSettings] = {}
     for name, table in tables.items():
         settings = _provider_settings(problems, name, table, env, kinds)

@@ -8,6 +8,7 @@ import dataclasses
 from qwen_tui.config import AppConfig
 from qwen_tui.providers.base import ProviderSettings
 from qwen_tui.sim import DEFAULT_KEYS, DEFAULT_WORKSPACE, Simulator
+from qwen_tui.sim.catalog import BLAXEL_AGENTS
 
 DEMO_MODELS = {
     "huggingface": "Qwen/Qwen2.5-Coder-32B-Instruct",
@@ -29,6 +30,13 @@ DEMO_KNOBS = {
 def demo_settings(settings: ProviderSettings, sim: Simulator) -> ProviderSettings:
     """``settings`` re-pointed at the simulator, with its demo key and model."""
     urls = sim.base_urls()
+    if settings.kind == "blaxel-agent":  # stays an agent: one of the simulator's
+        agent = settings.extra.get("agent")
+        agent = agent if agent in BLAXEL_AGENTS else BLAXEL_AGENTS[0]
+        extra = {k: v for k, v in settings.extra.items() if k != "agent_url"} | {"agent": agent}
+        return dataclasses.replace(settings, base_url=urls["blaxel"], api_url=urls["blaxel_api"],
+                                   workspace=DEFAULT_WORKSPACE, api_key=DEFAULT_KEYS["blaxel"], model=agent,
+                                   extra=extra)
     kind = settings.kind if settings.kind in urls else "openai"
     changes: dict[str, object] = {
         "base_url": urls[kind],

@@ -331,6 +331,13 @@ class SandboxModel(ProviderError):
     kind = "sandbox_model"
 
 
+class UnsupportedModel(ProviderError):
+    """The model is there but speaks another API than ours (a Blaxel model of a non-OpenAI runtime
+    type): refused before anything is sent."""
+
+    kind = "unsupported_model"
+
+
 class Unavailable(ProviderError):
     """Server error, overloaded, not running, unreachable, model loading."""
 

@@ -19,14 +19,31 @@ from qwen_tui.providers.base import (
     ProviderError,
     SandboxModel,
     Unavailable,
+    UnsupportedModel,
 )
 from qwen_tui.providers.http import error_text, retry_after_seconds
 from qwen_tui.providers.openai_compat import OpenAICompatProvider
 
-BLAXEL_VERSION = "2026-04-28"
+BLAXEL_VERSION = "2026-09-22"  # sdk-python core/common/settings.py BLAXEL_API_VERSION
+OPENAI_RUNTIME = "openai"  # the one runtime type the SDK's OpenAI binding accepts (openai/model.py)
 SANDBOX_TEXT = "Endpoint not allowed on sandbox model"
 PAGE_LIMIT = 100
 MAX_PAGES = 50
+
+
+def next_page_cursor(meta: Any) -> str | None:
+    """The cursor of the next page, or None on the last one.
+
+    The wire is camelCase (``hasMore``, ``nextCursor``); snake_case is accepted as the SDK's
+    reader (``pagination_meta.py``) accepts it. An empty cursor ends the walk, as in the SDK.
+    """
+    if not isinstance(meta, dict):
+        return None
+    has_more = meta.get("hasMore", meta.get("has_more"))
+    cursor = meta.get("nextCursor", meta.get("next_cursor"))
+    if not has_more or not isinstance(cursor, str) or not cursor:
+        return None
+    return cursor
 
 
 class BlaxelProvider(OpenAICompatProvider):
@@ -37,6 +54,7 @@ class BlaxelProvider(OpenAICompatProvider):
     def __init__(self, settings: Any) -> None:
         super().__init__(settings)
         self._resolved: dict[str, tuple[str, str, bool]] = {}  # model -> (url, runtime model, sandbox)
+        self._runtime_types: dict[str, str] = {}  # model -> spec.runtime.type, when the control plane said
 
     # -- headers and URLs -------------------------------------------------------------------
     def require_key(self) -> None:
@@ -73,6 +91,12 @@ class BlaxelProvider(OpenAICompatProvider):
         return f"check the model name; `qwen-tui models {self.name}` lists the workspace's models"
 
     # -- control plane ------------------------------------------------------------------------
+    async def get_json(self, url: str, *, headers: dict[str, str] | None = None, params: Any = None) -> Any:
+        """Every control-plane call carries ``Blaxel-Version``, as the SDK's do (the API's shape,
+        paged listings included, depends on it)."""
+        return await super().get_json(url, headers={"Blaxel-Version": BLAXEL_VERSION, **(headers or {})},
+                                      params=params)
+
     async def _list(self, what: str) -> list[dict[str, Any]]:
         """All pages of a control-plane listing (``Blaxel-Version`` pagination)."""
         items: list[dict[str, Any]] = []
@@ -81,16 +105,14 @@ class BlaxelProvider(OpenAICompatProvider):
             params: dict[str, Any] = {"limit": PAGE_LIMIT}
             if cursor:
                 params["cursor"] = cursor
-            body = await self.get_json(f"{self.api_url}/{what}", headers={"Blaxel-Version": BLAXEL_VERSION},
-                                       params=params)
+            body = await self.get_json(f"{self.api_url}/{what}", params=params)
             if isinstance(body, list):  # an older API without pagination
                 items.extend(i for i in body if isinstance(i, dict))
                 break
             page = body.get("data", []) if isinstance(body, dict) else []
             items.extend(i for i in page if isinstance(i, dict))
-            meta = body.get("meta", {}) if isinstance(body, dict) else {}
-            cursor = meta.get("next_cursor") if isinstance(meta, dict) else None
-            if not (isinstance(meta, dict) and meta.get("has_more") and cursor):
+            cursor = next_page_cursor(body.get("meta") if isinstance(body, dict) else None)
+            if cursor is None:
                 break
         return items
 
@@ -132,6 +154,8 @@ class BlaxelProvider(OpenAICompatProvider):
             runtime = spec.get("runtime") or {}
             runtime_model = runtime.get("model") or model
             sandbox = bool(spec.get("sandbox"))
+            if isinstance(runtime.get("type"), str) and runtime["type"]:
+                self._runtime_types[model] = runtime["type"]
         self._resolved[model] = (url.rstrip("/"), runtime_model, sandbox)
         return self._resolved[model]
 
@@ -154,6 +178,15 @@ class BlaxelProvider(OpenAICompatProvider):
         url, runtime_model, sandbox = await self.resolve(model)
         if sandbox:
             raise self.sandbox_error(model)
+        runtime_type = self._runtime_types.get(model, OPENAI_RUNTIME)
+        if runtime_type.lower() != OPENAI_RUNTIME:
+            raise UnsupportedModel(
+                self.name,
+                f"{model!r} runs on the {runtime_type!r} runtime, which does not speak the OpenAI chat API "
+                "that qwen-tui uses with Blaxel models (Blaxel's own OpenAI binding refuses it too); nothing was sent",
+                f"pick a model of runtime type 'openai' (`qwen-tui models {self.name}` lists the workspace's "
+                "models), or call the model through a Blaxel agent (kind = \"blaxel-agent\")",
+            )
         return f"{url}/v1/chat/completions", runtime_model, {}
 
     def status_error(self, status: int, headers: Any, raw: bytes, timing: Any, *, url: str = "") -> ProviderError:

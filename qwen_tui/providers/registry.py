@@ -20,6 +20,7 @@ BUILTINS = {
     "sambanova": "qwen_tui.providers.sambanova:SambaNovaProvider",
     "ollama": "qwen_tui.providers.ollama:OllamaProvider",
     "blaxel": "qwen_tui.providers.blaxel:BlaxelProvider",
+    "blaxel-agent": "qwen_tui.providers.blaxel_agent:BlaxelAgentProvider",
     "openai": "qwen_tui.providers.openai_compat:OpenAICompatProvider",
 }
 

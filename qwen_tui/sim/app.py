@@ -36,7 +36,8 @@ def provider_for_path(path: str) -> str | None:
 
 
 def is_chat_path(path: str) -> bool:
-    return path.endswith("/chat/completions") or path == "/ollama/api/chat"
+    return (path.endswith("/chat/completions") or path == "/ollama/api/chat"
+            or (path.startswith("/blaxel/run/") and "/agents/" in path))
 
 
 def _parse_body(raw: bytes) -> Any:

@@ -202,21 +202,38 @@ def ollama_openai_models() -> dict[str, Any]:
 
 # ---------------------------------------------------------------- Blaxel
 
-# name -> (runtime model, sandbox). All are openai-type runtimes.
+# name -> (runtime model, sandbox). openai-type runtimes unless BLAXEL_RUNTIME_TYPES says otherwise.
 BLAXEL_MODELS: dict[str, tuple[str, bool]] = {
     "sim-model": ("qwen2.5-coder-32b-instruct", False),
     "sandbox-model": ("gpt-4o-mini", True),
     "sim-llama": ("llama-3.3-70b-instruct", False),
     "sim-deepseek": ("deepseek-v3.1", False),
     "sim-gpt-oss": ("gpt-oss-120b", False),
+    "sim-claude": ("claude-sonnet-4-5", False),
 }
+# Models whose runtime is not OpenAI-compatible: the run plane proxies them to their upstream's
+# own paths, so an OpenAI chat request is not theirs to answer.
+BLAXEL_RUNTIME_TYPES: dict[str, str] = {"sim-claude": "anthropic"}
+EXTRA_MODEL_RUNTIME = "qwen2.5-coder-7b-instruct"
+
+
+def blaxel_extra_model_names(count: int) -> list[str]:
+    """``count`` more model names for long listings (the ``extra_models`` knob)."""
+    return [f"sim-extra-{i:03d}" for i in range(1, count + 1)]
+
+
+def blaxel_runtime(name: str) -> tuple[str, str, bool]:
+    """(runtime type, runtime model, sandbox) of a catalog or extra model."""
+    runtime_model, sandbox = BLAXEL_MODELS.get(name, (EXTRA_MODEL_RUNTIME, False))
+    return BLAXEL_RUNTIME_TYPES.get(name, "openai"), runtime_model, sandbox
+
 BLAXEL_AGENTS = ("code-reviewer", "doc-writer", "test-runner")
 OTHER_WORKSPACE = "sim-workspace-2"
 
 
 def blaxel_model(name: str, workspace: str, run_url: str) -> dict[str, Any]:
     """A model object; ``metadata.url`` is where its run plane answers."""
-    runtime_model, sandbox = BLAXEL_MODELS[name]
+    runtime_type, runtime_model, sandbox = blaxel_runtime(name)
     return {
         "metadata": {
             "name": name,
@@ -231,7 +248,7 @@ def blaxel_model(name: str, workspace: str, run_url: str) -> dict[str, Any]:
         "spec": {
             "enabled": True,
             "sandbox": sandbox,
-            "runtime": {"type": "openai", "model": runtime_model, "endpointName": runtime_model},
+            "runtime": {"type": runtime_type, "model": runtime_model, "endpointName": runtime_model},
             "integrationConnections": ["sim-openai-connection"],
         },
         "status": "DEPLOYED",

@@ -17,6 +17,7 @@ from typing import Any
 from aiohttp import web
 
 from qwen_tui.sim import catalog
+from qwen_tui.sim.agent_wire import agent_answer
 from qwen_tui.sim.chat import ChatJob
 from qwen_tui.sim.errors import error_response
 from qwen_tui.sim.knobs import SimState
@@ -83,6 +84,7 @@ class Endpoints:
             web.post(
                 "/blaxel/run/{workspace}/models/{model}/v1/chat/completions", self.blaxel_chat
             ),
+            web.post("/blaxel/run/{workspace}/agents/{name}", self.blaxel_agent_run),
             # any OpenAI-compatible server
             web.post("/openai/v1/chat/completions", self.openai_chat),
             web.get("/openai/v1/models", self.openai_models),
@@ -263,7 +265,10 @@ class Endpoints:
         return workspace
 
     def _blaxel_model_names(self, workspace: str) -> list[str]:
-        return list(catalog.BLAXEL_MODELS) if workspace == self.workspace else []
+        if workspace != self.workspace:
+            return []
+        extra = self.state.knobs["blaxel"].extra_models
+        return list(catalog.BLAXEL_MODELS) + catalog.blaxel_extra_model_names(extra)
 
     def _blaxel_agent_names(self, workspace: str) -> list[str]:
         return list(catalog.BLAXEL_AGENTS) if workspace == self.workspace else []
@@ -288,7 +293,7 @@ class Endpoints:
             catalog.blaxel_model(name, workspace, run_url)
             for name in self._blaxel_model_names(workspace)
         ]
-        return blaxel_listing(request, items)
+        return blaxel_listing(request, items, self.state.knobs["blaxel"].page_keys)
 
     async def blaxel_model(self, request: web.Request) -> web.Response:
         workspace = self._blaxel_auth(request)
@@ -308,7 +313,7 @@ class Endpoints:
             catalog.blaxel_agent(name, workspace, run_url)
             for name in self._blaxel_agent_names(workspace)
         ]
-        return blaxel_listing(request, items)
+        return blaxel_listing(request, items, self.state.knobs["blaxel"].page_keys)
 
     async def blaxel_agent(self, request: web.Request) -> web.Response:
         workspace = self._blaxel_auth(request)
@@ -323,7 +328,9 @@ class Endpoints:
         workspace = self._blaxel_auth(request)
         if isinstance(workspace, web.Response):
             return workspace
-        return blaxel_listing(request, catalog.blaxel_workspaces(self.workspace))
+        return blaxel_listing(
+            request, catalog.blaxel_workspaces(self.workspace), self.state.knobs["blaxel"].page_keys
+        )
 
     async def blaxel_chat(self, request: web.Request) -> web.StreamResponse:
         workspace = self._blaxel_auth(request)
@@ -339,15 +346,36 @@ class Endpoints:
         name = request.match_info["model"]
         if name not in self._blaxel_model_names(workspace):
             return self._blaxel_not_found("Model", name)
-        runtime_model, sandbox = catalog.BLAXEL_MODELS[name]
+        runtime_type, runtime_model, sandbox = catalog.blaxel_runtime(name)
         if sandbox:
             return error_response("blaxel", 403, "Endpoint not allowed on sandbox model")
+        if runtime_type != "openai":
+            return error_response(
+                "blaxel", 404, f"No route /v1/chat/completions on a model of runtime type '{runtime_type}'.",
+                code="WORKLOAD_NOT_FOUND",
+            )
         body = self._chat_body(request, "blaxel")
         if isinstance(body, web.Response):
             return body
         # The run plane proxies to the runtime; the request's model is expected to be
         # spec.runtime.model but is not enforced (recorded for tests to check).
         return await self._run_chat(request, "blaxel", "blaxel", runtime_model, openai_chat)
+
+    async def blaxel_agent_run(self, request: web.Request) -> web.StreamResponse:
+        """An agent's run-plane endpoint: any JSON body (the agent defines it; Blaxel's templates
+        read ``inputs``), the answer as the response body."""
+        workspace = self._blaxel_auth(request)
+        if isinstance(workspace, web.Response):
+            return workspace
+        if request.match_info["workspace"] != workspace:
+            return error_response("blaxel", 403, f"The URL's workspace '{request.match_info['workspace']}' "
+                                  f"does not match the X-Blaxel-Workspace header '{workspace}'.")
+        name = request.match_info["name"]
+        if name not in self._blaxel_agent_names(workspace):
+            return self._blaxel_not_found("Agent", name)
+        if not isinstance(request[BODY], dict):
+            return error_response("blaxel", 400, "The request body must be a JSON object.")
+        return await self._run_chat(request, "blaxel", "blaxel", name, agent_answer)
 
     # ------------------------------------------------------------ generic OpenAI-compatible
 
@@ -399,8 +427,12 @@ def _decode_cursor(cursor: str) -> int:
     return offset
 
 
-def blaxel_listing(request: web.Request, items: list[dict[str, Any]]) -> web.Response:
-    """A bare array, or with ``Blaxel-Version`` one page: ``{"data", "meta"}`` (cursor, limit)."""
+def blaxel_listing(request: web.Request, items: list[dict[str, Any]], page_keys: str = "camel") -> web.Response:
+    """A bare array, or with ``Blaxel-Version`` one page: ``{"data", "meta"}`` (cursor, limit).
+
+    ``meta`` is camelCase as on the wire (``hasMore``, ``nextCursor`` omitted on the last page,
+    ``total``, ``totalIsPartial``); ``page_keys="snake"`` sends ``has_more``/``next_cursor``.
+    """
     if not request.headers.get(BLAXEL_VERSION_HEADER):
         return json_response(items)
     try:
@@ -420,9 +452,8 @@ def blaxel_listing(request: web.Request, items: list[dict[str, Any]]) -> web.Res
             return error_response("blaxel", 400, "'cursor' is not a valid cursor.")
     page = items[offset : offset + limit]
     has_more = offset + limit < len(items)
-    meta = {
-        "has_more": has_more,
-        "next_cursor": _encode_cursor(offset + limit) if has_more else None,
-        "total": len(items),
-    }
+    more, cursor_key = ("hasMore", "nextCursor") if page_keys == "camel" else ("has_more", "next_cursor")
+    meta: dict[str, Any] = {more: has_more, "total": len(items), "totalIsPartial": False}
+    if has_more:
+        meta[cursor_key] = _encode_cursor(offset + limit)
     return json_response({"data": page, "meta": meta})

@@ -71,6 +71,15 @@ class Knobs:
     reasoning: str = ""
     #: How the reasoning is sent (see ``REASONING_SHAPES``); "auto": each server's own way.
     reasoning_shape: str = "auto"
+    #: Blaxel's control plane: this many more models beyond the catalog (``sim-extra-001``...),
+    #: to walk long listings page by page.
+    extra_models: int = 0
+    #: Blaxel's pages: "camel" (``meta.hasMore``/``nextCursor``, the wire since 2026-04-28) or
+    #: "snake" (``has_more``/``next_cursor``, which the SDK's reader also accepts).
+    page_keys: str = "camel"
+    #: How a Blaxel agent answers: "text" (plain text, streamed), "json" (one ``{"output"}``
+    #: object when done) or "sse" (``data:`` lines, each a JSON string).
+    agent_format: str = "text"
 
     def snapshot(self) -> Knobs:
         return dataclasses.replace(self)
@@ -107,6 +116,18 @@ def _checked_knob(name: str, value: Any) -> Any:
     if name == "reasoning_shape":
         if value not in REASONING_SHAPES:
             raise SimError(f"knob 'reasoning_shape' must be one of {list(REASONING_SHAPES)}")
+        return value
+    if name == "agent_format":
+        if value not in ("text", "json", "sse"):
+            raise SimError("knob 'agent_format' must be 'text', 'json' or 'sse'")
+        return value
+    if name == "page_keys":
+        if value not in ("camel", "snake"):
+            raise SimError("knob 'page_keys' must be 'camel' or 'snake'")
+        return value
+    if name == "extra_models":
+        if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 10_000:
+            raise SimError("knob 'extra_models' must be an integer from 0 to 10000")
         return value
     if name == "chunk_chars":
         if not isinstance(value, int) or isinstance(value, bool) or value < 1:

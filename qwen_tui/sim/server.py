@@ -229,6 +229,18 @@ class Simulator:
             },
         }
 
+    def blaxel_agent_table(self, agent: str = "code-reviewer") -> dict[str, str]:
+        """A ``[providers.*]`` table of kind ``blaxel-agent`` for one of this simulator's agents."""
+        urls = self.base_urls()
+        return {
+            "kind": "blaxel-agent",
+            "agent": agent,
+            "base_url": urls["blaxel"],
+            "api_url": urls["blaxel_api"],
+            "workspace": self.workspace,
+            "api_key_env": KEY_ENV_VARS["blaxel"],
+        }
+
     def config_toml(self, default_provider: str = "ollama") -> str:
         """A ready-to-paste config file (keys are demo values, so printing them is fine)."""
         lines = [f"default_provider = {_toml_string(default_provider)}", ""]

@@ -57,6 +57,34 @@ async def run_providers(providers: dict[str, Provider], as_json: bool) -> int:
     return EXIT_OK
 
 
+async def _agents(provider: Provider) -> list[dict[str, Any]] | None:
+    """The workspace's agents beside its models (Blaxel), None where the provider has none. A
+    failure here is told on stderr and leaves the models listed."""
+    list_agents = getattr(provider, "list_agents", None)
+    if not callable(list_agents) or getattr(provider, "kind", "") == "blaxel-agent":  # its models are agents
+        return None
+    try:
+        items = await list_agents()
+    except ProviderError as exc:
+        err(f"error: agents: {exc.message}")
+        return []
+    agents = []
+    for item in items:
+        meta = item.get("metadata") if isinstance(item, dict) else None
+        if isinstance(meta, dict) and isinstance(meta.get("name"), str):
+            spec = item.get("spec") if isinstance(item.get("spec"), dict) else {}
+            agents.append({"id": meta["name"], "display_name": meta.get("displayName"), "url": meta.get("url"),
+                           "enabled": spec.get("enabled"), "status": item.get("status")})
+    return agents
+
+
+def _runtime_type(details: dict[str, Any]) -> str | None:
+    spec = details.get("spec") if isinstance(details, dict) else None
+    runtime = spec.get("runtime") if isinstance(spec, dict) else None
+    kind = runtime.get("type") if isinstance(runtime, dict) else None
+    return kind if isinstance(kind, str) else None
+
+
 async def run_models(provider: Provider, as_json: bool) -> int:
     try:
         models = await provider.list_models()
@@ -65,21 +93,41 @@ async def run_models(provider: Provider, as_json: bool) -> int:
             emit_json(exc.to_dict())
         err(f"error: {exc.message}")
         return exit_code_for(exc)
+    agents = await _agents(provider)
+    blaxel = getattr(provider, "kind", "") == "blaxel"
     if as_json:
-        emit_json({"provider": provider.name, "models": [
-            {"id": m.id, "context_window": m.context_window, "owned_by": m.owned_by, "sandbox": m.sandbox}
-            for m in models
-        ]})
+        rows = []
+        for m in models:
+            row = {"id": m.id, "context_window": m.context_window, "owned_by": m.owned_by, "sandbox": m.sandbox}
+            if blaxel:
+                row["runtime_type"] = _runtime_type(m.details)
+            rows.append(row)
+        doc: dict[str, Any] = {"provider": provider.name, "models": rows}
+        if agents is not None:
+            doc["agents"] = agents
+        emit_json(doc)
         return EXIT_OK
     out = sys.stdout
+    if agents is not None:
+        out.write("models:\n")
     for m in models:
         extra = []
         if m.context_window:
             extra.append(f"context {m.context_window:,}")
         if m.sandbox:
             extra.append("sandbox: no chat through the API")
+        runtime = _runtime_type(m.details) if blaxel else None
+        if runtime and runtime != "openai":
+            extra.append(f"{runtime} runtime: not callable as an OpenAI model")
         if m.id == provider.settings.model:
             extra.append("configured")
-        out.write(safe(m.id + (f"  ({', '.join(extra)})" if extra else ""), out) + "\n")
+        indent = "  " if agents is not None else ""
+        out.write(safe(indent + m.id + (f"  ({', '.join(extra)})" if extra else ""), out) + "\n")
+    if agents is not None:
+        out.write("agents (use one with kind = \"blaxel-agent\", agent = \"NAME\"):\n")
+        for agent in agents:
+            out.write(safe(f"  {agent['id']}", out) + "\n")
+        if not agents:
+            out.write("  (none)\n")
     out.flush()
-    return EXIT_OK if models else EXIT_PROVIDER
+    return EXIT_OK if models or agents else EXIT_PROVIDER

@@ -116,3 +116,21 @@ def test_example_config_is_valid_and_complete(tmp_path: Path) -> None:
         for line in text.splitlines()
     )
     load_config(write(tmp_path, uncommented), env={})
+
+
+def test_bl_env_dev_moves_both_blaxel_planes_to_dev_hosts(tmp_path: Path) -> None:
+    prod = default_config(env={}).providers["blaxel"]
+    assert (prod.base_url, prod.api_url) == ("https://run.blaxel.ai", "https://api.blaxel.ai/v0")
+    dev = default_config(env={"BL_ENV": "dev"}).providers["blaxel"]
+    assert (dev.base_url, dev.api_url) == ("https://run.blaxel.dev", "https://api.blaxel.dev/v0")
+    assert default_config(env={"BL_ENV": "prod"}).providers["blaxel"].base_url == "https://run.blaxel.ai"
+    # the file still wins over the environment
+    path = write(tmp_path, '[providers.blaxel]\nbase_url = "http://127.0.0.1:9/run"\n')
+    mine = load_config(path, env={"BL_ENV": "dev"}).providers["blaxel"]
+    assert (mine.base_url, mine.api_url) == ("http://127.0.0.1:9/run", "https://api.blaxel.dev/v0")
+
+
+def test_example_config_has_a_blaxel_agent() -> None:
+    reviewer = load_config(ROOT / "config.example.toml", env={}).providers["reviewer"]
+    assert reviewer.kind == "blaxel-agent" and reviewer.extra["agent"] == reviewer.model == "code-reviewer"
+    assert reviewer.base_url == "https://run.blaxel.ai" and reviewer.api_key_env == "BL_API_KEY"

@@ -217,3 +217,20 @@ def test_ask_reasoning_without_an_answer_says_so(cli, sim: Simulator) -> None:
     assert result.stdout == ""
     assert "reasoned but wrote no answer" in result.stderr and "the answer was empty" not in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_models_blaxel_lists_agents_beside_models(cli) -> None:
+    listed = cli("models", "blaxel", "--json")
+    assert listed.returncode == 0, listed.stderr
+    doc = json.loads(listed.stdout)
+    assert [a["id"] for a in doc["agents"]] == ["code-reviewer", "doc-writer", "test-runner"]
+    runtimes = {m["id"]: m["runtime_type"] for m in doc["models"]}
+    assert runtimes["sim-model"] == "openai" and runtimes["sim-claude"] == "anthropic"
+    plain = cli("models", "blaxel")
+    assert plain.returncode == 0, plain.stderr
+    lines = plain.stdout.splitlines()
+    assert lines[0] == "models:" and "  sim-model  (configured)" in lines
+    assert "  sim-claude  (anthropic runtime: not callable as an OpenAI model)" in lines
+    at = lines.index('agents (use one with kind = "blaxel-agent", agent = "NAME"):')
+    assert lines[at + 1:] == ["  code-reviewer", "  doc-writer", "  test-runner"]
+    assert "agents" not in json.loads(cli("models", "sambanova", "--json").stdout)

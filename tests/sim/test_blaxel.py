@@ -9,7 +9,7 @@ from qwen_tui.sim import Simulator
 
 from .conftest import MESSAGES, blaxel_headers
 
-VERSION = {"Blaxel-Version": "2026-04-28"}
+VERSION = {"Blaxel-Version": "2026-09-22"}
 
 
 def _walk(sim: Simulator, resource: str, limit: int) -> list[dict]:
@@ -24,18 +24,21 @@ def _walk(sim: Simulator, resource: str, limit: int) -> list[dict]:
             f"{sim.base_urls()['blaxel_api']}/{resource}", headers=headers, params=params
         ).json()
         pages.append(page)
-        if not page["meta"]["has_more"]:
-            assert page["meta"]["next_cursor"] is None
+        # the wire is camelCase (sdk-go pagination.go, sdk-python PaginationMeta.to_dict)
+        assert "has_more" not in page["meta"] and "next_cursor" not in page["meta"]
+        if not page["meta"]["hasMore"]:
+            assert "nextCursor" not in page["meta"]
             return pages
-        cursor = page["meta"]["next_cursor"]
+        cursor = page["meta"]["nextCursor"]
 
 
 def test_pagination_walks_every_page(sim: Simulator) -> None:
     pages = _walk(sim, "models", limit=2)
-    assert [len(p["data"]) for p in pages] == [2, 2, 1]
-    assert {p["meta"]["total"] for p in pages} == {5}
+    assert [len(p["data"]) for p in pages] == [2, 2, 2]
+    assert {p["meta"]["total"] for p in pages} == {6}
+    assert {p["meta"]["totalIsPartial"] for p in pages} == {False}
     names = [m["metadata"]["name"] for p in pages for m in p["data"]]
-    assert len(set(names)) == 5 and {"sim-model", "sandbox-model"} <= set(names)
+    assert len(set(names)) == 6 and {"sim-model", "sandbox-model"} <= set(names)
     assert [m["metadata"]["name"] for p in _walk(sim, "agents", limit=2) for m in p["data"]] == [
         "code-reviewer",
         "doc-writer",
@@ -46,7 +49,7 @@ def test_pagination_walks_every_page(sim: Simulator) -> None:
 def test_without_version_header_a_bare_array(sim: Simulator) -> None:
     api = sim.base_urls()["blaxel_api"]
     models = httpx.get(f"{api}/models", headers=blaxel_headers(), params={"limit": 2}).json()
-    assert isinstance(models, list) and len(models) == 5
+    assert isinstance(models, list) and len(models) == 6
     workspaces = httpx.get(f"{api}/workspaces", headers=blaxel_headers()).json()
     assert [w["name"] for w in workspaces] == ["sim-workspace", "sim-workspace-2"]
 
@@ -134,3 +137,29 @@ def test_bad_cursor_and_limit_are_400(sim: Simulator) -> None:
         response = httpx.get(f"{api}/models", headers=headers, params=params)
         assert response.status_code == 400, params
         assert response.json()["error"]["code"] == "BAD_REQUEST"
+
+
+def test_extra_models_knob_makes_a_long_listing(sim: Simulator) -> None:
+    sim.set_knobs("blaxel", extra_models=114)
+    pages = _walk(sim, "models", limit=50)
+    assert [len(p["data"]) for p in pages] == [50, 50, 20]
+    names = [m["metadata"]["name"] for p in pages for m in p["data"]]
+    assert len(set(names)) == 120 and names[-1] == "sim-extra-114"
+
+
+def test_snake_case_pages_on_request(sim: Simulator) -> None:
+    sim.set_knobs("blaxel", page_keys="snake")
+    api = sim.base_urls()["blaxel_api"]
+    meta = httpx.get(f"{api}/models", headers={**blaxel_headers(), **VERSION}, params={"limit": 2}).json()["meta"]
+    assert meta["has_more"] is True and meta["next_cursor"] and "hasMore" not in meta
+
+
+def test_non_openai_runtime_is_not_served_as_openai(sim: Simulator) -> None:
+    api = sim.base_urls()["blaxel_api"]
+    model = httpx.get(f"{api}/models/sim-claude", headers=blaxel_headers()).json()
+    assert model["spec"]["runtime"]["type"] == "anthropic"
+    chat = httpx.post(
+        f"{model['metadata']['url']}/v1/chat/completions", headers=blaxel_headers(),
+        json={"model": "claude-sonnet-4-5", "messages": MESSAGES},
+    )
+    assert chat.status_code == 404 and "anthropic" in chat.json()["error"]["message"]
