@@ -211,19 +211,28 @@ def floor_client(spec_path: str) -> int:
 # ------------------------------------------------------------------------------------ report
 
 
-#: Where a step's time goes, as found (2026-12-03) with ask's stages timestamped in the process
-#: (monotonic, against the simulator's log); kept beside the figures until those stages change.
+#: Where a step's time goes, as found (2026-12-03, after the changes below) with the stages
+#: timestamped inside the client (monotonic, against the simulator's log); kept beside the figures.
 WHERE = (
-    "Where a step's time goes (ask, the stages timestamped inside the process, 2 runs × 2 steps per provider, "
-    "ms after the simulator's last byte): the stream read to its end 0.55–0.75; the call handed to the tool "
-    "0.15; `read_file` of the 2,000 lines, run in a worker thread (`conversation/agent.py:157`, "
-    "`asyncio.to_thread`), 1.8–5.2, of which 1.6 ms is the tool itself (median of 30 in-process calls: the "
-    "per-line loop of `qwen_tui/tools/reading.py:58-67`, an f-string and two `len`s per row; a no-op "
-    "`to_thread` costs 0.06 ms) and the rest the thread waiting for the GIL on 2 busy cores; `provider.stream` "
-    "to `send_stream` 0.1–0.2; the body's JSON (44–90 KB, `providers/http.py` `send_stream`, `json.dumps`) "
-    "and the request built 0.4–0.8; handed to the pool → the simulator has its headers 0.7–1.8, as the floor. "
-    "The TUI is not measured: on this branch (main 3058cb0) the app fails at the first tool call, "
-    "`qwen_tui/ui/chat_sink.py:53` importing `qwen_tui.ui.widgets.tool_entry`, which main does not have."
+    "Where a step's time goes now (stages timestamped inside the client, 3 runs × 2 steps per provider and way, "
+    "ms after the simulator's last byte, machine loaded by other jobs: load average 2–3 on 2 cores). "
+    "**ask**: the end of the stream read 0.6–2.5; the call handed to the tool 0.1–0.2 (up to 6 when preempted); "
+    "`read_file` 0.8–3.5, now on the loop's own thread (`Answer.quick`: a file ≤ 128 KB; it was "
+    "`asyncio.to_thread`, whose hop cost 1.5–4 ms under a busy GIL) and 0.38 ms in-process on its own "
+    "(0.90 before: the rows are one join over cached `\"     7\\t\"` prefixes instead of an f-string per "
+    "line, `qwen_tui/tools/reading.py` `_numbered`); the result line printed 0.1–0.2 (up to 5); to `send_stream` "
+    "0.2–0.3; the body's JSON (44–90 KB) and the request built 0.4–1.0; handed to the pool → its headers written "
+    "0.2–0.8 (up to 5); the simulator has them 0.2–0.8 later, as the floor. Building the body is not wasteful: "
+    "the tool schemas cost 2 µs a step, the Ollama window estimate 3 µs, `json.dumps` of the 110 KB body "
+    "0.18 ms (in-process, median of 50), so nothing is cached. "
+    "**TUI**: the answer's end is read 1–38 ms after its last byte, because the event loop is drawing when it "
+    "comes (at TTFT 5 ms: the question and the previous step's entry; at any TTFT: the status bar's live line, "
+    "repainted 10 times a second while a request is live), then 3.5–9 ms to the request on the wire: the "
+    "`ToolEntry` built and mounted 0.6–6 (`ui/chat_sink.py` `on_tool_call`, synchronous), the read 0.9–7 "
+    "(preempted by other threads), the request built 0.5, httpx's send 0.6–13 (httpcore's anyio locks yield to "
+    "the loop, which draws). The tool step's session record (its JSON and the redaction of the 44 KB result: "
+    "2 ms, 4–18 ms in a thread under load) is now written once the next request has gone out "
+    "(`conversation/recorder.py`), not while it is sent; at TTFT 5 ms it overlaps the next answer instead."
 )
 
 
