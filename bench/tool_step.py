@@ -236,6 +236,18 @@ WHERE = (
 )
 
 
+#: Before and after the changes of 2026-12-03, measured side by side (the load of other jobs moves
+#: every figure here by 2x, so a before/after across runs says nothing): kept beside the figures.
+BEFORE_AFTER = (
+    "Before and after (2026-12-03), interleaved in one run so both see the same load (main's code by "
+    "`PYTHONPATH`, then this branch's, alternately; TTFT 5 ms; two runs of 6 and 8 answers × 2 steps, load "
+    "average 2–3.2): median gap, main → now. ask: sambanova 6.78 → 4.54 ms and 6.97 → 7.18 ms, ollama "
+    "4.80 → 4.65 ms and 7.74 → 4.89 ms; TUI: sambanova 44.96 → 15.43 ms and 44.51 → 19.53 ms, ollama "
+    "34.63 → 15.68 ms and 37.57 → 27.33 ms. In-process, idle: `read_file` of the 2,000 lines 0.90 → 0.38 ms "
+    "(median of 50); the thread hop it no longer takes cost 1.5–4 ms in the TUI under load."
+)
+
+
 def report(asks: dict[str, list[float]], floors: dict[str, list[float]], tuis: dict[str, list[float]],
            tui_cpu: dict[str, list[float]], runs: int, load: tuple[str, str],
            tui_failed: dict[str, str] | None = None) -> str:
@@ -271,6 +283,8 @@ def report(asks: dict[str, list[float]], floors: dict[str, list[float]], tuis: d
         *rows,
         "",
         *([f"Client CPU of the TUI from Enter to the last request (median): {cpu}.", ""] if cpu else []),
+        BEFORE_AFTER,
+        "",
         WHERE,
         "",
         doc,
