@@ -154,7 +154,10 @@ async def _run_call(call: ToolCall, tools: ToolAnswer, sink: AgentSink, apply_al
     from qwen_tui.tools.policy import Decision
 
     arguments = call.raw_arguments if call.error else call.arguments
-    result = await asyncio.to_thread(tools.run, call.name, arguments, call.id)
+    if tools.quick(call.name, arguments):  # a small read: no thread hop (it cost more than the read)
+        result = tools.run(call.name, arguments, call.id)
+    else:
+        result = await asyncio.to_thread(tools.run, call.name, arguments, call.id)
     if not result.pending:
         return result, apply_all
     if result.decision is Decision.RUN or (apply_all and result.proposal is not None):

@@ -155,6 +155,8 @@ class Conversation:
         def request_sent() -> None:
             yield_cpu()  # a server on this machine gets a core to read the request before our screen work
             sent.set()
+            if recorder is not None:  # the steps before this request are saved now, not while it is sent
+                recorder.request_sent()
             if on_sent is not None:
                 on_sent()
 

@@ -33,6 +33,48 @@ def _lines_word(n: int) -> str:
     return f"{n:,} line" + ("" if n == 1 else "s")
 
 
+#: ``"     7\t"`` for the first line numbers, made once: a read joins them to its lines instead of
+#: formatting a number per line (2,000 f-strings were 0.5 ms of a 0.6 ms read_file).
+_PREFIX_CACHE_LINES = 20_000
+_prefixes: tuple[str, ...] = ()
+
+
+def _line_prefixes(first: int, last: int) -> list[str]:
+    """The row prefixes of lines ``first``..``last`` (from 1), from the cache where it reaches."""
+    global _prefixes
+    cached = _prefixes
+    if last > len(cached) and len(cached) < _PREFIX_CACHE_LINES:
+        upto = min(_PREFIX_CACHE_LINES, max(last, 2 * len(cached)))
+        cached = _prefixes = (*cached, *(f"{n:>6}\t" for n in range(len(cached) + 1, upto + 1)))
+    head = list(cached[first - 1:last])
+    return head + [f"{n:>6}\t" for n in range(first + len(head), last + 1)]
+
+
+def _numbered(lines: list[str], first: int, last: int) -> tuple[str, int]:
+    """Lines ``first``..``last`` numbered, one row each (a line over ``MAX_LINE_CHARS`` cut with a
+    note), as many rows as fit in ``MAX_READ_OUTPUT_CHARS`` (the first always); the text and the
+    number of the last row shown."""
+    chunk = lines[first - 1:last]
+    if chunk and max(map(len, chunk)) <= MAX_LINE_CHARS:  # the common case: one join
+        content = "\n".join([p + line for p, line in zip(_line_prefixes(first, last), chunk)])
+        if len(content) <= MAX_READ_OUTPUT_CHARS:
+            return content, last
+    out: list[str] = []
+    size = 0
+    shown = first - 1
+    for number in range(first, last + 1):
+        line = lines[number - 1]
+        if len(line) > MAX_LINE_CHARS:
+            line = line[:MAX_LINE_CHARS] + f"… [line cut: {len(line):,} characters]"
+        row = f"{number:>6}\t{line}"
+        if size + len(row) > MAX_READ_OUTPUT_CHARS and out:
+            break
+        out.append(row)
+        size += len(row) + 1
+        shown = number
+    return "\n".join(out), shown
+
+
 def read_file(paths: ProjectPaths, scope: AnswerScope, args: dict[str, Any]) -> ToolResult:
     target = paths.existing(args["path"], folder=False)
     rel = target.rel
@@ -52,19 +94,8 @@ def read_file(paths: ProjectPaths, scope: AnswerScope, args: dict[str, Any]) -> 
     limit = args.get("limit", DEFAULT_LINES)
     if offset > total:
         raise ToolError(f"{rel}: offset {offset} is past the end; the file has {_lines_word(total)}")
-    out: list[str] = []
-    size = 0
-    last = offset - 1
-    for number in range(offset, min(total, offset - 1 + limit) + 1):
-        line = lines[number - 1]
-        if len(line) > MAX_LINE_CHARS:
-            line = line[:MAX_LINE_CHARS] + f"… [line cut: {len(line):,} characters]"
-        row = f"{number:>6}\t{line}"
-        if size + len(row) > MAX_READ_OUTPUT_CHARS and out:
-            break
-        out.append(row)
-        size += len(row) + 1
-        last = number
+    end = min(total, offset - 1 + limit)
+    content, last = _numbered(lines, offset, end)
     notes = []
     if text_file.encoding == "latin-1":
         notes.append("not valid UTF-8: decoded as Latin-1")
@@ -75,7 +106,6 @@ def read_file(paths: ProjectPaths, scope: AnswerScope, args: dict[str, Any]) -> 
         summary = f"read {rel}: lines {offset}-{last} of {total:,}"
         if last < total:
             notes.append(f"showed lines {offset}-{last} of {total:,}; read on with offset={last + 1}")
-    content = "\n".join(out)
     if notes:
         content += "\n[" + "; ".join(notes) + "]"
     return ToolResult("read_file", True, content, summary, args)
