@@ -311,27 +311,17 @@ def report(apps: list[RaceRun], floors: list[RaceRun], load: tuple[str, str]) ->
     ])
 
 
-#: Why a lane's last token is late or never painted, as found (2026-12-03) with the lane calls
-#: timestamped in the app: kept beside the figures until the race screen changes.
+#: Why a lane's last token is late, as found (2026-12-03) with the lane calls timestamped in the
+#: app: kept beside the figures until the race screen changes.
 CAUSE = (
-    "Why the last tokens are late or never on screen (found with the race screen's sink calls timestamped "
-    "inside the app; an unpainted marker is absent from the pty output altogether): the text reaches the "
-    "lane 2–120 ms after the simulator sent it, but `RaceScreen._follow` (`qwen_tui/ui/screens/race.py:177-180`) "
-    "keeps the tail in view only for lanes still pending, so the last text `RaceLane.ended` paints "
-    "(`race.py:111`, `body.finish()`) lands below the lane's viewport, and the ranking (`_show_ranking`, "
-    "`race.py:202`, up to 6 rows) then takes rows from every lane with no scroll either. With ended lanes "
-    "followed too (the `outcome == \"pending\"` test dropped, not on this branch: qwen_tui/ui is not the "
-    "bench's), 3 launches painted 5 of 12 last markers (vs 3 of 20 here), at 218–332 ms. The other 7: "
-    "`RaceLane.follow` (`race.py:80-85`) infers \"the user scrolled up\" from the distance to the tail "
-    "(more than `FOLLOW_SLACK_ROWS` 2 + `grow_step` 8 rows), and the 30 Hz follow tick was held up to 217 ms "
-    "by the loop while four lanes streamed, long enough for 16–24 new rows: from then on (0.7–2.5 s into the "
-    "race, every lane of that launch) the lane was never followed again and ended 63–207 rows above its "
-    "tail. A flag set by the user's own scrolling would not be fooled by a late tick. The end of a race "
-    "costs several full-screen "
-    "compositor refreshes (each lane's `StreamingMarkdown._settle` relayout, then the ranking), ~100 ms each "
-    "under cProfile at 160x48, in which `StreamingMarkdown.render_line` "
-    "(`qwen_tui/ui/render/markdown_stream.py:322`) recomputes the widget's `rich_style` (an ancestor walk "
-    "building Rich styles) for every line of every lane."
+    "Why the last tokens are late (found with the race screen's sink calls timestamped inside the app): "
+    "the text reaches the lane 2–120 ms after the simulator sent it. Each lane now follows its tail unless "
+    "the user scrolled up (a flag the user's own scrolling sets, not the distance a late follow tick finds), "
+    "and once more after it ends and after the ranking takes its rows, so every lane's last marker is "
+    "painted; before, a lane whose 30 Hz follow tick came late (held up to 217 ms while four lanes streamed) "
+    "was never followed again and most last markers were never on screen. What is left is the end of a "
+    "race: several full-screen compositor refreshes (each lane's `StreamingMarkdown._settle` relayout, then "
+    "the ranking), ~100 ms each under cProfile at 160x48."
 )
 
 
