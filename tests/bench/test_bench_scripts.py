@@ -28,6 +28,7 @@ def load(name: str) -> ModuleType:
 race = load("race")
 provider_overhead = load("provider_overhead")
 tool_step = load("tool_step")
+health = load("health_under_load")
 
 TAGS = {"huggingface": "e", "sambanova": "f"}
 
@@ -142,7 +143,17 @@ def test_tool_step_report_judges_each_client_against_the_floor() -> None:
     assert "sambanova 0.50 s" in text and "0.1 before, 0.2 after" in text
 
 
-@pytest.mark.parametrize("module", ["race", "provider_overhead", "tool_step", "tui", "render", "context"])
+def test_health_reads_each_providers_word_off_the_status_bar() -> None:
+    lines = ["", " ● huggingface down · ● sambanova cold · ● ollama check failed · ● blaxel warm │ MCP 1/1  "]
+    assert health.provider_words(lines) == {"huggingface": "down", "sambanova": "cold", "ollama": "check failed",
+                                            "blaxel": "warm"}
+    text = health.report([{"huggingface": "cold", "sambanova": "cold", "ollama": "cold", "blaxel": "cold"},
+                          health.provider_words(lines)], "1.00")
+    assert "**1 of 2**" in text and "| 2 | down | cold | check failed | warm |" in text
+
+
+@pytest.mark.parametrize("module", ["race", "provider_overhead", "tool_step", "tui", "render", "context",
+                                    "health_under_load"])
 def test_each_script_has_a_help_that_parses(module: str) -> None:
     done = subprocess.run([sys.executable, str(BENCH / f"{module}.py"), "--help"], capture_output=True, text=True,
                           timeout=60)
