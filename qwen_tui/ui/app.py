@@ -42,6 +42,7 @@ from qwen_tui.timing import RequestTiming
 from qwen_tui.ui import keys
 from qwen_tui.ui.answer_copy import copy_code_block, copy_last_answer
 from qwen_tui.ui.commands import QwenCommands
+from qwen_tui.ui.compacting import start_compaction
 from qwen_tui.ui.pickers import go_to_file, pick_provider
 from qwen_tui.ui.project_tools import ProjectTools
 from qwen_tui.ui.question_flow import answer_question
@@ -96,6 +97,8 @@ class QwenApp(App[int]):
         Binding("ctrl+o", "undo", "Undo the last answer's edits", id="app.undo", group=keys.CHAT, show=False),
         Binding("ctrl+f", "changes", "Files changed in this session", id="app.changes", group=keys.CHAT,
                 show=False),
+        Binding("f7", "compact", "Compact the conversation (the provider summarises it)", id="app.compact",
+                group=keys.CHAT, show=False, priority=True),  # over the prompt's own F7 (select all)
         Binding("ctrl+n", "new_conversation", "New conversation", id="app.new_conversation", group=keys.CHAT),
         Binding("ctrl+g", "goto_file", "Go to file", id="app.goto_file", group=keys.FILES),
         Binding("ctrl+l", "clear_context", "Clear the context", id="app.clear_context", group=keys.FILES),
@@ -445,6 +448,12 @@ class QwenApp(App[int]):
         from qwen_tui.ui.screens.changes import ChangesScreen
 
         self.push_screen(ChangesScreen(self.toolbox.checkpoints))
+
+    def action_compact(self) -> None:
+        if self.streaming:
+            self.notify("An answer is still streaming: Escape stops it first.", severity="warning")
+            return
+        start_compaction(self)
 
     def action_retry(self) -> None:
         if self.streaming:

@@ -116,6 +116,19 @@ async def test_compact_sends_the_summary_instead_and_dims_the_turns_and_undo_res
         assert "first question" in str(app.conversation.history_messages())
 
 
+async def test_f7_compacts_as_slash_compact_does(make_app, sim):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        for question in ("first question", "second question"):
+            await _type(pilot, question)
+            await settle(app)
+        sim.set_knobs(provider="sambanova", reply="SUMMARY: two questions.")
+        await pilot.press("f7")
+        await _until(pilot, lambda: app.conversation.compacted is not None)
+        assert app.conversation.compacted is not None and app.conversation.compacted.covers == 2
+        assert "SUMMARY: two questions." in str(app.conversation.history_messages())
+
+
 async def test_provider_and_model(make_app, sim):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
