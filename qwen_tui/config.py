@@ -94,7 +94,7 @@ THINK_LEVELS = ("low", "medium", "high")
 _KEEP_ALIVE = re.compile(r"^-?\d+(\.\d+)?(ns|us|µs|ms|s|m|h)?(\d+(\.\d+)?(ns|us|µs|ms|s|m|h))*$")
 TOP_KEYS = {"default_provider": str, "theme": str, "providers": dict, "keys": dict, "context": dict, "tools": dict,
             "mcp": dict}
-CONTEXT_KEYS = {"max_file_kb": int, "reserve_tokens": int, "system_prompt": str}
+CONTEXT_KEYS = {"max_file_kb": int, "reserve_tokens": int, "system_prompt": str, "auto_compact": (int, float)}
 TOOLS_KEYS = {"approve": str, "max_steps": int, "commands": dict}
 COMMANDS_KEYS = {"allow": list, "deny": list, "timeout": (int, float)}
 MAX_STEPS_LIMIT = 1000
@@ -124,6 +124,7 @@ class ContextSettings:
     max_file_kb: int = 256  # larger files are refused with a note
     reserve_tokens: int = 4096  # kept free in the context window for the answer
     system_prompt: str | None = None  # None: the built-in prompt
+    auto_compact: float = 0.0  # compact before a question once the history fills this share of the window; 0: never
 
 
 @dataclass(slots=True)
@@ -438,6 +439,8 @@ def _context_table(problems: _Problems, table: Mapping[str, Any]) -> ContextSett
             problems.add(where, "must be more than 0", "e.g. max_file_kb = 256")
         elif key == "reserve_tokens" and value < 0:
             problems.add(where, "must be 0 or more", "e.g. reserve_tokens = 4096")
+        elif key == "auto_compact" and not 0 <= value < 1:
+            problems.add(where, "must be a share of the window, from 0 (never) to below 1", "e.g. auto_compact = 0.8")
         else:
             setattr(settings, key, value if key != "system_prompt" or value.strip() else None)
     return settings

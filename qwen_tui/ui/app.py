@@ -42,7 +42,7 @@ from qwen_tui.timing import RequestTiming
 from qwen_tui.ui import keys
 from qwen_tui.ui.answer_copy import copy_code_block, copy_last_answer
 from qwen_tui.ui.commands import QwenCommands
-from qwen_tui.ui.compacting import start_compaction
+from qwen_tui.ui.compacting import should_compact, start_compaction
 from qwen_tui.ui.pickers import go_to_file, pick_provider
 from qwen_tui.ui.project_tools import ProjectTools
 from qwen_tui.ui.question_flow import answer_question
@@ -153,6 +153,7 @@ class QwenApp(App[int]):
         self.project = ProjectContext.from_settings(self.project_root, config.context)
         self.tools = ProjectTools(self.project_root, config, self.project.index)
         self.user_runs = UserRuns()  # /run outputs waiting for the next question
+        self.history_tokens = 0  # the history's tokens, as refresh_context last counted them
         self.project.restore(self.state.context_for(self.project_root))
         self._last_ctrl_c = 0.0
         self.last_result = ""
@@ -334,6 +335,7 @@ class QwenApp(App[int]):
             return self.project.measure(), sum(estimate_tokens(m.content) for m in messages)
 
         entries, history = await asyncio.to_thread(measure)
+        self.history_tokens = history
         window = self.context_window()
         budget = max(0, window - self.project.reserve_tokens)
         try:
@@ -397,6 +399,12 @@ class QwenApp(App[int]):
             return None
         if self.project.add_mentions(question):
             self.refresh_context()
+        if note != "after compaction" and should_compact(self):
+            self.query_one(ChatView).add_note(
+                f"The conversation fills over {self.config.context.auto_compact:.0%} of the window "
+                "(auto_compact in config.toml): compacting it before this question.")
+            start_compaction(self, then_ask=question)  # the question stays in the prompt until it is asked
+            return None
         if self.user_runs.waiting:
             note = f"{note} · with what /run printed" if note else "with what /run printed"
         turn = PendingTurn(question, note, self.active, self.models[self.active], self.code_theme)

@@ -18,6 +18,16 @@ COMPACTED = "compacted"
 NOTE_SUMMARY_CHARS = 400
 
 
+def should_compact(app: QwenApp) -> bool:
+    """``[context] auto_compact``: the history (as last counted, off the event loop) fills more
+    than that share of the window, and there is something older than the last turn to compact."""
+    share = app.config.context.auto_compact
+    if not share or len(app.conversation.turns) < 2:
+        return False
+    budget = app.context_window() - app.project.reserve_tokens
+    return budget > 0 and app.history_tokens > share * budget
+
+
 def start_compaction(app: QwenApp, then_ask: str | None = None) -> None:
     """Compact in a worker; with ``then_ask``, that question is asked once the summary is in."""
     app.run_worker(compact_now(app, then_ask), group="compact", exclusive=True)
@@ -53,7 +63,10 @@ async def compact_now(app: QwenApp, then_ask: str | None = None) -> bool:
     dim_compacted(app)
     app.refresh_context()
     if then_ask is not None:
-        app.ask(then_ask, note="after compaction")
+        from qwen_tui.ui.widgets.prompt import PromptInput
+
+        prompt = app.query_one(PromptInput)
+        app.ask(then_ask, note="after compaction", on_shown=lambda: prompt.clear() if prompt.text == then_ask else None)
     return True
 
 

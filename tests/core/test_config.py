@@ -107,7 +107,7 @@ def test_example_config_is_valid_and_complete(tmp_path: Path) -> None:
     raw = tomllib.loads(example.read_text())
     assert set(raw) >= {"default_provider", "theme", "providers", "keys", "context"}
     assert set(raw["providers"]) >= {"huggingface", "sambanova", "ollama", "blaxel", "llamacpp"}
-    assert set(raw["context"]) == {"max_file_kb", "reserve_tokens", "system_prompt"}
+    assert set(raw["context"]) == {"max_file_kb", "reserve_tokens", "system_prompt", "auto_compact"}
     assert config.providers["llamacpp"].kind == "openai"
     # every commented-out key (and table: Modal, a gateway) is real too: uncomment them all and load again
     text = example.read_text()

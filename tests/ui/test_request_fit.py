@@ -115,3 +115,32 @@ async def test_remove_the_context_files(make_app, sim, project):
         await _until(pilot, lambda: len(_chats(sim)) == sent + 1)
         await settle(app)
         assert app.project.entries == [] and "data data" not in str(_chats(sim)[-1].body)
+
+
+async def test_auto_compact_compacts_before_the_question_once_the_history_fills_its_share(make_app, sim):
+    """``[context] auto_compact``: said in the chat, the summary sent in place of the old turns, the
+    question then asked; off (0) by default."""
+    from qwen_tui.ui.widgets.chat_view import ChatView
+
+    app = make_app()
+    app.config.context.auto_compact = 0.5
+    async with app.run_test(size=SIZE) as pilot:
+        await until_indexed(pilot, app)
+        _small_window(app)
+        sim.set_knobs(provider="sambanova", reply=LONG_REPLY)
+        for n in range(2):  # ~1,000 tokens of history: over half of the 1,000-token budget
+            await _ask(pilot, f"question {n}")
+            await settle(app)
+        await _until(pilot, lambda: app.history_tokens > 500)
+        sim.set_knobs(provider="sambanova", reply="SUMMARY: two long answers.")
+        before = len(_chats(sim))
+        await _ask(pilot, "the next question")
+        await _until(pilot, lambda: app.conversation.compacted is not None and len(_chats(sim)) >= before + 2)
+        await settle(app)
+        notes = " ".join(str(n.render()) for n in app.query(".chat-note"))
+        assert "over 50% of the window (auto_compact in config.toml): compacting it" in notes
+        last = _chats(sim)[-1].body["messages"]
+        assert last[-1]["content"] == "the next question"
+        assert "SUMMARY: two long answers." in str(last) and "question 0" not in str(last)
+        assert app.query_one(PromptInput).text == ""
+        assert app.query_one(ChatView).last_answer is not None
