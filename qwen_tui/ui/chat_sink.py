@@ -30,6 +30,9 @@ class ChatSink(AgentSink):
         self._append: Callable[[str], None] | None = None
         self._entries: dict[str, object] = {}  # tool call id -> its entry in the answer
         self._command_block = None  # the command running now, shown live
+        #: Entries of calls not yet in the chat: mounted once the next request is on its way (their
+        #: layout and paint would otherwise sit between the answer's end and that request).
+        self._waiting_entries: list = []
 
     def on_text(self, text: str) -> None:
         append = self._append
@@ -45,6 +48,8 @@ class ChatSink(AgentSink):
     def on_phase(self, name: str, timing: RequestTiming | None) -> None:
         app = self.app
         self.timing = timing
+        if self._waiting_entries and name != "connecting":
+            self._show_entries()
         if app.live is not None:
             app.live.phase, app.live.timing = name, timing
         app.statuses[self.name].after_phase(name)
@@ -53,6 +58,7 @@ class ChatSink(AgentSink):
         app.dashboard_update(self.name, timing, name)
 
     def on_finish(self, answer: Answer) -> None:
+        self._show_entries()
         self.pending.answer.finish(answer.outcome, result_note(answer.timing))
 
     # -- tools ----------------------------------------------------------------------------------
@@ -61,7 +67,12 @@ class ChatSink(AgentSink):
 
         entry = ToolEntry(call.name, call.arguments)
         self._entries[call.id] = entry
-        self.pending.answer.add_tool(entry)
+        self._waiting_entries.append(entry)
+
+    def _show_entries(self) -> None:
+        entries, self._waiting_entries = self._waiting_entries, []
+        for entry in entries:
+            self.pending.answer.add_tool(entry)
 
     def on_tool_result(self, step: ToolStep) -> None:
         entry = self._entries.get(step.call.id)
@@ -83,6 +94,7 @@ class ChatSink(AgentSink):
     def _open_command_block(self, run: CommandRun) -> None:
         from qwen_tui.ui.widgets.command_block import CommandBlock
 
+        self._show_entries()  # its call's entry first
         block = self._command_block = CommandBlock(run.command)
         self.pending.answer.add_tool(block)
         run.on_output = block.feed
@@ -98,6 +110,7 @@ class ChatSink(AgentSink):
 
     async def approve(self, result: ToolResult) -> Approval:
         """The diff (or the command) on screen until the user decides; nothing is written meanwhile."""
+        self._show_entries()
         entry = self._entries.get(result.call_id or "")
         if entry is not None:
             entry.pending("waiting for your decision")
@@ -120,11 +133,13 @@ class ChatSink(AgentSink):
             CommandApproval(command, commands.propose_patterns(command), commands.allow_for_session))
 
     def on_cancel(self, answer: Answer) -> None:
+        self._show_entries()
         for entry in self._entries.values():  # a call stopped before it ended says so
             entry.stopped()
         self.pending.answer.finish("cancelled", "Stopped — kept what arrived. Ctrl+R asks again.")
 
     def on_error(self, error: ProviderError, answer: Answer) -> None:
+        self._show_entries()
         widget = self.pending.answer
         if isinstance(error, UnexpectedFailure):
             self.app.log.error(f"unexpected error in the request: {error.__cause__!r}")
