@@ -20,6 +20,7 @@ from textual.widget import AwaitMount, Widget
 
 from qwen_tui.ui.render.markdown_stream import GROW_STEP, StreamingMarkdown
 from qwen_tui.ui.textual_fixes.one_layout import LaidOutOnce
+from qwen_tui.ui.widgets.earlier_turns import EarlierTurn, estimate_rows, group_turns
 from qwen_tui.ui.widgets.thinking import ThinkingSection, thinking_of
 from qwen_tui.terminal_text import visible
 
@@ -163,6 +164,14 @@ class PendingTurn:
 
 #: Lines of what came before that stay in view when the view jumps a page to follow the answer.
 PAGE_CONTEXT = 3
+#: A resumed session renders its latest turns, about this many screens, at once.
+EAGER_SCREENS = 2
+#: Earlier turns this many screens above and below the view are rendered before they show.
+FILL_MARGIN_SCREENS = 1
+#: Earlier turns rendered per frame (each a question and a long answer: a few ms).
+FILL_PER_FRAME = 1
+#: The class of turns a compaction stands for (``qwen_tui.ui.compacting.COMPACTED``).
+COMPACTED_CLASS = "compacted"
 
 
 class ChatView(LaidOutOnce, VerticalScroll):
@@ -293,25 +302,51 @@ class ChatView(LaidOutOnce, VerticalScroll):
             body.room, body.grow_step = room, grow_step
             body.refresh(layout=True)
 
-    def on_resize(self) -> None:
-        answer = self.last_answer
-        if answer is not None and not answer.body.finished:
-            answer.body.grow_step = max(GROW_STEP, self.scrollable_content_region.height - PAGE_CONTEXT)
-
     def add_note(self, text: str) -> Static:
         note = Static(Text(visible(text), style="dim italic"), markup=False, classes="chat-note")
         self.mount(note)
         return note
 
     async def show_session(self, session, code_theme: str) -> None:
-        """A saved conversation, as it was: questions, answers, their errors and outcomes."""
+        """A saved conversation, as it was: questions, answers, their errors and outcomes.
+
+        The latest turns (a couple of screens) are rendered at once; each older question with its
+        answer is an ``EarlierTurn`` of its estimated height, rendered when it scrolls near the
+        view (``_fill_near_view``): a 300-turn session shows its end at once and never holds the
+        loop for more than a turn or two."""
         await self.remove_children()
-        for turn in session.turns:
+        self._code_theme = code_theme
+        groups = group_turns(session.turns)
+        view = self.scrollable_content_region
+        width = view.width if view.width > 0 else self.app.size.width
+        want = max(view.height, self.app.size.height) * EAGER_SCREENS
+        eager, rows = len(groups), 0
+        while eager > 0 and (rows < want or eager == len(groups)):
+            eager -= 1
+            rows += estimate_rows(groups[eager], width)
+        widgets: list[Widget] = []
+        for group in groups[:eager]:
+            questions = sum(1 for turn in group if turn.role == "user")
+            widgets.append(EarlierTurn(group, estimate_rows(group, width), questions))
+        for group in groups[eager:]:
+            widgets.extend(self._turn_widgets(group))
+        note = Static(Text(visible(f"Resumed “{session.display_title}”: the next question continues it."),
+                           style="dim italic"), markup=False, classes="chat-note")
+        widgets.append(note)
+        await self.mount_all(widgets)
+        self.anchor()
+        self._has_earlier = eager > 0
+        self._schedule_fill()
+
+    def _turn_widgets(self, turns: list) -> list[Widget]:
+        """The widgets of saved turns (a question, its answer)."""
+        widgets: list[Widget] = []
+        for turn in turns:
             if turn.role == "user":
-                self.add_user(turn.content)
+                widgets.append(UserMessage(turn.content))
             elif turn.role == "assistant":
-                answer = self.add_assistant(turn.provider or "?", turn.model or "?")
-                answer.body.code_theme = code_theme
+                answer = AssistantMessage(turn.provider or "?", turn.model or "?")
+                answer.body.code_theme = self._code_theme
                 if turn.reasoning:
                     thinking_of(answer).append(turn.reasoning)
                     answer.thinking.set_folded(bool(turn.content))
@@ -321,8 +356,105 @@ class ChatView(LaidOutOnce, VerticalScroll):
                 if turn.error:
                     answer.show_error(turn.error)
                 answer.finish(turn.outcome or "complete")
-        self.add_note(f"Resumed “{session.display_title}”: the next question continues it.")
-        self.anchor()
+                widgets.append(answer)
+        return widgets
+
+    # -- the earlier turns of a resumed session ---------------------------------------------
+
+    _code_theme = "monokai"
+    _fill_scheduled = False
+    #: The child at the top of the view and where its bottom was, at the last arrangement.
+    _kept: tuple[Widget, int] | None = None
+
+    #: Some earlier turns may still be unrendered (checked again when none is near the view).
+    _has_earlier = False
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if self._has_earlier:
+            self._schedule_fill()
+
+    def on_resize(self) -> None:
+        answer = self.last_answer
+        if answer is not None and not answer.body.finished:
+            answer.body.grow_step = max(GROW_STEP, self.scrollable_content_region.height - PAGE_CONTEXT)
+        if self._has_earlier:
+            self._schedule_fill()
+
+    def _schedule_fill(self) -> None:
+        if self._fill_scheduled:
+            return
+        self._fill_scheduled = True
+        self.call_after_refresh(self._fill_near_view)
+
+    def _fill_near_view(self) -> None:
+        """Render the earlier turns in or near the view (a screen above and below), nearest
+        first, ``FILL_PER_FRAME`` a frame; the rest at the next frames."""
+        self._fill_scheduled = False
+        if not self.is_attached:
+            return
+        height = max(self.scrollable_content_region.height, 1)
+        top = round(self.scroll_y)
+        low, high = top - height * FILL_MARGIN_SCREENS, top + height * (1 + FILL_MARGIN_SCREENS)
+        near: list[tuple[int, EarlierTurn]] = []
+        for child in self.children:
+            if isinstance(child, EarlierTurn):
+                region = child.virtual_region_with_margin
+                if region.bottom > low and region.y < high:
+                    distance = 0 if region.bottom > top and region.y < top + height else min(
+                        abs(region.bottom - top), abs(region.y - top - height))
+                    near.append((distance, child))
+        if not near:
+            self._has_earlier = any(isinstance(child, EarlierTurn) for child in self.children)
+            return
+        near.sort(key=lambda pair: pair[0])
+        for _, placeholder in near[:FILL_PER_FRAME]:
+            self._render_earlier(placeholder)
+        if len(near) > FILL_PER_FRAME:
+            self._fill_scheduled = True
+            self.set_timer(1 / 60, self._fill_near_view, name="earlier-turns")
+
+    def _render_earlier(self, placeholder: EarlierTurn) -> None:
+        widgets = self._turn_widgets(placeholder.turns)
+        if not widgets:
+            placeholder.remove()
+            return
+        dimmed = placeholder.has_class(COMPACTED_CLASS)
+        for widget in widgets:
+            widget.set_class(dimmed, COMPACTED_CLASS)
+        placeholder.replaced_by = widgets[-1]
+        self.mount_all(widgets, before=placeholder)
+        placeholder.remove()
+
+    def arrange(self, size, optimal: bool = False):
+        """Textual's arrangement, then the view keeps its place when something above it changed
+        height (an earlier turn rendered at its real height): the child at the top of the view
+        keeps its bottom where it was. At the very top or anchored to the bottom, nothing moves."""
+        result = super().arrange(size, optimal)
+        kept, self._kept = self._kept, None
+        placements = result.placements
+        if not placements:
+            return result
+        where = {placement.widget: placement.region for placement in placements}
+        top = self.scroll_y
+        if kept is not None and top > 0 and self._anchor_released:
+            widget, bottom = kept
+            if isinstance(widget, EarlierTurn) and widget.replaced_by is not None and widget not in where:
+                widget = widget.replaced_by
+            region = where.get(widget)
+            if region is not None and region.bottom != bottom:
+                total = max(r.bottom for r in where.values())
+                limit = max(0, total - self.scrollable_content_region.height)
+                new_y = min(max(0, top + region.bottom - bottom), limit)
+                self.set_reactive(Widget.scroll_y, new_y)
+                self.set_reactive(Widget.scroll_target_y, new_y)
+                self.vertical_scrollbar._reactive_position = new_y
+                top = new_y
+        for placement in placements:
+            if placement.region.bottom > top:
+                self._kept = (placement.widget, placement.region.bottom)
+                break
+        return result
 
     @staticmethod
     def _show_tools(answer: AssistantMessage, records: list[dict]) -> None:

@@ -1,0 +1,94 @@
+"""The older turns of a resumed session, kept as blanks of their estimated height until they
+scroll near the view.
+
+Rendering all 300 answers of a long session held the event loop for seconds (no key answered,
+the provider checks starved) and kept every answer's rendered lines in memory. A resumed session
+now mounts its latest turns at once; each older question with its answer is an ``EarlierTurn``:
+one empty widget of about the height the turn will take (so the scrollbar tells the session's
+length), holding the saved turns until the chat renders them (``ChatView._fill_near_view``).
+"""
+
+from __future__ import annotations
+
+import re
+
+from textual.widget import Widget
+
+#: A code fence's opening or closing line.
+_FENCE = re.compile(r"^\s*(```|~~~)")
+
+
+class EarlierTurn(Widget):
+    """A question and its answers, not rendered yet: blank rows of their estimated height."""
+
+    DEFAULT_CSS = """
+    EarlierTurn { width: 1fr; }
+    """
+
+    def __init__(self, turns: list, rows: int, questions: int) -> None:
+        super().__init__(classes="earlier-turn")
+        self.turns = turns
+        self.questions = questions  # how many questions it holds (compaction counts them)
+        self.rows = max(1, rows)
+        self.styles.height = self.rows
+        #: The last widget it was rendered as: the chat keeps that one's bottom in place.
+        self.replaced_by: Widget | None = None
+
+    def render(self) -> str:
+        return ""
+
+
+def group_turns(turns: list) -> list[list]:
+    """A session's turns in groups that each start at a question (the first group may not)."""
+    groups: list[list] = []
+    for turn in turns:
+        if turn.role == "user" or not groups:
+            groups.append([turn])
+        else:
+            groups[-1].append(turn)
+    return groups
+
+
+def estimate_rows(turns: list, width: int) -> int:
+    """About the rows ``turns`` take in a chat ``width`` cells wide (margins included)."""
+    width = max(width, 10)
+    rows = 0
+    for turn in turns:
+        if turn.role == "user":
+            rows += 2 + _text_rows(turn.content, width - 3)  # margin, "You", the question
+        elif turn.role == "assistant":
+            rows += 2 + _markdown_rows(turn.content, width)  # margin, header, the answer
+            if turn.reasoning:
+                rows += 1
+            rows += len(turn.tools)
+            if turn.error:
+                rows += 1 + _text_rows(turn.error, width - 3)
+    return rows
+
+
+def _text_rows(text: str, width: int) -> int:
+    width = max(width, 1)
+    return sum(max(1, -(-len(line) // width)) for line in text.split("\n"))
+
+
+def _markdown_rows(text: str, width: int) -> int:
+    rows = 0
+    in_code = False
+    blank = True
+    for line in text.rstrip("\n").split("\n"):
+        if _FENCE.match(line):
+            in_code = not in_code
+            rows += 1  # the code block's padding row, above and below
+            blank = False
+            continue
+        if in_code:
+            rows += 1
+            continue
+        if not line.strip():
+            if not blank:
+                rows += 1
+            blank = True
+            continue
+        blank = False
+        rows += max(1, -(-len(line) // max(width - 2, 1)))
+    return max(rows, 1)
