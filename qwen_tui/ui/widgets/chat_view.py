@@ -10,6 +10,7 @@ SSH); between jumps only the new lines are sent.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from functools import cached_property
 
@@ -20,7 +21,7 @@ from textual.widget import AwaitMount, Widget
 
 from qwen_tui.ui.render.markdown_stream import GROW_STEP, StreamingMarkdown
 from qwen_tui.ui.textual_fixes.one_layout import LaidOutOnce
-from qwen_tui.ui.widgets.earlier_turns import EarlierTurn, estimate_rows, group_turns
+from qwen_tui.ui.widgets.earlier_turns import EarlierTurn, estimate_rows, group_turns, prerender
 from qwen_tui.ui.widgets.thinking import ThinkingSection, thinking_of
 from qwen_tui.terminal_text import visible
 
@@ -168,8 +169,6 @@ PAGE_CONTEXT = 3
 EAGER_SCREENS = 2
 #: Earlier turns this many screens above and below the view are rendered before they show.
 FILL_MARGIN_SCREENS = 1
-#: Earlier turns rendered per frame (each a question and a long answer: a few ms).
-FILL_PER_FRAME = 1
 #: The class of turns a compaction stands for (``qwen_tui.ui.compacting.COMPACTED``).
 COMPACTED_CLASS = "compacted"
 
@@ -328,8 +327,9 @@ class ChatView(LaidOutOnce, VerticalScroll):
         for group in groups[:eager]:
             questions = sum(1 for turn in group if turn.role == "user")
             widgets.append(EarlierTurn(group, estimate_rows(group, width), questions))
-        for group in groups[eager:]:
-            widgets.extend(self._turn_widgets(group))
+        latest = [turn for group in groups[eager:] for turn in group]
+        rendered = await asyncio.to_thread(prerender, latest, width, code_theme, self.app.console.color_system)
+        widgets.extend(self._turn_widgets(latest, rendered))
         note = Static(Text(visible(f"Resumed “{session.display_title}”: the next question continues it."),
                            style="dim italic"), markup=False, classes="chat-note")
         widgets.append(note)
@@ -338,10 +338,11 @@ class ChatView(LaidOutOnce, VerticalScroll):
         self._has_earlier = eager > 0
         self._schedule_fill()
 
-    def _turn_widgets(self, turns: list) -> list[Widget]:
-        """The widgets of saved turns (a question, its answer)."""
+    def _turn_widgets(self, turns: list, rendered: dict[int, tuple] | None = None) -> list[Widget]:
+        """The widgets of saved turns (a question, its answer); ``rendered``: answers' lines made
+        in a thread (``prerender``), by turn index."""
         widgets: list[Widget] = []
-        for turn in turns:
+        for index, turn in enumerate(turns):
             if turn.role == "user":
                 widgets.append(UserMessage(turn.content))
             elif turn.role == "assistant":
@@ -351,6 +352,8 @@ class ChatView(LaidOutOnce, VerticalScroll):
                     thinking_of(answer).append(turn.reasoning)
                     answer.thinking.set_folded(bool(turn.content))
                 answer.append(turn.content)
+                if rendered and index in rendered:
+                    answer.body.adopt(*rendered[index])
                 if turn.tools:
                     self._show_tools(answer, turn.tools)
                 if turn.error:
@@ -381,17 +384,19 @@ class ChatView(LaidOutOnce, VerticalScroll):
         if self._has_earlier:
             self._schedule_fill()
 
+    _filling = False  # an earlier turn is being rendered (one at a time)
+
     def _schedule_fill(self) -> None:
-        if self._fill_scheduled:
+        if self._fill_scheduled or self._filling:
             return
         self._fill_scheduled = True
         self.call_after_refresh(self._fill_near_view)
 
     def _fill_near_view(self) -> None:
-        """Render the earlier turns in or near the view (a screen above and below), nearest
-        first, ``FILL_PER_FRAME`` a frame; the rest at the next frames."""
+        """Render the earlier turn nearest the view, if one is in it or within a screen of it;
+        the next once that one is mounted."""
         self._fill_scheduled = False
-        if not self.is_attached:
+        if not self.is_attached or self._filling:
             return
         height = max(self.scrollable_content_region.height, 1)
         top = round(self.scroll_y)
@@ -408,23 +413,28 @@ class ChatView(LaidOutOnce, VerticalScroll):
             self._has_earlier = any(isinstance(child, EarlierTurn) for child in self.children)
             return
         near.sort(key=lambda pair: pair[0])
-        for _, placeholder in near[:FILL_PER_FRAME]:
-            self._render_earlier(placeholder)
-        if len(near) > FILL_PER_FRAME:
-            self._fill_scheduled = True
-            self.set_timer(1 / 60, self._fill_near_view, name="earlier-turns")
+        self._filling = True
+        self.run_worker(self._render_earlier(near[0][1]), group="earlier-turns", exit_on_error=False)
 
-    def _render_earlier(self, placeholder: EarlierTurn) -> None:
-        widgets = self._turn_widgets(placeholder.turns)
-        if not widgets:
-            placeholder.remove()
-            return
-        dimmed = placeholder.has_class(COMPACTED_CLASS)
-        for widget in widgets:
-            widget.set_class(dimmed, COMPACTED_CLASS)
-        placeholder.replaced_by = widgets[-1]
-        self.mount_all(widgets, before=placeholder)
-        placeholder.remove()
+    async def _render_earlier(self, placeholder: EarlierTurn) -> None:
+        """One earlier turn: its answers rendered in a thread, then mounted in its place."""
+        try:
+            width = self.scrollable_content_region.width
+            rendered = await asyncio.to_thread(prerender, placeholder.turns, width, self._code_theme,
+                                               self.app.console.color_system)
+            if placeholder.parent is not self:  # the conversation was cleared meanwhile
+                return
+            widgets = self._turn_widgets(placeholder.turns, rendered)
+            dimmed = placeholder.has_class(COMPACTED_CLASS)
+            for widget in widgets:
+                widget.set_class(dimmed, COMPACTED_CLASS)
+            placeholder.replaced_by = widgets[-1] if widgets else None
+            if widgets:
+                await self.mount_all(widgets, before=placeholder)
+            await placeholder.remove()
+        finally:
+            self._filling = False
+        self._schedule_fill()
 
     def arrange(self, size, optimal: bool = False):
         """Textual's arrangement, then the view keeps its place when something above it changed

@@ -11,7 +11,9 @@ length), holding the saved turns until the chat renders them (``ChatView._fill_n
 from __future__ import annotations
 
 import re
+from typing import Any
 
+from rich.console import Console
 from textual.widget import Widget
 
 #: A code fence's opening or closing line.
@@ -92,3 +94,24 @@ def _markdown_rows(text: str, width: int) -> int:
         blank = False
         rows += max(1, -(-len(line) // max(width - 2, 1)))
     return max(rows, 1)
+
+
+def prerender(turns: list, width: int, code_theme: str, color_system: str | None) -> dict[int, tuple[Any, Any]]:
+    """The answers of ``turns`` rendered at ``width`` (blocking: a thread's job, so that a long
+    answer's 30-100 ms of Markdown and highlighting never hold the event loop): turn index to
+    (block splitter, answer layout), for ``StreamingMarkdown.adopt``. Its own console: the app's
+    is the loop's."""
+    from qwen_tui.ui.render.blocks import BlockSplitter
+    from qwen_tui.ui.render.layout import AnswerLayout
+
+    console = Console(color_system=color_system, markup=False, highlight=False, emoji=False,  # type: ignore[arg-type]
+                      legacy_windows=False, force_terminal=True, safe_box=False, soft_wrap=False)
+    rendered: dict[int, tuple[Any, Any]] = {}
+    for index, turn in enumerate(turns):
+        if turn.role == "assistant" and turn.content:
+            splitter = BlockSplitter()
+            splitter.feed(turn.content)
+            layout = AnswerLayout(console, max(width, 1))
+            layout.sync(splitter, True, code_theme)
+            rendered[index] = (splitter, layout)
+    return rendered
