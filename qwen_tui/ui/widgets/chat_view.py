@@ -21,7 +21,7 @@ from textual.widget import AwaitMount, Widget
 
 from qwen_tui.ui.render.markdown_stream import GROW_STEP, StreamingMarkdown
 from qwen_tui.ui.textual_fixes.one_layout import LaidOutOnce
-from qwen_tui.ui.widgets.earlier_turns import EarlierTurn, estimate_rows, group_turns, prerender
+from qwen_tui.ui.widgets.earlier_turns import EarlierTurns, estimate_rows, group_turns, prerender
 from qwen_tui.ui.widgets.thinking import ThinkingSection, thinking_of
 from qwen_tui.terminal_text import visible
 
@@ -310,7 +310,7 @@ class ChatView(LaidOutOnce, VerticalScroll):
         """A saved conversation, as it was: questions, answers, their errors and outcomes.
 
         The latest turns (a couple of screens) are rendered at once; each older question with its
-        answer is an ``EarlierTurn`` of its estimated height, rendered when it scrolls near the
+        answer waits in an ``EarlierTurns`` blank of its estimated height, rendered when it scrolls near the
         view (``_fill_near_view``): a 300-turn session shows its end at once and never holds the
         loop for more than a turn or two."""
         await self.remove_children()
@@ -323,10 +323,7 @@ class ChatView(LaidOutOnce, VerticalScroll):
         while eager > 0 and (rows < want or eager == len(groups)):
             eager -= 1
             rows += estimate_rows(groups[eager], width)
-        widgets: list[Widget] = []
-        for group in groups[:eager]:
-            questions = sum(1 for turn in group if turn.role == "user")
-            widgets.append(EarlierTurn(group, estimate_rows(group, width), questions))
+        widgets: list[Widget] = [EarlierTurns(groups[:eager], width)] if eager else []
         latest = [turn for group in groups[eager:] for turn in group]
         rendered = await asyncio.to_thread(prerender, latest, width, code_theme, self.app.console.color_system)
         widgets.extend(self._turn_widgets(latest, rendered))
@@ -385,6 +382,9 @@ class ChatView(LaidOutOnce, VerticalScroll):
             self._schedule_fill()
 
     _filling = False  # an earlier turn is being rendered (one at a time)
+    #: The questions a compaction stands for (``qwen_tui.ui.compacting.dim_compacted`` sets it):
+    #: an earlier turn rendered later is dimmed if it is one of them.
+    compacted_questions = 0
 
     def _schedule_fill(self) -> None:
         if self._fill_scheduled or self._filling:
@@ -394,44 +394,60 @@ class ChatView(LaidOutOnce, VerticalScroll):
 
     def _fill_near_view(self) -> None:
         """Render the earlier turn nearest the view, if one is in it or within a screen of it;
-        the next once that one is mounted."""
+        the next once that one is shown."""
         self._fill_scheduled = False
         if not self.is_attached or self._filling:
             return
         height = max(self.scrollable_content_region.height, 1)
         top = round(self.scroll_y)
         low, high = top - height * FILL_MARGIN_SCREENS, top + height * (1 + FILL_MARGIN_SCREENS)
-        near: list[tuple[int, EarlierTurn]] = []
-        for child in self.children:
-            if isinstance(child, EarlierTurn):
-                region = child.virtual_region_with_margin
-                if region.bottom > low and region.y < high:
-                    distance = 0 if region.bottom > top and region.y < top + height else min(
-                        abs(region.bottom - top), abs(region.y - top - height))
-                    near.append((distance, child))
-        if not near:
-            self._has_earlier = any(isinstance(child, EarlierTurn) for child in self.children)
+        best: tuple[int, EarlierTurns, int] | None = None
+        blanks = [child for child in self.children if isinstance(child, EarlierTurns)]
+        for blank in blanks:
+            region = blank.virtual_region_with_margin
+            if region.bottom <= low or region.y >= high:
+                continue
+            for index, start, end in blank.spans():
+                start, end = start + region.y, end + region.y
+                if end <= low or start >= high:
+                    continue
+                distance = 0 if end > top and start < top + height else min(abs(end - top), abs(start - top - height))
+                if best is None or distance < best[0] or (distance == best[0] and index > best[2]):
+                    best = (distance, blank, index)
+        if best is None:
+            self._has_earlier = bool(blanks)
             return
-        near.sort(key=lambda pair: pair[0])
         self._filling = True
-        self.run_worker(self._render_earlier(near[0][1]), group="earlier-turns", exit_on_error=False)
+        self.run_worker(self._render_earlier(best[1], best[2]), group="earlier-turns", exit_on_error=False)
 
-    async def _render_earlier(self, placeholder: EarlierTurn) -> None:
-        """One earlier turn: its answers rendered in a thread, then mounted in its place."""
+    async def _render_earlier(self, blank: EarlierTurns, index: int) -> None:
+        """One earlier turn: its answers rendered in a thread, mounted hidden, then shown as
+        the blank splits around it, in one layout (the view keeps its place)."""
         try:
+            group = blank.groups[index]
             width = self.scrollable_content_region.width
-            rendered = await asyncio.to_thread(prerender, placeholder.turns, width, self._code_theme,
+            rendered = await asyncio.to_thread(prerender, group, width, self._code_theme,
                                                self.app.console.color_system)
-            if placeholder.parent is not self:  # the conversation was cleared meanwhile
-                return
-            widgets = self._turn_widgets(placeholder.turns, rendered)
-            dimmed = placeholder.has_class(COMPACTED_CLASS)
+            if blank.parent is not self or index >= len(blank.groups) or blank.groups[index] is not group:
+                return  # the conversation was cleared meanwhile
+            widgets = self._turn_widgets(group, rendered)
+            before = sum(other.questions for other in self.children[: self.children.index(blank)]
+                         if isinstance(other, EarlierTurns))
+            question = before + sum(1 for g in blank.groups[: index + 1] for turn in g if turn.role == "user")
             for widget in widgets:
-                widget.set_class(dimmed, COMPACTED_CLASS)
-            placeholder.replaced_by = widgets[-1] if widgets else None
-            if widgets:
-                await self.mount_all(widgets, before=placeholder)
-            await placeholder.remove()
+                widget.set_class(question <= self.compacted_questions, COMPACTED_CLASS)
+            group, rest = blank.split_at(index, width)
+            new = widgets + ([rest] if rest is not None else [])
+            for widget in new:
+                widget.display = False
+            if new:
+                await self.mount_all(new, after=blank)
+            blank.replaced_by = new[-1] if new else None
+            blank.fit()
+            for widget in new:
+                widget.display = True
+            if not blank.groups:
+                await blank.remove()
         finally:
             self._filling = False
         self._schedule_fill()
@@ -449,8 +465,10 @@ class ChatView(LaidOutOnce, VerticalScroll):
         top = self.scroll_y
         if kept is not None and top > 0 and self._anchor_released:
             widget, bottom = kept
-            if isinstance(widget, EarlierTurn) and widget.replaced_by is not None and widget not in where:
-                widget = widget.replaced_by
+            if isinstance(widget, EarlierTurns) and widget.replaced_by is not None:
+                widget, widget.replaced_by = widget.replaced_by, None
+            elif isinstance(widget, EarlierTurns) and widget not in where:
+                widget = None
             region = where.get(widget)
             if region is not None and region.bottom != bottom:
                 total = max(r.bottom for r in where.values())

@@ -20,21 +20,48 @@ from textual.widget import Widget
 _FENCE = re.compile(r"^\s*(```|~~~)")
 
 
-class EarlierTurn(Widget):
-    """A question and its answers, not rendered yet: blank rows of their estimated height."""
+class EarlierTurns(Widget):
+    """The older questions and answers of a resumed session, not rendered yet: one blank of
+    their estimated height. The chat renders them from the bottom, a question with its answers
+    at a time (``split_at``), as they come near the view."""
 
     DEFAULT_CSS = """
-    EarlierTurn { width: 1fr; }
+    EarlierTurns { width: 1fr; }
     """
 
-    def __init__(self, turns: list, rows: int, questions: int) -> None:
-        super().__init__(classes="earlier-turn")
-        self.turns = turns
-        self.questions = questions  # how many questions it holds (compaction counts them)
-        self.rows = max(1, rows)
-        self.styles.height = self.rows
-        #: The last widget it was rendered as: the chat keeps that one's bottom in place.
+    def __init__(self, groups: list[list], width: int, rows: list[int] | None = None) -> None:
+        super().__init__(classes="earlier-turns")
+        self.groups = groups
+        self._rows = rows if rows is not None else [estimate_rows(group, width) for group in groups]
+        self.styles.height = max(1, sum(self._rows))
+        #: After a split, the last widget that now ends where this blank ended: the chat keeps
+        #: that one's bottom in place (the view does not jump).
         self.replaced_by: Widget | None = None
+
+    @property
+    def questions(self) -> int:
+        """How many questions it still holds."""
+        return sum(1 for group in self.groups for turn in group if turn.role == "user")
+
+    def spans(self) -> list[tuple[int, int, int]]:
+        """Each group's (index, first row, end row), within this blank."""
+        out, y = [], 0
+        for index, rows in enumerate(self._rows):
+            out.append((index, y, y + rows))
+            y += rows
+        return out
+
+    def split_at(self, index: int, width: int) -> tuple[list, EarlierTurns | None]:
+        """Take group ``index`` off: this blank keeps the groups before it; the ones after it
+        go to the blank returned (None when there are none). Its height changes at ``fit``."""
+        group, after = self.groups[index], self.groups[index + 1:]
+        rest = EarlierTurns(after, width, rows=self._rows[index + 1:]) if after else None
+        del self.groups[index:], self._rows[index:]
+        return group, rest
+
+    def fit(self) -> None:
+        """Take the height of the groups it holds now."""
+        self.styles.height = max(1, sum(self._rows))
 
     def render(self) -> str:
         return ""
