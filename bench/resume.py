@@ -13,8 +13,9 @@ the resume: a key typed at the first frame (the key bar painted), while the sess
 shown, until its echo; then a key typed every 20 ms until the marker is seen is timed the same
 way, and the worst of those is shown too. RSS: the app's VmRSS once the screen has been quiet for
 a second. Paging: the chat is focused (Shift+Tab), then PageUp is pressed until the first question is on
-screen; each press is timed from the key to the end of the repaint it causes (the last read before
-the output is quiet for 60 ms). The floor: the same launch with no session to resume (launch to
+screen (first launch only); each press is timed from the key to the first repaint it causes, and to
+the end of its repaint (the last read before the output is quiet for 100 ms; Textual animates the
+scroll). The floor: the same launch with no session to resume (launch to
 the first frame, RSS after a second).
 
 Also here: counting the request for the context panel (``refresh_context`` in app.py:
@@ -95,8 +96,10 @@ class Launch:
     first_key_ms: float = 0.0  # a key typed at the first frame, until its echo
     keys_ms: list[float] = field(default_factory=list)  # keys typed while the resume ran
     rss_mib: float = 0.0
-    pages_ms: list[float] = field(default_factory=list)
+    pages_ms: list[float] = field(default_factory=list)  # PageUp to its first repaint
+    page_ends_ms: list[float] = field(default_factory=list)  # PageUp to the end of its repaint
     top_reached: bool = False
+    rss_top_mib: float = 0.0  # once at the top
 
 
 def time_key(term: Terminal, timeout: float = 60.0) -> float:
@@ -107,7 +110,7 @@ def time_key(term: Terminal, timeout: float = 60.0) -> float:
     return (seen - sent) * 1000
 
 
-def launch(home: Path, project: Path, resume: str | None, pages: bool) -> Launch:
+def launch(home: Path, project: Path, resume: str | None, pages: int) -> Launch:
     argv = [sys.executable, "-m", "qwen_tui", str(project), "--demo"]
     if resume:
         argv += ["--resume", resume]
@@ -136,29 +139,37 @@ def launch(home: Path, project: Path, resume: str | None, pages: bool) -> Launch
         term.settle(quiet=0.3, limit=5)
         run.rss_mib = term.rss_mib()
         if resume and pages:
-            run.pages_ms, run.top_reached = page_up(term)
+            run.pages_ms, run.page_ends_ms, run.top_reached = page_up(term, pages)
+            time.sleep(0.5)
+            run.rss_top_mib = term.rss_mib()
         return run
     finally:
         term.close()
 
 
-def page_up(term: Terminal, limit: int = 1500) -> tuple[list[float], bool]:
-    """PageUp until the first question is on screen; each press to the end of its repaint."""
+def page_up(term: Terminal, limit: int) -> tuple[list[float], list[float], bool]:
+    """PageUp until the first question is on screen (at most ``limit`` presses): for each press,
+    key to the first repaint, and key to the end of its repaint (the scroll's animation included)."""
     term.type(SHIFT_TAB)  # from the prompt to the chat
     term.settle(quiet=0.3, limit=3)
-    first = question_text(0).split(":")[0].encode()
+    first_question = question_text(0).split(":")[0].encode()
     start = term.offset
-    times: list[float] = []
+    firsts: list[float] = []
+    wholes: list[float] = []
     for _ in range(limit):
         offset = term.offset
         sent = term.type(PAGE_UP)
-        _, last = term.settle(quiet=0.06, limit=2)
-        if term.offset > offset:
-            times.append((last - sent) * 1000)
+        try:
+            _, first = term.wait_for(b"\x1b", offset, timeout=2)
+        except TimeoutError:
+            continue
+        _, last = term.settle(quiet=0.1, limit=3)
+        firsts.append((first - sent) * 1000)
+        wholes.append((last - sent) * 1000)
         with term.cond:
-            if term.buffer.find(first, start) >= 0:
-                return times, True
-    return times, False
+            if term.buffer.find(first_question, start) >= 0:
+                return firsts, wholes, True
+    return firsts, wholes, False
 
 
 # ------------------------------------------------------------------------------------ counting
@@ -258,12 +269,17 @@ def report(apps: list[Launch], floors: list[Launch], count: Counting, size: int,
         [max(r.keys_ms) for r in apps if r.keys_ms], 50, None, 1)
     row("resident memory a second after (MiB)", [r.rss_mib for r in apps], 120, [r.rss_mib for r in floors])
     pages = [p for r in apps for p in r.pages_ms]
+    ends = [p for r in apps for p in r.page_ends_ms]
     reached = all(r.top_reached for r in apps if r.pages_ms)
-    row(f"PageUp to the first question: key to repaint done, per page (ms, {len(pages)} pages"
-        f"{'' if reached else ', top not reached'})", pages, 16.7, None, 1)
+    where = "to the first question" if reached else "(the top not reached)"
+    row(f"PageUp {where}, {len(pages)} pages: key to the first repaint (ms)", pages, 16.7, None, 1)
     if pages:
-        row("the same, 95th percentile / worst page (ms)",
+        row("the same: 95th percentile / worst page (ms)",
             [statistics.quantiles(pages, n=20)[-1] if len(pages) > 1 else pages[0], max(pages)], None, None, 1)
+        row("the same: key to the end of the page's repaint, its scroll animation included (ms)", ends, None,
+            None, 1)
+        row("resident memory at the top, every turn rendered on the way (MiB)",
+            [r.rss_top_mib for r in apps if r.pages_ms], None, None)
     row(f"counting the request: {count.files} context files + a {count.turns}-turn history, in a thread (ms)",
         count.ms, 50, None, 1)
     row("the event loop's largest stall while it counts (ms)", [count.stall_ms], 16.7, None, 1)
@@ -294,7 +310,7 @@ def main() -> int:
     parser.add_argument("--quick", action="store_true", help="1 launch each, no docs update")
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--no-docs", action="store_true")
-    parser.add_argument("--no-pages", action="store_true", help="skip paging up")
+    parser.add_argument("--pages", type=int, default=2000, help="PageUp presses at most (0: none)")
     args = parser.parse_args()
     runs = 1 if args.quick else args.runs
     apps: list[Launch] = []
@@ -307,11 +323,11 @@ def main() -> int:
         sessions = home / "data" / "qwen-tui" / "sessions"
         session_id, size = make_session(sessions, project)
         print(f"session {session_id}: {size:,} bytes", file=sys.stderr)
-        launch(home, project, None, pages=False)  # uncounted: writes the bytecode cache
+        launch(home, project, None, pages=0)  # uncounted: writes the bytecode cache
         for n in range(runs):
-            apps.append(launch(home, project, session_id, pages=not args.no_pages and n == 0))
+            apps.append(launch(home, project, session_id, pages=args.pages if n == 0 else 0))
             print(f"resume {n + 1}: {apps[-1]}", file=sys.stderr)
-            floors.append(launch(home, project, None, pages=False))
+            floors.append(launch(home, project, None, pages=0))
             print(f"floor {n + 1}: {floors[-1]}", file=sys.stderr)
     count = counting()
     print(f"counting: {count}", file=sys.stderr)

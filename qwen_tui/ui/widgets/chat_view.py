@@ -169,6 +169,8 @@ PAGE_CONTEXT = 3
 EAGER_SCREENS = 2
 #: Earlier turns this many screens above and below the view are rendered before they show.
 FILL_MARGIN_SCREENS = 1
+#: Earlier turns rendered on the way go back to a blank once they are this many screens away.
+RECYCLE_SCREENS = 3
 #: The class of turns a compaction stands for (``qwen_tui.ui.compacting.COMPACTED``).
 COMPACTED_CLASS = "compacted"
 
@@ -416,9 +418,48 @@ class ChatView(LaidOutOnce, VerticalScroll):
                     best = (distance, blank, index)
         if best is None:
             self._has_earlier = bool(blanks)
+            if self._recycle_far(top, height):
+                self._fill_scheduled = True
+                self.set_timer(1 / 60, self._fill_near_view, name="earlier-turns")
             return
         self._filling = True
         self.run_worker(self._render_earlier(best[1], best[2]), group="earlier-turns", exit_on_error=False)
+
+    def _recycle_far(self, top: int, height: int) -> bool:
+        """Earlier turns rendered on the way but now more than ``RECYCLE_SCREENS`` screens from the
+        view go back into a blank next to them, at their real height (nothing moves): memory
+        follows what is near the view, not how far the user has scrolled."""
+        low, high = top - height * RECYCLE_SCREENS, top + height * (1 + RECYCLE_SCREENS)
+        children = list(self.children)
+        for child in children:
+            group = getattr(child, "earlier_group", None)
+            if group is None or not child.is_mounted:
+                continue
+            region = child.virtual_region_with_margin
+            if low <= region.bottom and region.y <= high:
+                continue
+            members = [c for c in children if getattr(c, "earlier_group", None) is group]
+            if any(low <= c.virtual_region_with_margin.bottom and c.virtual_region_with_margin.y <= high
+                   for c in members):
+                continue
+            first, last = children.index(members[0]), children.index(members[-1])
+            rows = sum(c.virtual_region_with_margin.height for c in members)
+            above = children[first - 1] if first > 0 else None
+            below = children[last + 1] if last + 1 < len(children) else None
+            if isinstance(above, EarlierTurns):
+                above.take_back(group, rows, at_end=True)
+                above.fit()
+            elif isinstance(below, EarlierTurns):
+                below.take_back(group, rows, at_end=False)
+                below.fit()
+            else:
+                blank = EarlierTurns([group], 0, rows=[rows])
+                self.mount(blank, before=members[0])
+            for member in members:
+                member.earlier_group = None  # type: ignore[attr-defined]
+                member.remove()
+            self._has_earlier = True
+            return  # one group a frame; the next pass takes the next
 
     async def _render_earlier(self, blank: EarlierTurns, index: int) -> None:
         """One earlier turn: its answers rendered in a thread, mounted hidden, then shown as
@@ -431,6 +472,8 @@ class ChatView(LaidOutOnce, VerticalScroll):
             if blank.parent is not self or index >= len(blank.groups) or blank.groups[index] is not group:
                 return  # the conversation was cleared meanwhile
             widgets = self._turn_widgets(group, rendered)
+            for widget in widgets:
+                widget.earlier_group = group  # type: ignore[attr-defined] - given back to a blank when far away
             before = sum(other.questions for other in self.children[: self.children.index(blank)]
                          if isinstance(other, EarlierTurns))
             question = before + sum(1 for g in blank.groups[: index + 1] for turn in g if turn.role == "user")

@@ -59,6 +59,15 @@ class EarlierTurns(Widget):
         del self.groups[index:], self._rows[index:]
         return group, rest
 
+    def take_back(self, group: list, rows: int, *, at_end: bool) -> None:
+        """A rendered group, far from the view again, back in this blank (at its real height)."""
+        if at_end:
+            self.groups.append(group)
+            self._rows.append(rows)
+        else:
+            self.groups.insert(0, group)
+            self._rows.insert(0, rows)
+
     def fit(self) -> None:
         """Take the height of the groups it holds now."""
         self.styles.height = max(1, sum(self._rows))
