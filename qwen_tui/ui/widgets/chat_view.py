@@ -165,8 +165,8 @@ class PendingTurn:
 
 #: Lines of what came before that stay in view when the view jumps a page to follow the answer.
 PAGE_CONTEXT = 3
-#: A resumed session renders its latest turns, about this many screens, at once.
-EAGER_SCREENS = 2
+#: A resumed session renders its latest turns, at least this many screens, at once.
+EAGER_SCREENS = 1
 #: Earlier turns this many screens above and below the view are rendered before they show.
 FILL_MARGIN_SCREENS = 1
 #: Earlier turns rendered on the way go back to a blank once they are this many screens away.
@@ -312,9 +312,9 @@ class ChatView(LaidOutOnce, VerticalScroll):
         """A saved conversation, as it was: questions, answers, their errors and outcomes.
 
         The latest turns (a couple of screens) are rendered at once; each older question with its
-        answer waits in an ``EarlierTurns`` blank of its estimated height, rendered when it scrolls near the
-        view (``_fill_near_view``): a 300-turn session shows its end at once and never holds the
-        loop for more than a turn or two."""
+        answer waits in an ``EarlierTurns`` blank of its estimated height, rendered (in a thread)
+        when it scrolls near the view (``_fill_near_view``): a 300-turn session shows its end at
+        once and no answer's rendering holds the loop."""
         await self.remove_children()
         self._code_theme = code_theme
         groups = group_turns(session.turns)
@@ -459,7 +459,8 @@ class ChatView(LaidOutOnce, VerticalScroll):
                 member.earlier_group = None  # type: ignore[attr-defined]
                 member.remove()
             self._has_earlier = True
-            return  # one group a frame; the next pass takes the next
+            return True  # one group a pass; the next pass takes the next
+        return False
 
     async def _render_earlier(self, blank: EarlierTurns, index: int) -> None:
         """One earlier turn: its answers rendered in a thread, mounted hidden, then shown as
@@ -525,6 +526,9 @@ class ChatView(LaidOutOnce, VerticalScroll):
             if placement.region.bottom > top:
                 self._kept = (placement.widget, placement.region.bottom)
                 break
+        for widget in where:  # a split is seen by the arrangement after it, never a later one
+            if isinstance(widget, EarlierTurns):
+                widget.replaced_by = None
         return result
 
     @staticmethod
