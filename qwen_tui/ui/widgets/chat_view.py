@@ -416,9 +416,10 @@ class ChatView(LaidOutOnce, VerticalScroll):
                 distance = 0 if end > top and start < top + height else min(abs(end - top), abs(start - top - height))
                 if best is None or distance < best[0] or (distance == best[0] and index > best[2]):
                     best = (distance, blank, index)
+        recycled = self._recycle_far(top, height)  # one far turn a pass, while the near ones render
         if best is None:
-            self._has_earlier = bool(blanks)
-            if self._recycle_far(top, height):
+            self._has_earlier = bool(blanks) or recycled
+            if recycled:
                 self._fill_scheduled = True
                 self.set_timer(1 / 60, self._fill_near_view, name="earlier-turns")
             return
@@ -475,8 +476,9 @@ class ChatView(LaidOutOnce, VerticalScroll):
             widgets = self._turn_widgets(group, rendered)
             for widget in widgets:
                 widget.earlier_group = group  # type: ignore[attr-defined] - given back to a blank when far away
-            before = sum(other.questions for other in self.children[: self.children.index(blank)]
-                         if isinstance(other, EarlierTurns))
+            before = sum(other.questions if isinstance(other, EarlierTurns) else 1
+                         for other in self.children[: self.children.index(blank)]
+                         if isinstance(other, EarlierTurns | UserMessage))
             question = before + sum(1 for g in blank.groups[: index + 1] for turn in g if turn.role == "user")
             for widget in widgets:
                 widget.set_class(question <= self.compacted_questions, COMPACTED_CLASS)
