@@ -102,6 +102,7 @@ def undo_compaction(app: QwenApp) -> bool:
 def dim_compacted(app: QwenApp) -> None:
     """The widgets of the turns the compaction in force covers carry ``COMPACTED``; the others not."""
     from qwen_tui.ui.widgets.chat_view import AssistantMessage, ChatView, UserMessage
+    from qwen_tui.ui.widgets.earlier_turns import EarlierTurns
 
     compaction = app.conversation.compacted
     covers = compaction.covers if compaction is not None else 0
@@ -111,3 +112,6 @@ def dim_compacted(app: QwenApp) -> None:
             questions += 1
         if isinstance(child, UserMessage | AssistantMessage):
             child.set_class(questions <= covers, COMPACTED)
+        elif isinstance(child, EarlierTurns):  # not rendered yet: dimmed when they are
+            questions += child.questions
+    app.query_one(ChatView).compacted_questions = covers

@@ -114,6 +114,16 @@ class StreamingMarkdown(LaidOutOnce, Widget):
         self._final = self._settled = False
         self._schedule_flush()
 
+    def adopt(self, splitter: BlockSplitter, layout: AnswerLayout) -> None:
+        """Take the lines of the text appended so far, rendered elsewhere (a saved answer, in a
+        thread: ``qwen_tui.ui.widgets.earlier_turns.prerender``) at ``layout.width``. Call it
+        before ``finish``; at another width the text is laid out again here."""
+        self._pending.clear()
+        self._block_splitter = splitter
+        self._layout = layout
+        self._shown = []
+        self._height = self._lines = layout.height
+
     def set_code_theme(self, name: str) -> None:
         """Draw code blocks with the Pygments theme ``name`` (the app's theme changed): every
         line is laid out again with it."""

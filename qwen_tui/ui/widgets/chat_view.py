@@ -10,6 +10,7 @@ SSH); between jumps only the new lines are sent.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from functools import cached_property
 
@@ -20,6 +21,7 @@ from textual.widget import AwaitMount, Widget
 
 from qwen_tui.ui.render.markdown_stream import GROW_STEP, StreamingMarkdown
 from qwen_tui.ui.textual_fixes.one_layout import LaidOutOnce
+from qwen_tui.ui.widgets.earlier_turns import EarlierTurns, estimate_rows, group_turns, prerender
 from qwen_tui.ui.widgets.thinking import ThinkingSection, thinking_of
 from qwen_tui.terminal_text import visible
 
@@ -163,6 +165,14 @@ class PendingTurn:
 
 #: Lines of what came before that stay in view when the view jumps a page to follow the answer.
 PAGE_CONTEXT = 3
+#: A resumed session renders its latest turns, at least this many screens, at once.
+EAGER_SCREENS = 1
+#: Earlier turns this many screens above and below the view are rendered before they show.
+FILL_MARGIN_SCREENS = 1
+#: Earlier turns rendered on the way go back to a blank once they are this many screens away.
+RECYCLE_SCREENS = 3
+#: The class of turns a compaction stands for (``qwen_tui.ui.compacting.COMPACTED``).
+COMPACTED_CLASS = "compacted"
 
 
 class ChatView(LaidOutOnce, VerticalScroll):
@@ -293,36 +303,235 @@ class ChatView(LaidOutOnce, VerticalScroll):
             body.room, body.grow_step = room, grow_step
             body.refresh(layout=True)
 
-    def on_resize(self) -> None:
-        answer = self.last_answer
-        if answer is not None and not answer.body.finished:
-            answer.body.grow_step = max(GROW_STEP, self.scrollable_content_region.height - PAGE_CONTEXT)
-
     def add_note(self, text: str) -> Static:
         note = Static(Text(visible(text), style="dim italic"), markup=False, classes="chat-note")
         self.mount(note)
         return note
 
     async def show_session(self, session, code_theme: str) -> None:
-        """A saved conversation, as it was: questions, answers, their errors and outcomes."""
+        """A saved conversation, as it was: questions, answers, their errors and outcomes.
+
+        The latest turns (a couple of screens) are rendered at once; each older question with its
+        answer waits in an ``EarlierTurns`` blank of its estimated height, rendered (in a thread)
+        when it scrolls near the view (``_fill_near_view``): a 300-turn session shows its end at
+        once and no answer's rendering holds the loop."""
         await self.remove_children()
-        for turn in session.turns:
+        self._code_theme = code_theme
+        groups = group_turns(session.turns)
+        view = self.scrollable_content_region
+        width = view.width if view.width > 0 else self.app.size.width
+        want = max(view.height, self.app.size.height) * EAGER_SCREENS
+        eager, rows = len(groups), 0
+        while eager > 0 and (rows < want or eager == len(groups)):
+            eager -= 1
+            rows += estimate_rows(groups[eager], width)
+        widgets: list[Widget] = [EarlierTurns(groups[:eager], width)] if eager else []
+        latest = [turn for group in groups[eager:] for turn in group]
+        rendered = await asyncio.to_thread(prerender, latest, width, code_theme, self.app.console.color_system)
+        widgets.extend(self._turn_widgets(latest, rendered))
+        note = Static(Text(visible(f"Resumed “{session.display_title}”: the next question continues it."),
+                           style="dim italic"), markup=False, classes="chat-note")
+        widgets.append(note)
+        await self.mount_all(widgets)
+        self.anchor()
+        self._has_earlier = eager > 0
+        self._schedule_fill()
+
+    def _turn_widgets(self, turns: list, rendered: dict[int, tuple] | None = None) -> list[Widget]:
+        """The widgets of saved turns (a question, its answer); ``rendered``: answers' lines made
+        in a thread (``prerender``), by turn index."""
+        widgets: list[Widget] = []
+        for index, turn in enumerate(turns):
             if turn.role == "user":
-                self.add_user(turn.content)
+                widgets.append(UserMessage(turn.content))
             elif turn.role == "assistant":
-                answer = self.add_assistant(turn.provider or "?", turn.model or "?")
-                answer.body.code_theme = code_theme
+                answer = AssistantMessage(turn.provider or "?", turn.model or "?")
+                answer.body.code_theme = self._code_theme
                 if turn.reasoning:
                     thinking_of(answer).append(turn.reasoning)
                     answer.thinking.set_folded(bool(turn.content))
                 answer.append(turn.content)
+                if rendered and index in rendered:
+                    answer.body.adopt(*rendered[index])
                 if turn.tools:
                     self._show_tools(answer, turn.tools)
                 if turn.error:
                     answer.show_error(turn.error)
                 answer.finish(turn.outcome or "complete")
-        self.add_note(f"Resumed “{session.display_title}”: the next question continues it.")
-        self.anchor()
+                widgets.append(answer)
+        return widgets
+
+    # -- the earlier turns of a resumed session ---------------------------------------------
+
+    _code_theme = "monokai"
+    _fill_scheduled = False
+    #: The child at the top of the view and where its bottom was, at the last arrangement.
+    _kept: tuple[Widget, int] | None = None
+
+    #: Some earlier turns may still be unrendered (checked again when none is near the view).
+    _has_earlier = False
+
+    def watch_scroll_y(self, old_value: float, new_value: float) -> None:
+        super().watch_scroll_y(old_value, new_value)
+        if self._has_earlier:
+            self._schedule_fill()
+
+    def on_resize(self) -> None:
+        answer = self.last_answer
+        if answer is not None and not answer.body.finished:
+            answer.body.grow_step = max(GROW_STEP, self.scrollable_content_region.height - PAGE_CONTEXT)
+        if self._has_earlier:
+            self._schedule_fill()
+
+    _filling = False  # an earlier turn is being rendered (one at a time)
+    #: The questions a compaction stands for (``qwen_tui.ui.compacting.dim_compacted`` sets it):
+    #: an earlier turn rendered later is dimmed if it is one of them.
+    compacted_questions = 0
+
+    def _schedule_fill(self) -> None:
+        if self._fill_scheduled or self._filling:
+            return
+        self._fill_scheduled = True
+        self.call_after_refresh(self._fill_near_view)
+
+    def _fill_near_view(self) -> None:
+        """Render the earlier turn nearest the view, if one is in it or within a screen of it;
+        the next once that one is shown."""
+        self._fill_scheduled = False
+        if not self.is_attached or self._filling:
+            return
+        height = max(self.scrollable_content_region.height, 1)
+        top = round(self.scroll_y)
+        low, high = top - height * FILL_MARGIN_SCREENS, top + height * (1 + FILL_MARGIN_SCREENS)
+        best: tuple[int, EarlierTurns, int] | None = None
+        blanks = [child for child in self.children if isinstance(child, EarlierTurns)]
+        for blank in blanks:
+            region = blank.virtual_region_with_margin
+            if region.bottom <= low or region.y >= high:
+                continue
+            for index, start, end in blank.spans():
+                start, end = start + region.y, end + region.y
+                if end <= low or start >= high:
+                    continue
+                distance = 0 if end > top and start < top + height else min(abs(end - top), abs(start - top - height))
+                if best is None or distance < best[0] or (distance == best[0] and index > best[2]):
+                    best = (distance, blank, index)
+        recycled = self._recycle_far(top, height)  # one far turn a pass, while the near ones render
+        if best is None:
+            self._has_earlier = bool(blanks) or recycled
+            if recycled:
+                self._fill_scheduled = True
+                self.set_timer(1 / 60, self._fill_near_view, name="earlier-turns")
+            return
+        self._filling = True
+        self.run_worker(self._render_earlier(best[1], best[2]), group="earlier-turns", exit_on_error=False)
+
+    def _recycle_far(self, top: int, height: int) -> bool:
+        """Earlier turns rendered on the way but now more than ``RECYCLE_SCREENS`` screens from the
+        view go back into a blank next to them, at their real height (nothing moves): memory
+        follows what is near the view, not how far the user has scrolled."""
+        low, high = top - height * RECYCLE_SCREENS, top + height * (1 + RECYCLE_SCREENS)
+        children = list(self.children)
+        for child in children:
+            group = getattr(child, "earlier_group", None)
+            if group is None or not child.is_mounted:
+                continue
+            region = child.virtual_region_with_margin
+            if low <= region.bottom and region.y <= high:
+                continue
+            members = [c for c in children if getattr(c, "earlier_group", None) is group]
+            if any(low <= c.virtual_region_with_margin.bottom and c.virtual_region_with_margin.y <= high
+                   for c in members):
+                continue
+            first, last = children.index(members[0]), children.index(members[-1])
+            rows = sum(c.virtual_region_with_margin.height for c in members)
+            above = children[first - 1] if first > 0 else None
+            below = children[last + 1] if last + 1 < len(children) else None
+            if isinstance(above, EarlierTurns):
+                above.take_back(group, rows, at_end=True)
+                above.fit()
+            elif isinstance(below, EarlierTurns):
+                below.take_back(group, rows, at_end=False)
+                below.fit()
+            else:
+                blank = EarlierTurns([group], 0, rows=[rows])
+                self.mount(blank, before=members[0])
+            for member in members:
+                member.earlier_group = None  # type: ignore[attr-defined]
+                member.remove()
+            self._has_earlier = True
+            return True  # one group a pass; the next pass takes the next
+        return False
+
+    async def _render_earlier(self, blank: EarlierTurns, index: int) -> None:
+        """One earlier turn: its answers rendered in a thread, mounted hidden, then shown as
+        the blank splits around it, in one layout (the view keeps its place)."""
+        try:
+            group = blank.groups[index]
+            width = self.scrollable_content_region.width
+            rendered = await asyncio.to_thread(prerender, group, width, self._code_theme,
+                                               self.app.console.color_system)
+            if blank.parent is not self or index >= len(blank.groups) or blank.groups[index] is not group:
+                return  # the conversation was cleared meanwhile
+            widgets = self._turn_widgets(group, rendered)
+            for widget in widgets:
+                widget.earlier_group = group  # type: ignore[attr-defined] - given back to a blank when far away
+            before = sum(other.questions if isinstance(other, EarlierTurns) else 1
+                         for other in self.children[: self.children.index(blank)]
+                         if isinstance(other, EarlierTurns | UserMessage))
+            question = before + sum(1 for g in blank.groups[: index + 1] for turn in g if turn.role == "user")
+            for widget in widgets:
+                widget.set_class(question <= self.compacted_questions, COMPACTED_CLASS)
+            group, rest = blank.split_at(index, width)
+            new = widgets + ([rest] if rest is not None else [])
+            for widget in new:
+                widget.display = False
+            if new:
+                await self.mount_all(new, after=blank)
+            blank.replaced_by = new[-1] if new else None
+            blank.fit()
+            for widget in new:
+                widget.display = True
+            if not blank.groups:
+                await blank.remove()
+        finally:
+            self._filling = False
+        self._schedule_fill()
+
+    def arrange(self, size, optimal: bool = False):
+        """Textual's arrangement, then the view keeps its place when something above it changed
+        height (an earlier turn rendered at its real height): the child at the top of the view
+        keeps its bottom where it was. At the very top or anchored to the bottom, nothing moves."""
+        result = super().arrange(size, optimal)
+        kept, self._kept = self._kept, None
+        placements = result.placements
+        if not placements:
+            return result
+        where = {placement.widget: placement.region for placement in placements}
+        top = self.scroll_y
+        if kept is not None and top > 0 and self._anchor_released:
+            widget, bottom = kept
+            if isinstance(widget, EarlierTurns) and widget.replaced_by is not None:
+                widget, widget.replaced_by = widget.replaced_by, None
+            elif isinstance(widget, EarlierTurns) and widget not in where:
+                widget = None
+            region = where.get(widget)
+            if region is not None and region.bottom != bottom:
+                total = max(r.bottom for r in where.values())
+                limit = max(0, total - self.scrollable_content_region.height)
+                new_y = min(max(0, top + region.bottom - bottom), limit)
+                self.set_reactive(Widget.scroll_y, new_y)
+                self.set_reactive(Widget.scroll_target_y, new_y)
+                self.vertical_scrollbar._reactive_position = new_y
+                top = new_y
+        for placement in placements:
+            if placement.region.bottom > top:
+                self._kept = (placement.widget, placement.region.bottom)
+                break
+        for widget in where:  # a split is seen by the arrangement after it, never a later one
+            if isinstance(widget, EarlierTurns):
+                widget.replaced_by = None
+        return result
 
     @staticmethod
     def _show_tools(answer: AssistantMessage, records: list[dict]) -> None:

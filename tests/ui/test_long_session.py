@@ -1,0 +1,130 @@
+"""A long saved session resumed: its end shows at once, its older turns wait as a blank of their
+estimated height and are rendered as they come near the view; every turn stays reachable, and
+keys are answered while it loads. Content is asserted, never timing."""
+
+from __future__ import annotations
+
+import pytest
+
+from qwen_tui.session import SessionStore
+from qwen_tui.ui.widgets.chat_view import AssistantMessage, ChatView, UserMessage
+from qwen_tui.ui.widgets.earlier_turns import EarlierTurns, estimate_rows, group_turns
+from qwen_tui.ui.widgets.prompt import PromptInput
+
+SIZE = (120, 40)
+
+
+def question(n: int) -> str:
+    return f"Question {n:03d}: how is record kind {n} parsed?"
+
+
+def answer(n: int) -> str:
+    code = "".join(f"    value_{i} = handle(record[{i}], kind={n})\n" for i in range(60))
+    return (f"Answer {n:03d}. The parser reads each record and hands it on.\n\n- step one\n- step two\n\n"
+            f"```python\ndef process_{n}(record):\n{code}    return record  # end {n:03d}\n```\n")
+
+
+def saved_session(turns: int) -> str:
+    """A session of ``turns`` questions and answers, written the way the app writes them."""
+    store = SessionStore()
+    session = store.create(None, title="Long session")
+    for n in range(turns):
+        store.append_user(session, question(n))
+        writer = store.begin_answer(session, "sambanova", "Meta-Llama-3.3-70B-Instruct", interval=0)
+        writer.update(answer(n))
+        writer.finish("complete")
+    return session.id
+
+
+async def until(pilot, condition, tries: int = 400) -> None:
+    for _ in range(tries):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError("condition not reached")
+
+
+def shown_questions(chat: ChatView) -> list[str]:
+    return [child.text for child in chat.children if isinstance(child, UserMessage)]
+
+
+@pytest.fixture
+def long_session() -> str:
+    return saved_session(300)
+
+
+async def test_resumed_long_session_shows_its_end_with_the_older_turns_waiting(make_app, long_session):
+    app = make_app(resume=long_session)
+    async with app.run_test(size=SIZE) as pilot:
+        chat = app.query_one(ChatView)
+        await until(pilot, lambda: chat.last_answer is not None)
+        assert chat.last_answer.text == answer(299)
+        assert len(app.turns) == 300  # the whole history is the conversation's
+        await pilot.pause(0.3)
+        assert chat.scroll_y == chat.max_scroll_y  # at the bottom
+        assert chat.last_answer.region.overlaps(chat.region)  # on screen
+        blank = chat.children[0]
+        assert isinstance(blank, EarlierTurns)
+        assert blank.questions > 250  # not rendered: a blank holds them
+        rendered = [child for child in chat.children if isinstance(child, AssistantMessage)]
+        assert len(rendered) < 20  # what is rendered is near the view, not the session
+
+
+async def test_scrolling_to_the_top_shows_the_first_question(make_app, long_session):
+    app = make_app(resume=long_session)
+    async with app.run_test(size=SIZE) as pilot:
+        chat = app.query_one(ChatView)
+        await until(pilot, lambda: chat.last_answer is not None)
+        chat.scroll_home(animate=False)
+        await until(pilot, lambda: bool(shown_questions(chat)) and shown_questions(chat)[0] == question(0))
+        await pilot.pause(0.2)
+        assert chat.scroll_y == 0
+        first = next(child for child in chat.children if isinstance(child, UserMessage))
+        assert first.region.y < chat.region.bottom  # in the view
+        first_answer = next(child for child in chat.children if isinstance(child, AssistantMessage))
+        assert first_answer.text == answer(0)
+
+
+async def test_a_key_pressed_while_the_session_loads_is_handled(make_app, long_session):
+    app = make_app(resume=long_session)
+    async with app.run_test(size=SIZE) as pilot:
+        await pilot.press(*"hi")  # at once: the session is still being read and shown
+        prompt = app.query_one(PromptInput)
+        assert prompt.text == "hi"
+        chat = app.query_one(ChatView)
+        await until(pilot, lambda: chat.last_answer is not None)
+        assert prompt.text == "hi"
+        assert chat.last_answer.text == answer(299)
+
+
+async def test_every_turn_is_reachable_paging_up_and_far_ones_go_back_to_a_blank(make_app):
+    session_id = saved_session(24)
+    app = make_app(resume=session_id)
+    async with app.run_test(size=SIZE) as pilot:
+        chat = app.query_one(ChatView)
+        await until(pilot, lambda: chat.last_answer is not None)
+        await pilot.pause(0.2)
+        seen_questions: set[str] = set()
+        seen_answers: set[str] = set()
+        for _ in range(300):
+            await pilot.pause(0.1)
+            seen_questions.update(shown_questions(chat))
+            seen_answers.update(child.text for child in chat.children if isinstance(child, AssistantMessage))
+            if chat.scroll_y == 0 and question(0) in shown_questions(chat):
+                break
+            chat.scroll_to(y=max(0, chat.scroll_y - chat.scrollable_content_region.height), animate=False)
+        assert seen_questions == {question(n) for n in range(24)}
+        assert seen_answers == {answer(n) for n in range(24)}
+        await until(pilot, lambda: any(isinstance(child, EarlierTurns) for child in chat.children[1:]))
+        assert chat.scroll_y == 0
+        assert shown_questions(chat)[0] == question(0)  # the top stays in view as far turns go back
+        assert len([c for c in chat.children if isinstance(c, AssistantMessage)]) < 24
+        assert chat.last_answer.text == answer(23)  # the latest turns stay rendered
+
+
+def test_the_estimate_is_close_to_the_rendered_height() -> None:
+    from qwen_tui.session import Turn
+
+    turns = [Turn("user", question(1)), Turn("assistant", answer(1))]
+    assert [len(group) for group in group_turns(turns + turns)] == [2, 2]
+    assert 70 <= estimate_rows(turns, 116) <= 82  # question 4 rows, answer 71 + its header and margins
