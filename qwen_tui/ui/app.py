@@ -42,7 +42,7 @@ from qwen_tui.timing import RequestTiming
 from qwen_tui.ui import keys
 from qwen_tui.ui.answer_copy import copy_code_block, copy_last_answer
 from qwen_tui.ui.commands import QwenCommands
-from qwen_tui.ui.compacting import should_compact, start_compaction
+from qwen_tui.ui.compacting import compact_before, start_compaction
 from qwen_tui.ui.pickers import go_to_file, pick_provider
 from qwen_tui.ui.project_tools import ProjectTools
 from qwen_tui.ui.question_flow import answer_question
@@ -383,7 +383,8 @@ class QwenApp(App[int]):
             return
         self.ask(text, on_shown=clear)
 
-    def ask(self, question: str, note: str = "", on_shown: Callable[[], None] | None = None) -> PendingTurn | None:
+    def ask(self, question: str, note: str = "", on_shown: Callable[[], None] | None = None,
+            compact_first: bool = True) -> PendingTurn | None:
         """Send ``question`` first, then show it: the request leaves before the screen work.
 
         Building, mounting and painting the question and the answer take 3-5 ms of the event
@@ -399,11 +400,7 @@ class QwenApp(App[int]):
             return None
         if self.project.add_mentions(question):
             self.refresh_context()
-        if note != "after compaction" and should_compact(self):
-            self.query_one(ChatView).add_note(
-                f"The conversation fills over {self.config.context.auto_compact:.0%} of the window "
-                "(auto_compact in config.toml): compacting it before this question.")
-            start_compaction(self, then_ask=question)  # the question stays in the prompt until it is asked
+        if compact_first and compact_before(self, question):  # [context] auto_compact
             return None
         if self.user_runs.waiting:
             note = f"{note} · with what /run printed" if note else "with what /run printed"

@@ -80,9 +80,9 @@ class ChatSink(AgentSink):
             result = step.result  # an applied edit opens on its diff; anything else on what the model read
             detail = result.proposal.diff if result.proposal is not None and result.ok else result.content
             entry.done(result.ok, result.summary, detail)
-        block, self._command_block = self._command_block, None
-        if block is not None and step.call.name == "run_command":
-            block.finish(step.result.summary)
+        if step.call.name == "run_command" and self._command_block is not None:
+            self._command_block.finish(step.result.summary)
+            self._command_block = None
 
     def on_command_started(self, run: CommandRun) -> None:
         """In the command's thread, before it starts: its block opens and takes its output."""

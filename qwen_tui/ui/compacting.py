@@ -18,14 +18,22 @@ COMPACTED = "compacted"
 NOTE_SUMMARY_CHARS = 400
 
 
-def should_compact(app: QwenApp) -> bool:
-    """``[context] auto_compact``: the history (as last counted, off the event loop) fills more
-    than that share of the window, and there is something older than the last turn to compact."""
+def compact_before(app: QwenApp, question: str) -> bool:
+    """``[context] auto_compact``: when the history (as last counted, off the event loop) fills
+    more than that share of the window, say so and compact, then ask ``question`` (it stays in
+    the prompt until then). False: nothing to do, ask it now."""
     share = app.config.context.auto_compact
     if not share or len(app.conversation.turns) < 2:
         return False
     budget = app.context_window() - app.project.reserve_tokens
-    return budget > 0 and app.history_tokens > share * budget
+    if budget <= 0 or app.history_tokens <= share * budget:
+        return False
+    from qwen_tui.ui.widgets.chat_view import ChatView
+
+    app.query_one(ChatView).add_note(f"The conversation fills over {share:.0%} of the window "
+                                     "(auto_compact in config.toml): compacting it before this question.")
+    start_compaction(app, then_ask=question)
+    return True
 
 
 def start_compaction(app: QwenApp, then_ask: str | None = None) -> None:
@@ -66,7 +74,8 @@ async def compact_now(app: QwenApp, then_ask: str | None = None) -> bool:
         from qwen_tui.ui.widgets.prompt import PromptInput
 
         prompt = app.query_one(PromptInput)
-        app.ask(then_ask, note="after compaction", on_shown=lambda: prompt.clear() if prompt.text == then_ask else None)
+        app.ask(then_ask, note="after compaction", compact_first=False,
+                on_shown=lambda: prompt.clear() if prompt.text == then_ask else None)
     return True
 
 

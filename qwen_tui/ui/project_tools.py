@@ -55,5 +55,9 @@ class ProjectTools:
             self.commands.stop_all()
 
     async def undo(self, redo: bool = False) -> UndoReport:
-        store = self.toolbox.checkpoints
-        return await asyncio.to_thread(store.redo if redo else store.undo)
+        """In a thread, toolbox included (an undo before it was built would import it on the loop)."""
+        def run() -> UndoReport:
+            store = self.toolbox.checkpoints
+            return store.redo() if redo else store.undo()
+
+        return await asyncio.to_thread(run)

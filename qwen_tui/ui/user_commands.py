@@ -31,7 +31,8 @@ class UserRuns:
 async def run_user_command(app: QwenApp, command: str) -> None:
     """In a thread, through the project's run_command runner (its environment without provider
     keys, its timeout, Escape stops it)."""
-    tool = await asyncio.to_thread(lambda: (app.toolbox, app.tools.commands)[1])
+    await asyncio.to_thread(app.tools.prepare)  # the runner comes with the toolbox
+    tool = app.tools.commands
     chat = app.query_one(ChatView)
     block = CommandBlock(command)
     await chat.mount(block)
