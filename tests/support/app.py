@@ -1,11 +1,13 @@
 """Building a ``QwenApp`` for a test and waiting until it has done what the test waits for.
 
 The waits are named for what they wait for: an answer (``settle``), the project index
-(``until_indexed``), the background saves (``until_saved``), every worker (``until_workers_done``).
+(``until_indexed``), the background saves (``until_saved``), every worker (``until_workers_done``),
+any condition (``until``).
 """
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any
 
@@ -51,6 +53,16 @@ async def settle(app: QwenApp, *, saved: bool = False) -> None:
         await answer.body.wait_rendered()
     if saved:
         await app.conversation.saved()
+
+
+async def until(pilot, condition, seconds: float = 10.0) -> None:
+    """Until ``condition()`` is true, polled every 10 ms; bounded by the wall clock, not by a
+    number of pauses, so a loaded machine's slow pauses do not end the wait early."""
+    deadline = time.monotonic() + seconds
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out after {seconds} s waiting for {condition.__code__.co_qualname}")
+        await pilot.pause(0.01)
 
 
 async def until_indexed(pilot, app: QwenApp, tries: int = 100) -> None:

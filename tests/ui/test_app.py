@@ -13,7 +13,7 @@ from qwen_tui.ui.widgets.file_tree import ProjectTree
 from qwen_tui.ui.widgets.prompt import PromptInput
 from qwen_tui.ui.screens.provider_picker import ProviderPicker
 from qwen_tui.ui.widgets.status_bar import StatusBar
-from tests.support.app import settle
+from tests.support.app import settle, until
 
 SIZE = (120, 40)
 
@@ -366,12 +366,10 @@ async def test_resume_latest_session_continues_the_conversation(make_app, sim):
         await pilot.pause(0.2)
     again = make_app(resume="latest")
     async with again.run_test(size=SIZE) as pilot:
-        for _ in range(100):
-            if again.turns:
-                break
-            await pilot.pause(0.02)
+        chat = again.query_one(ChatView)
+        await until(pilot, lambda: chat.last_answer is not None)  # the turns are set before they mount
         assert [t.question for t in again.turns] == ["first question"]
-        assert again.query_one(ChatView).last_answer.text == "Hello from the simulator.\n"
+        assert chat.last_answer.text == "Hello from the simulator.\n"
         await type_and_send(pilot, "second question")
         await settle(again)
         sent = [m["content"] for m in chat_messages(sim, "sambanova") if m["role"] != "system"]

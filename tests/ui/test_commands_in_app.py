@@ -14,7 +14,7 @@ from qwen_tui.ui.screens.command_approval import CommandApproval
 from qwen_tui.ui.widgets.chat_view import ChatView
 from qwen_tui.ui.widgets.command_block import CommandBlock
 from qwen_tui.ui.widgets.prompt import PromptInput
-from tests.support.app import settle
+from tests.support.app import settle, until
 
 SIZE = (120, 40)
 
@@ -50,14 +50,6 @@ async def ask(pilot, text: str) -> None:
     prompt.focus()
     prompt.insert(text)
     await pilot.press("enter")
-
-
-async def until(pilot, condition, tries: int = 300) -> None:
-    for _ in range(tries):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("the condition was not met in time")
 
 
 async def test_an_allowed_command_runs_unasked_its_output_streams_and_reaches_the_model(app_with, sim) -> None:

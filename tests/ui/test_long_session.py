@@ -10,6 +10,7 @@ from qwen_tui.session import SessionStore
 from qwen_tui.ui.widgets.chat_view import AssistantMessage, ChatView, UserMessage
 from qwen_tui.ui.widgets.earlier_turns import EarlierTurns, estimate_rows, group_turns
 from qwen_tui.ui.widgets.prompt import PromptInput
+from tests.support.app import until
 
 SIZE = (120, 40)
 
@@ -34,14 +35,6 @@ def saved_session(turns: int) -> str:
         writer.update(answer(n))
         writer.finish("complete")
     return session.id
-
-
-async def until(pilot, condition, tries: int = 400) -> None:
-    for _ in range(tries):
-        if condition():
-            return
-        await pilot.pause(0.02)
-    raise AssertionError("condition not reached")
 
 
 def shown_questions(chat: ChatView) -> list[str]:

@@ -3,22 +3,14 @@ continuing the conversation on that provider; every lane in the session file and
 
 from __future__ import annotations
 
-import asyncio
 
 from qwen_tui.session import SessionStore
 from qwen_tui.ui.screens.race import RaceProviders, RaceScreen
 from qwen_tui.ui.widgets.chat_view import ChatView
 from qwen_tui.ui.widgets.prompt import PromptInput
+from tests.support.app import until
 
 SIZE = (120, 40)
-
-
-async def until(pilot, check, timeout: float = 15.0) -> None:
-    for _ in range(int(timeout / 0.02)):
-        if check():
-            return
-        await asyncio.sleep(0.02)
-    raise AssertionError("timed out")
 
 
 async def test_ctrl_t_races_the_question_and_the_kept_answer_continues_the_conversation(make_app, sim) -> None:

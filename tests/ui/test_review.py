@@ -14,7 +14,7 @@ from qwen_tui.ui.widgets.chat_view import ChatView
 from qwen_tui.ui.widgets.diff_view import DiffView
 from qwen_tui.ui.widgets.prompt import PromptInput
 from qwen_tui.ui.widgets.tool_entry import ToolEntry
-from tests.support.app import settle
+from tests.support.app import settle, until
 
 SIZE = (120, 40)
 ORIGINAL = b"def answer():\n    return 42  # MARKER_APP\n"
@@ -33,14 +33,6 @@ async def ask(pilot, text: str = "fix answer()") -> None:
     prompt.focus()
     prompt.insert(text)
     await pilot.press("enter")
-
-
-async def until(pilot, condition, tries: int = 300) -> None:
-    for _ in range(tries):
-        if condition():
-            return
-        await pilot.pause(0.01)
-    raise AssertionError(f"timed out waiting for {condition}")
 
 
 async def until_review(pilot) -> EditReview:

@@ -4,7 +4,6 @@ answer while the model thinks, folds to one line when the answer begins, and F6
 
 from __future__ import annotations
 
-import asyncio
 
 import pytest
 
@@ -12,7 +11,7 @@ from qwen_tui.sim import Fault
 from qwen_tui.ui.widgets.chat_view import ChatView
 from qwen_tui.ui.widgets.prompt import PromptInput
 from qwen_tui.ui.widgets.thinking import ThinkingSection, ThinkingText
-from tests.support.app import settle
+from tests.support.app import settle, until
 
 SIZE = (100, 36)
 THOUGHT = ("The user asks about the project. First I look at what the files say, then I answer briefly. "
@@ -32,14 +31,6 @@ def shown_rows(widget: ThinkingText) -> list[str]:
     return [widget.render_line(y).text.rstrip() for y in range(widget.size.height)]
 
 
-async def until(condition, seconds: float = 5.0) -> None:
-    for _ in range(int(seconds / 0.01)):
-        if condition():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError("condition not met in time")
-
-
 @pytest.mark.parametrize("shape", ["reasoning", "think_tags"])
 async def test_thinking_streams_folds_when_the_answer_starts_and_unfolds_with_the_key(make_app, sim, shape):
     sim.set_knobs(provider="sambanova", reasoning=THOUGHT, reasoning_shape=shape, reply=REPLY, chunk_chars=4,
@@ -50,7 +41,7 @@ async def test_thinking_streams_folds_when_the_answer_starts_and_unfolds_with_th
     async with app.run_test(size=SIZE) as pilot:
         await ask(pilot, "What does it do?")
         answer = app.query_one(ChatView).last_answer
-        await until(lambda: answer.thinking is not None and answer.thinking.text == THOUGHT)
+        await until(pilot, lambda: answer.thinking is not None and answer.thinking.text == THOUGHT)
         section = answer.thinking
         await pilot.pause(0.1)  # a frame or two: the rows are drawn
         assert section.is_mounted and not section.folded and answer.text == ""
