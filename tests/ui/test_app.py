@@ -163,10 +163,7 @@ async def test_space_in_tree_adds_file_and_request_holds_its_content(make_app, s
 
         assert tree.render_label(tree.cursor_node, Style(), Style()).plain.startswith("● ")  # marked
         panel = app.query_one(ContextPanel)
-        for _ in range(50):
-            if panel.entries:
-                break
-            await pilot.pause(0.02)
+        await until(pilot, lambda: bool(panel.entries))
         assert panel.entries[0].path == "src/app.py" and panel.entries[0].tokens
         await type_and_send(pilot, "explain")
         await settle(app)
@@ -192,10 +189,7 @@ async def test_tree_hides_git_and_ignored_until_asked(make_app, sim):
 async def test_at_mention_completes_and_adds_to_context(make_app, sim):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        for _ in range(50):
-            if app.project.files:
-                break
-            await pilot.pause(0.02)
+        await until(pilot, lambda: bool(app.project.files))
         await pilot.press("@", "u", "t", "i", "l")
         mentions = app.query_one("#mentions")
         assert mentions.has_class("shown")
@@ -304,16 +298,10 @@ async def test_status_bar_ticks_elapsed_then_shows_ttft_and_rate(make_app, sim):
 async def test_goto_file_reveals_it_in_the_tree(make_app, sim):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        for _ in range(50):
-            if app.project.files:
-                break
-            await pilot.pause(0.02)
+        await until(pilot, lambda: bool(app.project.files))
         await pilot.press("ctrl+g", *"util", "enter")
         tree = app.query_one(ProjectTree)
-        for _ in range(50):
-            await pilot.pause(0.02)
-            if tree.cursor_node is not None and tree.cursor_node.data.path.name == "util.py":
-                break
+        await until(pilot, lambda: tree.cursor_node is not None and tree.cursor_node.data.path.name == "util.py")
         assert tree.cursor_node.data.path.name == "util.py"
         assert app.focused is tree
 
@@ -390,10 +378,7 @@ async def test_command_palette_switches_provider(make_app, sim):
 async def test_demo_states_and_badge(make_app, sim):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        for _ in range(100):
-            if all(s.state != "checking" for s in app.statuses.values()):
-                break
-            await pilot.pause(0.02)
+        await until(pilot, lambda: all(s.state != "checking" for s in app.statuses.values()))
         assert {s.state for s in app.statuses.values()} == {"demo"}
         assert app.query_one(StatusBar).render_status().plain.startswith(" DEMO ")
 

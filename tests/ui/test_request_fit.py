@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from qwen_tui.ui.screens.request_fit import RequestTooBig
 from qwen_tui.ui.widgets.prompt import PromptInput
-from tests.support.app import settle, until_indexed
+from tests.support.app import settle, until, until_indexed
 
 SIZE = (120, 40)
 LONG_REPLY = "This answer is long on purpose. " * 55  # ~490 tokens
@@ -25,13 +25,6 @@ async def _ask(pilot, text: str) -> None:
     await pilot.pause(0.05)
 
 
-async def _until(pilot, condition, tries: int = 150) -> None:
-    for _ in range(tries):
-        if condition():
-            return
-        await pilot.pause(0.02)
-
-
 def _small_window(app) -> None:
     name = app.active
     app.providers[name].settings.context_window = WINDOW
@@ -46,7 +39,7 @@ async def _grow_past_the_window(pilot, app, sim) -> int:
         await settle(app)
         if isinstance(app.screen, RequestTooBig):
             break
-    await _until(pilot, lambda: isinstance(app.screen, RequestTooBig))
+    await until(pilot, lambda: isinstance(app.screen, RequestTooBig))
     assert isinstance(app.screen, RequestTooBig)
     return len(_chats(sim))
 
@@ -66,7 +59,7 @@ async def test_a_request_past_the_window_is_held_and_compaction_brings_it_under(
 
         sim.set_knobs(provider="sambanova", reply="Short summary.")
         await pilot.press("c")
-        await _until(pilot, lambda: len(app.conversation.turns) == asked + 1 and not app.streaming)
+        await until(pilot, lambda: len(app.conversation.turns) == asked + 1 and not app.streaming)
         await settle(app)
         assert app.conversation.compacted is not None
         last = _chats(sim)[-1].body["messages"]
@@ -88,12 +81,12 @@ async def test_drop_the_oldest_turns_or_cancel(make_app, sim):
         assert app.query_one(PromptInput).text == held_question and app.conversation.compacted is None
 
         await pilot.press("enter")
-        await _until(pilot, lambda: isinstance(app.screen, RequestTooBig))
+        await until(pilot, lambda: isinstance(app.screen, RequestTooBig))
         drop = app.screen.problem.turns_to_drop
         assert drop >= 1
         sim.set_knobs(provider="sambanova", reply="Fine.")
         await pilot.press("d")
-        await _until(pilot, lambda: app.conversation.turns and app.conversation.turns[-1].question == held_question)
+        await until(pilot, lambda: app.conversation.turns and app.conversation.turns[-1].question == held_question)
         await settle(app)
         assert app.conversation.compacted.covers == drop and app.conversation.compacted.summary == ""
         assert "question 0" not in str(_chats(sim)[-1].body["messages"])
@@ -108,11 +101,11 @@ async def test_remove_the_context_files(make_app, sim, project):
         app.project.add("big.txt")
         sent = len(_chats(sim))
         await _ask(pilot, "what is in it?")
-        await _until(pilot, lambda: isinstance(app.screen, RequestTooBig))
+        await until(pilot, lambda: isinstance(app.screen, RequestTooBig))
         text = " ".join(str(w.render()) for w in app.screen.query("Static"))
         assert "r  remove the 1 context file" in text and len(_chats(sim)) == sent
         await pilot.press("r")
-        await _until(pilot, lambda: len(_chats(sim)) == sent + 1)
+        await until(pilot, lambda: len(_chats(sim)) == sent + 1)
         await settle(app)
         assert app.project.entries == [] and "data data" not in str(_chats(sim)[-1].body)
 
@@ -131,11 +124,11 @@ async def test_auto_compact_compacts_before_the_question_once_the_history_fills_
         for n in range(2):  # ~1,000 tokens of history: over half of the 1,000-token budget
             await _ask(pilot, f"question {n}")
             await settle(app)
-        await _until(pilot, lambda: app.history_tokens > 500)
+        await until(pilot, lambda: app.history_tokens > 500)
         sim.set_knobs(provider="sambanova", reply="SUMMARY: two long answers.")
         before = len(_chats(sim))
         await _ask(pilot, "the next question")
-        await _until(pilot, lambda: app.conversation.compacted is not None and len(_chats(sim)) >= before + 2)
+        await until(pilot, lambda: app.conversation.compacted is not None and len(_chats(sim)) >= before + 2)
         await settle(app)
         notes = " ".join(str(n.render()) for n in app.query(".chat-note"))
         assert "over 50% of the window (auto_compact in config.toml): compacting it" in notes

@@ -6,7 +6,7 @@ from __future__ import annotations
 from qwen_tui.ui.screens.help import HelpScreen
 from qwen_tui.ui.widgets.chat_view import ChatView
 from qwen_tui.ui.widgets.prompt import PromptInput
-from tests.support.app import settle, until_indexed
+from tests.support.app import settle, until, until_indexed
 
 SIZE = (120, 40)
 
@@ -74,16 +74,9 @@ async def test_undo_runs_the_undo_of_edits(make_app, sim):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         prompt = await _type(pilot, "/undo")
-        await _until(pilot, lambda: "Undo" in [n.title for n in app._notifications])
+        await until(pilot, lambda: "Undo" in [n.title for n in app._notifications])
         assert prompt.text == "" and "Undo" in [n.title for n in app._notifications]
         assert _chats(sim) == 0
-
-
-async def _until(pilot, condition, tries: int = 100) -> None:
-    for _ in range(tries):
-        if condition():
-            return
-        await pilot.pause(0.02)
 
 
 async def test_compact_sends_the_summary_instead_and_dims_the_turns_and_undo_restores(make_app, sim):
@@ -97,7 +90,7 @@ async def test_compact_sends_the_summary_instead_and_dims_the_turns_and_undo_res
             await settle(app)
         sim.set_knobs(provider="sambanova", reply="SUMMARY: two questions were asked.")
         prompt = await _type(pilot, "/compact")
-        await _until(pilot, lambda: app.conversation.compacted is not None)
+        await until(pilot, lambda: app.conversation.compacted is not None)
         assert prompt.text == "" and app.conversation.compacted.covers == 2
         turns = [w for w in app.query_one(ChatView).children if isinstance(w, UserMessage | AssistantMessage)]
         assert len(turns) == 4 and all(w.has_class(COMPACTED) for w in turns)
@@ -124,7 +117,7 @@ async def test_f7_compacts_as_slash_compact_does(make_app, sim):
             await settle(app)
         sim.set_knobs(provider="sambanova", reply="SUMMARY: two questions.")
         await pilot.press("f7")
-        await _until(pilot, lambda: app.conversation.compacted is not None)
+        await until(pilot, lambda: app.conversation.compacted is not None)
         assert app.conversation.compacted is not None and app.conversation.compacted.covers == 2
         assert "SUMMARY: two questions." in str(app.conversation.history_messages())
 
@@ -199,7 +192,7 @@ async def test_the_palette_entries_compact_and_undo(make_app, sim):
         entries = {title: callback for title, callback, _ in QwenCommands(app.screen)._commands()}
         sim.set_knobs(provider="sambanova", reply="PALETTE SUMMARY")
         entries["Chat: compact the conversation"]()
-        await _until(pilot, lambda: app.conversation.compacted is not None)
+        await until(pilot, lambda: app.conversation.compacted is not None)
         assert app.conversation.compacted.summary == "PALETTE SUMMARY"
         entries["Chat: undo the compaction"]()
         assert app.conversation.compacted is None
@@ -216,11 +209,11 @@ async def test_a_resumed_compacted_session_shows_the_turns_dimmed_and_sends_the_
             await settle(app)
         sim.set_knobs(provider="sambanova", reply="RESUMED SUMMARY")
         await _type(pilot, "/compact")
-        await _until(pilot, lambda: app.conversation.compacted is not None)
+        await until(pilot, lambda: app.conversation.compacted is not None)
         await app.conversation.saved()
     again = make_app(resume="latest")
     async with again.run_test(size=SIZE) as pilot:
-        await _until(pilot, lambda: len(again.conversation.turns) == 2)
+        await until(pilot, lambda: len(again.conversation.turns) == 2)
         await pilot.pause(0.05)
         turns = [w for w in again.query_one(ChatView).children if isinstance(w, UserMessage | AssistantMessage)]
         assert len(turns) == 4 and all(w.has_class(COMPACTED) for w in turns)
