@@ -79,7 +79,7 @@ class ThinkSplitter:
         held, self._held = self._held, ""
         if self._state == "thinking":
             return held, ""
-        if self._state == "start" and held.strip():
+        if self._state == "start" and held:  # a lone "<thi", or an answer that is only blanks
             self._state = "answer"
             return "", held
         return "", ""
