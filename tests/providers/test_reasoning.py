@@ -143,9 +143,10 @@ def test_a_leading_block_splits_the_same_wherever_the_chunks_are_cut(text) -> No
     assert split_all(text, list(range(1, len(text)))) == expected  # one character a chunk
 
 
-@pytest.mark.parametrize("text", ["Use <think> tags like this.", "<thinking>no tag</thinking>", "<thi", "\n\nHello", " ", "\n \n"])
+@pytest.mark.parametrize("text", ["Use <think> tags like this.", "<thinking>no tag</thinking>", "<thi", "\n\nHello",
+                                  " ", "\n \n"])
 def test_text_that_is_not_a_leading_block_is_the_answer(text) -> None:
-    assert split_all(text, []) == ("", text)  # blanks alone too: the stream's text, not "empty"
+    assert split_all(text, []) == ("", text)  # blanks alone too: the text, not "empty"
     for cut in range(1, len(text)):
         assert split_all(text, [cut]) == ("", text)
 
