@@ -213,10 +213,14 @@ async def test_a_resumed_compacted_session_shows_the_turns_dimmed_and_sends_the_
         await app.conversation.saved()
     again = make_app(resume="latest")
     async with again.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: len(again.conversation.turns) == 2)
-        await pilot.pause(0.05)
-        turns = [w for w in again.query_one(ChatView).children if isinstance(w, UserMessage | AssistantMessage)]
-        assert len(turns) == 4 and all(w.has_class(COMPACTED) for w in turns)
+        chat = again.query_one(ChatView)
+
+        def shown():
+            return [w for w in chat.children if isinstance(w, UserMessage | AssistantMessage)]
+
+        # the turns are set, then mounted, then dimmed: wait for the last of the three
+        await until(pilot, lambda: len(shown()) == 4 and all(w.has_class(COMPACTED) for w in shown()))
+        assert len(again.conversation.turns) == 2
         sim.set_knobs(provider="sambanova", reply="Fine.")
         await _type(pilot, "go on")
         await settle(again)
