@@ -4,7 +4,8 @@ to a provider; an unknown one says so and stays in the prompt."""
 from __future__ import annotations
 
 from qwen_tui.ui.screens.help import HelpScreen
-from qwen_tui.ui.widgets.chat_view import ChatView
+from qwen_tui.ui.compacting import COMPACTED
+from qwen_tui.ui.widgets.chat_view import AssistantMessage, ChatView, UserMessage
 from qwen_tui.ui.widgets.prompt import PromptInput
 from tests.support.app import settle, until, until_indexed
 
@@ -18,6 +19,10 @@ async def _type(pilot, text: str) -> PromptInput:
     await pilot.press("enter")
     await pilot.pause(0.05)
     return prompt
+
+
+def _shown_turns(app) -> list:
+    return [w for w in app.query_one(ChatView).children if isinstance(w, UserMessage | AssistantMessage)]
 
 
 def _notes(app) -> str:
@@ -80,9 +85,6 @@ async def test_undo_runs_the_undo_of_edits(make_app, sim):
 
 
 async def test_compact_sends_the_summary_instead_and_dims_the_turns_and_undo_restores(make_app, sim):
-    from qwen_tui.ui.compacting import COMPACTED
-    from qwen_tui.ui.widgets.chat_view import AssistantMessage, UserMessage
-
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         for question in ("first question", "second question"):
@@ -92,7 +94,7 @@ async def test_compact_sends_the_summary_instead_and_dims_the_turns_and_undo_res
         prompt = await _type(pilot, "/compact")
         await until(pilot, lambda: app.conversation.compacted is not None)
         assert prompt.text == "" and app.conversation.compacted.covers == 2
-        turns = [w for w in app.query_one(ChatView).children if isinstance(w, UserMessage | AssistantMessage)]
+        turns = _shown_turns(app)
         assert len(turns) == 4 and all(w.has_class(COMPACTED) for w in turns)
         notes = " ".join(str(n.render()) for n in app.query(".chat-note"))
         assert "Compacted 2 turns" in notes and "SUMMARY: two questions" in notes
@@ -199,9 +201,6 @@ async def test_the_palette_entries_compact_and_undo(make_app, sim):
 
 
 async def test_a_resumed_compacted_session_shows_the_turns_dimmed_and_sends_the_summary(make_app, sim):
-    from qwen_tui.ui.compacting import COMPACTED
-    from qwen_tui.ui.widgets.chat_view import AssistantMessage, UserMessage
-
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         for question in ("old question", "newer question"):
@@ -213,13 +212,9 @@ async def test_a_resumed_compacted_session_shows_the_turns_dimmed_and_sends_the_
         await app.conversation.saved()
     again = make_app(resume="latest")
     async with again.run_test(size=SIZE) as pilot:
-        chat = again.query_one(ChatView)
-
-        def shown():
-            return [w for w in chat.children if isinstance(w, UserMessage | AssistantMessage)]
-
         # the turns are set, then mounted, then dimmed: wait for the last of the three
-        await until(pilot, lambda: len(shown()) == 4 and all(w.has_class(COMPACTED) for w in shown()))
+        await until(pilot, lambda: len(_shown_turns(again)) == 4
+                    and all(w.has_class(COMPACTED) for w in _shown_turns(again)))
         assert len(again.conversation.turns) == 2
         sim.set_knobs(provider="sambanova", reply="Fine.")
         await _type(pilot, "go on")
