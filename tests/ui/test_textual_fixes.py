@@ -143,6 +143,59 @@ async def test_timer_ticks_check_fails_without_the_fix(monkeypatch: pytest.Monke
         await check_next_tick_after_a_stall(monkeypatch)
 
 
+async def check_a_passed_one_shot_timer_still_fires(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``set_timer``'s timer (``repeat=0``) of 1 µs, on a clock that moves 1 ms between reads (the
+    task preempted): its one tick comes, at once (Textual 8.2 alone: never)."""
+    clock = [0.0]
+
+    def get_time() -> float:
+        clock[0] += 0.001
+        return clock[0]
+
+    monkeypatch.setattr(_time, "get_time", get_time)
+    timer = Timer(Target(), 1e-6, repeat=0)
+    ticks: list[int] = []
+
+    async def tick(*, next_timer: float, count: int) -> None:
+        ticks.append(count)
+
+    timer._tick = tick  # type: ignore[method-assign]
+    await asyncio.wait_for(timer._run(), timeout=5)
+    assert ticks == [1], f"the one-shot timer ticked {len(ticks)} times"
+
+
+async def test_timer_ticks_a_passed_one_shot_timer_still_fires(monkeypatch: pytest.MonkeyPatch) -> None:
+    await check_a_passed_one_shot_timer_still_fires(monkeypatch)
+
+
+async def test_timer_ticks_one_shot_check_fails_without_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    without(timer_ticks.PATCH, monkeypatch)
+    with pytest.raises(AssertionError, match="ticked 0 times"):
+        await check_a_passed_one_shot_timer_still_fires(monkeypatch)
+
+
+async def test_timer_ticks_a_counted_interval_keeps_its_last_tick(monkeypatch: pytest.MonkeyPatch) -> None:
+    """An interval of 3 ticks stalled past all of them: it skips to its last tick, not past it."""
+    clock = [0.0]
+    monkeypatch.setattr(_time, "get_time", lambda: clock[0])
+
+    async def fake_sleep(seconds: float) -> None:
+        clock[0] += max(seconds, 0.0)
+        await asyncio.sleep(0)
+
+    monkeypatch.setattr(timer_ticks, "sleep", fake_sleep)
+    timer = Timer(Target(), 1.0, repeat=2)
+    ticks: list[float] = []
+
+    async def tick(*, next_timer: float, count: int) -> None:
+        ticks.append(clock[0])
+        clock[0] = 9.5  # a stall past every later tick
+
+    timer._tick = tick  # type: ignore[method-assign]
+    await asyncio.wait_for(timer._run(), timeout=5)
+    assert ticks == [1.0, 9.5]
+
+
 # ------------------------------------------------------------------ one_layout
 
 

@@ -8,7 +8,8 @@ level. ``installed()`` says which are in effect.
 
 - ``strip_cycles``: ``Strip.divide`` (textual/strip.py) caches ``[self]`` on the strip, a
   reference cycle per painted line;
-- ``timer_ticks``: ``Timer._run`` (textual/timer.py) skips one tick too many after a stall;
+- ``timer_ticks``: ``Timer._run`` (textual/timer.py) skips one tick too many after a stall,
+  and a one-shot timer whose delay passed before its first look at the clock never fires;
 - ``one_layout``: ``Widget._size_updated`` (textual/widget.py) repaints a resized widget twice.
 
 Known reliance on private Textual API elsewhere (no public hook or subclass does the same; each

@@ -1,11 +1,20 @@
-"""Textual's interval timers tick on the next boundary after a quiet spell, not the one after.
+"""Textual's timers tick on the next boundary after a quiet spell, and never skip their last tick.
 
 Upstream: ``textual/timer.py``, ``Timer._run`` (Textual 8.2) skips the ticks whose time has
-passed with ``count = int((now - start) / interval + 1)``, one boundary too many: after any
-pause longer than a frame, the second tick of the screen's update timer came 17-33 ms after the first
-instead of 0-17 ms. The screen paints on that timer, so a question's layout, and a first token
-that arrived within two frames of it, waited an extra frame. The replacement is a copy of the
-whole method, so it is installed only over the very source it was copied from.
+passed with ``count = int((now - start) / interval + 1)``:
+
+- one boundary too many: after any pause longer than a frame, the second tick of the screen's
+  update timer came 17-33 ms after the first instead of 0-17 ms. The screen paints on that
+  timer, so a question's layout, and a first token that arrived within two frames of it, waited
+  an extra frame;
+- past the end of a timer with a count: a one-shot timer (``set_timer``) whose delay has passed
+  by the time its task first reads the clock (a delay of a few microseconds, or any delay when
+  another thread holds the GIL between the two reads) is skipped whole and never calls back.
+  The streaming answer schedules its next frame that way: the frame never came, and the answer
+  stopped on screen until its end (and a test waiting for the frame waited forever).
+
+The replacement is a copy of the whole method, so it is installed only over the very source it
+was copied from.
 """
 
 from __future__ import annotations
@@ -22,7 +31,7 @@ TEXTUAL_SHA256 = "60c942a84c1a8765932ea4fe897d61a94d0a74dcd249ec0b4a6aad75757ade
 
 
 async def _run(self: Timer) -> None:
-    # Textual 8.2's Timer._run, but for the line marked.
+    # Textual 8.2's Timer._run, but for the skip of passed ticks.
     count = 0
     _repeat = self._repeat
     _interval = self._interval
@@ -35,9 +44,13 @@ async def _run(self: Timer) -> None:
         now = _time.get_time()
         if self._skip and next_timer < now:
             # The next tick is the first one still ahead (count + 1: float rounding must
-            # not leave the loop on a tick that has passed).
-            count = max(int((now - start) / _interval), count + 1)
-            continue
+            # not leave the loop on a tick that has passed), but never past the last one.
+            ahead = max(int((now - start) / _interval), count + 1)
+            if _repeat is not None:
+                ahead = min(ahead, _repeat)
+            if ahead > count:
+                count = ahead
+                continue
         now = _time.get_time()
         wait_time = max(0, next_timer - now)
         await sleep(wait_time)
