@@ -5,7 +5,6 @@ becomes a note and a warning when its server stopped, and Delete removes it."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import pytest
@@ -16,7 +15,7 @@ from qwen_tui.mcp.status import ServerState
 from qwen_tui.ui.widgets.context_panel import ContextList, ContextPanel
 from qwen_tui.ui.widgets.prompt import PromptInput
 from qwen_tui.ui.widgets.resource_finder import ResourceFinder
-from tests.support.app import make_app, settle
+from tests.support.app import make_app, until as wait_until, settle
 from tests.support.mcp_servers import pids_in, stdio_server, wait_gone
 from tests.support.simulator import CHAT_REPLY
 
@@ -40,11 +39,10 @@ def sim_config(sim, tmp_path: Path) -> AppConfig:
     return config
 
 
-async def until(pilot, check, timeout: float = 90.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not check():
-        assert time.monotonic() < deadline, "timed out waiting"
-        await pilot.pause(0.05)
+async def until(pilot, check) -> None:
+    """MCP servers start as child processes: a loaded machine can take long."""
+    await wait_until(pilot, check, seconds=90.0)
+
 
 
 async def _send(pilot, text: str) -> None:

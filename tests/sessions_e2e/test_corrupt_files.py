@@ -17,7 +17,7 @@ from qwen_tui.session import SessionStore
 from qwen_tui.sim import Simulator
 from qwen_tui.ui.app import QwenApp
 from qwen_tui.ui.widgets.chat_view import ChatView
-from tests.support.app import make_app as build_app, until_indexed, until_saved
+from tests.support.app import make_app as build_app, until, until_indexed, until_saved
 
 BAD_CONFIG = 'default_provider = 3\n[providers.ollama]\nmodle = "x"\n'
 
@@ -257,8 +257,7 @@ async def test_a_state_save_cut_before_its_rename_leaves_the_old_file_whole(sim:
     async with app.run_test(size=(120, 40)) as pilot:
         await until_indexed(pilot, app)
         app.theme = "qwen-high-contrast"  # a save of the new choice ...
-        await pilot.pause(0.3)
-        assert attempts and 'theme = "qwen-high-contrast"' in attempts[-1]
+        await until(pilot, lambda: bool(attempts) and 'theme = "qwen-high-contrast"' in attempts[-1])
         await answers(pilot, app)  # ... that failed does not stop the app
     assert state_path.read_text() == old
 

@@ -157,8 +157,7 @@ async def test_space_in_tree_adds_file_and_request_holds_its_content(make_app, s
         tree.focus()
         assert await tree.reveal("src/app.py")
         await pilot.press("space")
-        await pilot.pause(0.1)
-        assert app.project.entries == ["src/app.py"]
+        await until(pilot, lambda: app.project.entries == ["src/app.py"])
         from rich.style import Style
 
         assert tree.render_label(tree.cursor_node, Style(), Style()).plain.startswith("● ")  # marked
@@ -175,15 +174,15 @@ async def test_tree_hides_git_and_ignored_until_asked(make_app, sim):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         tree = app.query_one(ProjectTree)
-        await pilot.pause(0.2)
-        names = {child.data.path.name for child in tree.root.children}
-        assert {"src", "README.md", ".gitignore"} <= names
-        assert not names & {".git", "build", "debug.log"}
+
+        def names() -> set[str]:
+            return {child.data.path.name for child in tree.root.children}
+
+        await until(pilot, lambda: {"src", "README.md", ".gitignore"} <= names())  # loaded in a thread
+        assert not names() & {".git", "build", "debug.log"}
         tree.focus()
         await pilot.press("full_stop")
-        await pilot.pause(0.3)
-        names = {child.data.path.name for child in tree.root.children}
-        assert {".git", "build", "debug.log"} <= names
+        await until(pilot, lambda: {".git", "build", "debug.log"} <= names())
 
 
 async def test_at_mention_completes_and_adds_to_context(make_app, sim):
@@ -313,7 +312,7 @@ async def test_context_over_budget_warns_and_holds_the_send(make_app, sim, proje
     async with app.run_test(size=SIZE) as pilot:
         app.project.add("big.txt")
         app.refresh_context()
-        await pilot.pause(0.3)
+        await until(pilot, lambda: "would not fit" in str(app.query_one(ContextPanel).total.render()))
         total = str(app.query_one(ContextPanel).total.render())
         assert "would not fit" in total and "16k" in total
         before = len(sim.requests)
@@ -327,8 +326,7 @@ async def test_context_over_budget_warns_and_holds_the_send(make_app, sim, proje
         assert isinstance(app.screen, RequestTooBig)  # the ways out are offered (tests/ui/test_request_fit.py)
         await pilot.press("escape")
         await pilot.press("ctrl+l")
-        await pilot.pause(0.2)
-        assert app.project.entries == []
+        await until(pilot, lambda: app.project.entries == [])
 
 
 async def test_conversation_is_saved_as_a_session(make_app, sim):
@@ -337,8 +335,7 @@ async def test_conversation_is_saved_as_a_session(make_app, sim):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await type_and_send(pilot, "remember me")
-        await settle(app)
-        await pilot.pause(0.2)
+        await settle(app, saved=True)
     store = SessionStore()
     sessions = store.list()
     assert sessions, "no session file"
@@ -350,8 +347,7 @@ async def test_resume_latest_session_continues_the_conversation(make_app, sim):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
         await type_and_send(pilot, "first question")
-        await settle(app)
-        await pilot.pause(0.2)
+        await settle(app, saved=True)
     again = make_app(resume="latest")
     async with again.run_test(size=SIZE) as pilot:
         chat = again.query_one(ChatView)
@@ -371,8 +367,7 @@ async def test_command_palette_switches_provider(make_app, sim):
         await pilot.press(*"to blaxel")
         await pilot.pause(0.3)
         await pilot.press("enter")
-        await pilot.pause(0.1)
-        assert app.active == "blaxel"
+        await until(pilot, lambda: app.active == "blaxel")
 
 
 async def test_demo_states_and_badge(make_app, sim):
@@ -412,14 +407,14 @@ async def test_delete_removes_a_context_entry(make_app, sim):
         app.project.add("src/app.py")
         app.project.add("README.md")
         app.refresh_context()
-        await pilot.pause(0.2)
+        panel = app.query_one(ContextPanel)
+        await until(pilot, lambda: len(panel.entries) == 2)
         context_list = app.query_one("#context-list")
         context_list.focus()
         context_list.highlighted = 0
         await pilot.press("delete")
-        await pilot.pause(0.2)
+        await until(pilot, lambda: [e.path for e in panel.entries] == ["README.md"])
         assert app.project.entries == ["README.md"]
-        assert [e.path for e in app.query_one(ContextPanel).entries] == ["README.md"]
 
 
 async def test_keys_remapped_from_config(make_app, sim, sim_config):
@@ -490,9 +485,8 @@ async def test_dashboard_from_f5_updates_live_while_a_request_runs(make_app, sim
                 break
         assert "live" in sambanova_text()
         await settle(app)
-        await pilot.pause(0.3)
-        text = sambanova_text()
-        assert "live" not in text and "errors 0 of 2" in text
+        await until(pilot, lambda: "errors 0 of 2" in sambanova_text())
+        assert "live" not in sambanova_text()
 
 
 async def test_new_files_reach_the_index_without_a_restart(make_app, sim, project):
