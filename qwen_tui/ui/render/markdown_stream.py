@@ -77,6 +77,9 @@ class StreamingMarkdown(LaidOutOnce, Widget):
         #: once a screenful instead of once a line, and between jumps only new lines change.
         self.grow_step = GROW_STEP
         self.room: int | None = None
+        #: Answers streaming side by side share one (``SharedFrames``): one screen update per
+        #: frame for all of them, instead of one per answer. None: the answer keeps its own.
+        self.frames: SharedFrames | None = None
         self._flush_scheduled = False
         self._last_flush = 0.0
         self._waiters: list[asyncio.Future[None]] = []
@@ -182,6 +185,9 @@ class StreamingMarkdown(LaidOutOnce, Widget):
         if self._flush_scheduled or not self.is_mounted:
             return
         self._flush_scheduled = True
+        if self.frames is not None:
+            self.frames.request(self)
+            return
         delay = self._last_flush + FRAME_SECONDS - monotonic()
         if delay <= 0:
             self.call_later(self._flush)  # idle for a frame: show the first token at once
@@ -329,6 +335,40 @@ class StreamingMarkdown(LaidOutOnce, Widget):
         # The widget's own colours under the text (as RichLog does): lines rendered without a
         # background would otherwise show the terminal's default (dark bands under a light theme).
         return self._layout_for(width).line(y).apply_style(self.rich_style)
+
+
+class SharedFrames:
+    """One frame clock for answers that stream at once (a race's lanes): at each frame every
+    answer with new text catches up, in one callback, so the screen composes one update for
+    all of them. ``seconds`` is the frame: several columns are not read at the chat's rate."""
+
+    def __init__(self, seconds: float = FRAME_SECONDS) -> None:
+        self.seconds = seconds
+        self._waiting: dict[StreamingMarkdown, None] = {}  # in the order they asked
+        self._scheduled = False
+        self._last = 0.0
+
+    def request(self, answer: StreamingMarkdown) -> None:
+        if not answer._last_flush:  # its first text: shown at once, as an answer's own first token is
+            answer.call_later(answer._flush)
+            return
+        self._waiting[answer] = None
+        if self._scheduled:
+            return
+        self._scheduled = True
+        delay = self._last + self.seconds - monotonic()
+        if delay <= 0:
+            answer.app.call_later(self._tick)  # idle for a frame: the first token shows at once
+        else:
+            answer.app.set_timer(delay, self._tick, name="shared-stream-frame")
+
+    def _tick(self) -> None:
+        self._scheduled = False
+        self._last = monotonic()
+        waiting, self._waiting = list(self._waiting), {}
+        for answer in waiting:
+            if answer._flush_scheduled:  # not flushed meanwhile (``finish``, ``wait_rendered``)
+                answer._flush()
 
 
 def _same_cells(old: Strip, new: Strip, *, from_end: bool = False) -> int:
