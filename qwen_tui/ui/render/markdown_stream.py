@@ -127,6 +127,17 @@ class StreamingMarkdown(LaidOutOnce, Widget):
         self._shown = []
         self._height = self._lines = layout.height
 
+    def set_room(self, room: int | None, grow_step: int) -> None:
+        """Grow in steps of ``grow_step`` lines past ``room`` (see ``__init__``); the new
+        height is laid out now, so that the first text that fits repaints only its rows."""
+        if (room, grow_step) == (self.room, self.grow_step):
+            return
+        self.room, self.grow_step = room, grow_step
+        if self._layout is not None:
+            self._height = self._shown_height(self._layout)
+        if self.is_mounted:
+            self.refresh(layout=True)
+
     def set_code_theme(self, name: str) -> None:
         """Draw code blocks with the Pygments theme ``name`` (the app's theme changed): every
         line is laid out again with it."""

@@ -107,10 +107,7 @@ class RaceLane(Vertical, can_focus=True):
         room = self.query_one(VerticalScroll).scrollable_content_region.height
         if body.finished or room <= 0:
             return
-        grow_step = max(GROW_STEP, room - PAGE_CONTEXT)
-        if (room, grow_step) != (body.room, body.grow_step):
-            body.room, body.grow_step = room, grow_step
-            body.refresh(layout=True)
+        body.set_room(room, max(GROW_STEP, room - PAGE_CONTEXT))
 
     def follow(self) -> None:
         """Keep the tail in view once the lane ended (after the answer came down to the height
