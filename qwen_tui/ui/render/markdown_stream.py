@@ -77,6 +77,10 @@ class StreamingMarkdown(LaidOutOnce, Widget):
         #: once a screenful instead of once a line, and between jumps only new lines change.
         self.grow_step = GROW_STEP
         self.room: int | None = None
+        #: Set (rows of the previous page kept in view): the answer is alone at the top of its
+        #: own scroll view (a race's lane): its room is the view's height, its step a page less
+        #: these rows, both taken at each layout, so no layout of their own.
+        self.page_context: int | None = None
         #: Answers streaming side by side share one (``SharedFrames``): one screen update per
         #: frame for all of them, instead of one per answer. None: the answer keeps its own.
         self.frames: SharedFrames | None = None
@@ -126,17 +130,6 @@ class StreamingMarkdown(LaidOutOnce, Widget):
         self._layout = layout
         self._shown = []
         self._height = self._lines = layout.height
-
-    def set_room(self, room: int | None, grow_step: int) -> None:
-        """Grow in steps of ``grow_step`` lines past ``room`` (see ``__init__``); the new
-        height is laid out now, so that the first text that fits repaints only its rows."""
-        if (room, grow_step) == (self.room, self.grow_step):
-            return
-        self.room, self.grow_step = room, grow_step
-        if self._layout is not None:
-            self._height = self._shown_height(self._layout)
-        if self.is_mounted:
-            self.refresh(layout=True)
 
     def set_code_theme(self, name: str) -> None:
         """Draw code blocks with the Pygments theme ``name`` (the app's theme changed): every
@@ -337,6 +330,11 @@ class StreamingMarkdown(LaidOutOnce, Widget):
         return -(-height // step) * step
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        if self.page_context is not None and not self._final and container.height > 0:
+            self.room = container.height
+            self.grow_step = max(GROW_STEP, container.height - self.page_context)
+            if self._layout is not None and self._layout.width == width:
+                self._height = self._shown_height(self._layout)
         return self._shown_height(self._layout_for(width))
 
     def render_line(self, y: int) -> Strip:

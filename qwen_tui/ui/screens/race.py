@@ -29,7 +29,7 @@ from qwen_tui.race import MAX_LANES, MIN_LANES, Lane, Race, RaceReport
 from qwen_tui.terminal_text import visible
 from qwen_tui.timing import fmt_ms
 from qwen_tui.ui.keys import RACE
-from qwen_tui.ui.render.markdown_stream import GROW_STEP, SharedFrames, StreamingMarkdown
+from qwen_tui.ui.render.markdown_stream import SharedFrames, StreamingMarkdown
 from qwen_tui.ui.widgets.key_bar import KeyBar
 
 #: From this width the lanes stand side by side; narrower, they are stacked.
@@ -52,15 +52,6 @@ class RacePick:
     spread_ms: float | None
 
 
-class LaneView(VerticalScroll):
-    """A lane's scrolling view of its answer; its height is the answer's page."""
-
-    def on_resize(self) -> None:
-        lane = self.parent
-        if isinstance(lane, RaceLane):
-            lane.page()
-
-
 class RaceLane(Vertical, can_focus=True):
     """One provider's column: header with live figures, then the streaming answer."""
 
@@ -68,7 +59,7 @@ class RaceLane(Vertical, can_focus=True):
     RaceLane { height: 1fr; width: 1fr; border: round $panel-lighten-2; padding: 0 1; }
     RaceLane:focus-within, RaceLane:focus { border: round $accent; }
     RaceLane > .lane-header { height: 2; color: $text-muted; }
-    RaceLane > LaneView { height: 1fr; scrollbar-size-vertical: 1; scrollbar-gutter: stable; }
+    RaceLane > VerticalScroll { height: 1fr; scrollbar-size-vertical: 1; scrollbar-gutter: stable; }
     RaceLane > .lane-error { display: none; color: $error; }
     RaceLane > .lane-error.shown { display: block; }
     """
@@ -81,13 +72,18 @@ class RaceLane(Vertical, can_focus=True):
         self.header.can_focus = False
         self.body = StreamingMarkdown(code_theme=code_theme)
         self.body.frames = frames
+        # It takes its column's height at once and grows a page at a time, as the chat's answer
+        # does: four lanes growing line by line laid out the screen every frame and, followed,
+        # repainted every row of every lane; paged, a frame repaints the changed rows and a
+        # lane scrolls once a page.
+        self.body.page_context = PAGE_CONTEXT
         self.error = Static("", markup=False, classes="lane-error")
         self.started = time.perf_counter()
         self.user_scrolled = False
 
     def compose(self) -> ComposeResult:
         yield self.header
-        with LaneView():
+        with VerticalScroll():
             yield self.body
         yield self.error
 
@@ -97,17 +93,6 @@ class RaceLane(Vertical, can_focus=True):
         # releases the anchor when the user scrolls up, and takes it again back at the end):
         # a page's growth and its scroll are one frame, not a layout and then a scroll.
         self.query_one(VerticalScroll).anchor()
-
-    def page(self) -> None:
-        """The answer takes its column's height at once and grows a page at a time (as the
-        chat's answer does): four lanes growing line by line laid out the whole screen every
-        frame and, followed, repainted every row of every lane; paged, a frame repaints the
-        changed rows and a lane scrolls once a page."""
-        body = self.body
-        room = self.query_one(VerticalScroll).scrollable_content_region.height
-        if body.finished or room <= 0:
-            return
-        body.set_room(room, max(GROW_STEP, room - PAGE_CONTEXT))
 
     def follow(self) -> None:
         """Keep the tail in view once the lane ended (after the answer came down to the height
