@@ -29,6 +29,8 @@ from qwen_tui.ui.textual_fixes.one_layout import LaidOutOnce
 from qwen_tui.ui.render import DEFAULT_CODE_THEME
 
 if TYPE_CHECKING:
+    from rich.style import Style
+
     from qwen_tui.ui.render.blocks import BlockSplitter
     from qwen_tui.ui.render.layout import AnswerLayout
 
@@ -337,13 +339,24 @@ class StreamingMarkdown(LaidOutOnce, Widget):
                 self._height = self._shown_height(self._layout)
         return self._shown_height(self._layout_for(width))
 
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The widget's style is worked out once for the lines of a paint, not once per line
+        # (Textual walks every ancestor's styles for it, uncached).
+        self._line_style = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._line_style = None
+
+    _line_style: Style | None = None
+
     def render_line(self, y: int) -> Strip:
         width = self.size.width
         if width <= 0:
             return Strip.blank(0)
         # The widget's own colours under the text (as RichLog does): lines rendered without a
         # background would otherwise show the terminal's default (dark bands under a light theme).
-        return self._layout_for(width).line(y).apply_style(self.rich_style)
+        return self._layout_for(width).line(y).apply_style(self._line_style or self.rich_style)
 
 
 class SharedFrames:
