@@ -52,6 +52,14 @@ class RacePick:
     spread_ms: float | None
 
 
+class LaneView(VerticalScroll):
+    """A lane's scrolling view of its answer. The answer covers it (its height is at least the
+    view's while it streams): the view's own rows are painted blank, not rendered through the
+    styles, each time the lane scrolls."""
+
+    BLANK = True
+
+
 class RaceLane(Vertical, can_focus=True):
     """One provider's column: header with live figures, then the streaming answer."""
 
@@ -83,7 +91,7 @@ class RaceLane(Vertical, can_focus=True):
 
     def compose(self) -> ComposeResult:
         yield self.header
-        with VerticalScroll():
+        with LaneView():
             yield self.body
         yield self.error
 
