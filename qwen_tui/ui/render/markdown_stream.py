@@ -380,7 +380,7 @@ class SharedFrames:
         self._scheduled = True
         delay = self._last + self.seconds - monotonic()
         if delay <= 0:
-            answer.app.call_later(self._tick)  # idle for a frame: the first token shows at once
+            answer.app.call_later(self._tick)  # no frame for a frame's time: this one now
         else:
             answer.app.set_timer(delay, self._tick, name="shared-stream-frame")
 
