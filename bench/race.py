@@ -311,17 +311,35 @@ def report(apps: list[RaceRun], floors: list[RaceRun], load: tuple[str, str]) ->
     ])
 
 
-#: Why a lane's last token is late, as found (2026-12-03) with the lane calls timestamped in the
+#: What the figures come from, as found (2026-12-03) with cProfile and timestamped hooks in the
 #: app: kept beside the figures until the race screen changes.
 CAUSE = (
-    "Why the last tokens are late (found with the race screen's sink calls timestamped inside the app): "
-    "the text reaches the lane 2–120 ms after the simulator sent it. Each lane now follows its tail unless "
-    "the user scrolled up (a flag the user's own scrolling sets, not the distance a late follow tick finds), "
-    "and once more after it ends and after the ranking takes its rows, so every lane's last marker is "
-    "painted; before, a lane whose 30 Hz follow tick came late (held up to 217 ms while four lanes streamed) "
-    "was never followed again and most last markers were never on screen. What is left is the end of a "
-    "race: several full-screen compositor refreshes (each lane's `StreamingMarkdown._settle` relayout, then "
-    "the ranking), ~100 ms each under cProfile at 160x48."
+    "What changed (2026-12-03) and why. Profiled (cProfile, and the app's frames, layouts, lane flushes "
+    "and garbage collections timestamped), the screen's frames took most of the client's time and held "
+    "the loop when the last tokens came: each lane's answer grew 8 rows at a time, so four lanes laid the "
+    "screen out nearly every frame; a 30 Hz follow tick then scrolled each lane, repainting every row of "
+    "every lane; each lane flushed on its own 60 Hz clock, so one lane's new rows made a frame and the "
+    "next lane's another; each header's 10 Hz update asked for a layout; and when the last lane's stream "
+    "ended, the full garbage collection came back and ran (70–115 ms) before that lane's last text was "
+    "painted. Now a lane's answer takes its view's height in the layout that places it and grows a page "
+    "at a time (`StreamingMarkdown.page_context`, as the chat's answer pages); the view follows by "
+    "Textual's anchor (the growth and its scroll are one layout); the four lanes share one 30 Hz frame "
+    "clock (`SharedFrames`: one screen update for all of them; a lane's first text is still shown at "
+    "once); headers repaint without a layout; the scroll view under the answer paints its rows blank; "
+    "the answer's style is worked out once per paint, not per line; and the race holds the full "
+    "collection off until the ranking is on screen. Interleaved before/after (main's code by PYTHONPATH, "
+    "then this branch's, alternately, 3 launches each, load average 3.7 on the 2 cores, so both slow): "
+    "last token sent → on screen, median per lane (huggingface, sambanova, ollama, blaxel) 838, 720, 594, "
+    "1,801 ms → 220, 201, 204, 221 ms; first token 32 → 27 ms; client CPU 2.87 → 2.50 s; bytes per token "
+    "41 → 39; at load 2.1–2.6, two more pairs: last token (median of the lanes) 822 and 418 ms → 46 and "
+    "135 ms. Single launches of this branch at load 2 or less painted every lane's last token 25–65 ms "
+    "after it was sent; the figures above are as noisy as the machine (a launch's lanes move together). "
+    "The target is met at load 1–1.4 (this table) but not at 2 and more (a full run just before, at load "
+    "2.1–2.6: medians 80–129 ms per lane, first token 51 ms). What is left: the frames that lay out a lane's new page "
+    "(10–60 ms each, up to 190 ms on a busy machine: scrolling repaints the whole lane, and Textual "
+    "composes every widget in the bounding box of the dirty rows, so all four lanes' rows), the lanes' "
+    "Markdown rendering (about 1 s of CPU for the four answers) and reading four streams of 1,000 events "
+    "a second (the floor alone takes 1.2 s of CPU)."
 )
 
 

@@ -208,3 +208,83 @@ async def test_each_lane_ends_with_its_last_line_in_view_unless_the_user_scrolle
         first, second = (lane.query_one(VerticalScroll) for lane in screen.lanes)
         assert first.max_scroll_y > 0 and first.scroll_y == first.max_scroll_y
         assert second.max_scroll_y > 0 and second.scroll_y == 0
+
+
+# -- the cost of four lanes: one frame for all, pages, no full collection before the ranking ---
+
+
+async def test_a_lane_takes_its_column_at_once_and_grows_a_page_at_a_time(sim_providers, sim):
+    from textual.containers import VerticalScroll as LaneView
+
+    providers = sim_providers(("sambanova", 10.0, 1500.0), ("ollama", 10.0, 1500.0))
+    for name in ("sambanova", "ollama"):
+        sim.set_knobs(provider=name, reply="".join(f"line {n}\n\n" for n in range(150)), chunk_chars=4)
+    screen = race_of(providers)
+    app = RaceApp(screen)
+    async with app.run_test(size=(160, 48)) as pilot:
+        heights, rooms = set(), set()
+        for _ in range(400):
+            await asyncio.sleep(0.01)
+            if screen.report is not None:
+                break
+            body = screen.lanes[0].body
+            if body.text:
+                heights.add(body.size.height)
+                view = screen.lanes[0].query_one(LaneView)
+                rooms.add((body.room, body.grow_step, view.scrollable_content_region.height))
+        assert len(rooms) == 1
+        ((room, step, view_height),) = rooms
+        assert room == view_height and step == room - 3  # the column's height, then a page less 3 rows
+        assert all(h == room or (h - room) % step == 0 for h in heights)
+        assert len(heights) >= 3  # it grew, by pages
+        await finished(pilot, screen)
+
+
+async def test_answers_sharing_frames_catch_up_in_the_same_frame():
+    from qwen_tui.ui.render.markdown_stream import SharedFrames, StreamingMarkdown
+
+    frames = SharedFrames(0.5)
+    bodies = [StreamingMarkdown(), StreamingMarkdown()]
+    for body in bodies:
+        body.frames = frames
+
+    class Two(App):
+        def compose(self):
+            yield from bodies
+
+    async with Two().run_test(size=(80, 24)) as pilot:
+        for body in bodies:
+            body.append("first ")  # an answer's first text is shown at once, not at the frame
+        await pilot.pause()
+        assert all(body._lines for body in bodies)
+        bodies[0].append("more")  # a frame starts: the next is 0.5 s after it
+        await pilot.pause()
+        bodies[0].append(" and more")
+        await asyncio.sleep(0.03)
+        bodies[1].append("more")  # later: on its own clock it would be shown at once
+        for body in bodies:
+            await body.wait_rendered()
+        flushed = [body._last_flush for body in bodies]
+        assert abs(flushed[0] - flushed[1]) < 0.01  # the same frame
+        assert all("more" in body.render_line(0).text for body in bodies)
+
+
+async def test_no_full_collection_runs_until_the_ranking_is_on_screen():
+    import gc
+
+    before = gc.get_threshold()
+    screen = scripted_race(2)
+    at_last_end: list[tuple[int, int, int]] = []
+    on_done = screen.on_done
+
+    def record(index, lane):
+        if all(lane.outcome != "pending" for lane in screen.race.lanes):
+            at_last_end.append(gc.get_threshold())
+        on_done(index, lane)
+
+    screen.on_done = record
+    async with RaceApp(screen).run_test(size=(160, 48)) as pilot:
+        await finished(pilot, screen)
+        await pilot.pause(0.1)
+        assert at_last_end and at_last_end[0][2] >= 1_000_000  # the last lane's end is painted first
+        assert gc.get_threshold() == before  # and the collector is back once the ranking shows

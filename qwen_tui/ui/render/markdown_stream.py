@@ -29,6 +29,8 @@ from qwen_tui.ui.textual_fixes.one_layout import LaidOutOnce
 from qwen_tui.ui.render import DEFAULT_CODE_THEME
 
 if TYPE_CHECKING:
+    from rich.style import Style
+
     from qwen_tui.ui.render.blocks import BlockSplitter
     from qwen_tui.ui.render.layout import AnswerLayout
 
@@ -77,6 +79,13 @@ class StreamingMarkdown(LaidOutOnce, Widget):
         #: once a screenful instead of once a line, and between jumps only new lines change.
         self.grow_step = GROW_STEP
         self.room: int | None = None
+        #: Set (rows of the previous page kept in view): the answer is alone at the top of its
+        #: own scroll view (a race's lane): its room is the view's height, its step a page less
+        #: these rows, both taken at each layout, so no layout of their own.
+        self.page_context: int | None = None
+        #: Answers streaming side by side share one (``SharedFrames``): one screen update per
+        #: frame for all of them, instead of one per answer. None: the answer keeps its own.
+        self.frames: SharedFrames | None = None
         self._flush_scheduled = False
         self._last_flush = 0.0
         self._waiters: list[asyncio.Future[None]] = []
@@ -182,6 +191,9 @@ class StreamingMarkdown(LaidOutOnce, Widget):
         if self._flush_scheduled or not self.is_mounted:
             return
         self._flush_scheduled = True
+        if self.frames is not None:
+            self.frames.request(self)
+            return
         delay = self._last_flush + FRAME_SECONDS - monotonic()
         if delay <= 0:
             self.call_later(self._flush)  # idle for a frame: show the first token at once
@@ -320,7 +332,23 @@ class StreamingMarkdown(LaidOutOnce, Widget):
         return -(-height // step) * step
 
     def get_content_height(self, container: Size, viewport: Size, width: int) -> int:
+        if self.page_context is not None and not self._final and container.height > 0:
+            self.room = container.height
+            self.grow_step = max(GROW_STEP, container.height - self.page_context)
+            if self._layout is not None and self._layout.width == width:
+                self._height = self._shown_height(self._layout)
         return self._shown_height(self._layout_for(width))
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        # The widget's style is worked out once for the lines of a paint, not once per line
+        # (Textual walks every ancestor's styles for it, uncached).
+        self._line_style = self.rich_style
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._line_style = None
+
+    _line_style: Style | None = None
 
     def render_line(self, y: int) -> Strip:
         width = self.size.width
@@ -328,7 +356,41 @@ class StreamingMarkdown(LaidOutOnce, Widget):
             return Strip.blank(0)
         # The widget's own colours under the text (as RichLog does): lines rendered without a
         # background would otherwise show the terminal's default (dark bands under a light theme).
-        return self._layout_for(width).line(y).apply_style(self.rich_style)
+        return self._layout_for(width).line(y).apply_style(self._line_style or self.rich_style)
+
+
+class SharedFrames:
+    """One frame clock for answers that stream at once (a race's lanes): at each frame every
+    answer with new text catches up, in one callback, so the screen composes one update for
+    all of them. ``seconds`` is the frame: several columns are not read at the chat's rate."""
+
+    def __init__(self, seconds: float = FRAME_SECONDS) -> None:
+        self.seconds = seconds
+        self._waiting: dict[StreamingMarkdown, None] = {}  # in the order they asked
+        self._scheduled = False
+        self._last = 0.0
+
+    def request(self, answer: StreamingMarkdown) -> None:
+        if not answer._last_flush:  # its first text: shown at once, as an answer's own first token is
+            answer.call_later(answer._flush)
+            return
+        self._waiting[answer] = None
+        if self._scheduled:
+            return
+        self._scheduled = True
+        delay = self._last + self.seconds - monotonic()
+        if delay <= 0:
+            answer.app.call_later(self._tick)  # no frame for a frame's time: this one now
+        else:
+            answer.app.set_timer(delay, self._tick, name="shared-stream-frame")
+
+    def _tick(self) -> None:
+        self._scheduled = False
+        self._last = monotonic()
+        waiting, self._waiting = list(self._waiting), {}
+        for answer in waiting:
+            if answer._flush_scheduled:  # not flushed meanwhile (``finish``, ``wait_rendered``)
+                answer._flush()
 
 
 def _same_cells(old: Strip, new: Strip, *, from_end: bool = False) -> int:

@@ -10,6 +10,7 @@ answer: the conversation goes on with it, on that provider. Tools are off during
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -23,18 +24,22 @@ from textual.screen import ModalScreen, Screen
 from textual.widgets import SelectionList, Static
 from textual.widgets.selection_list import Selection
 
+from qwen_tui.conversation.loop import no_full_collections
 from qwen_tui.race import MAX_LANES, MIN_LANES, Lane, Race, RaceReport
 from qwen_tui.terminal_text import visible
 from qwen_tui.timing import fmt_ms
 from qwen_tui.ui.keys import RACE
-from qwen_tui.ui.render.markdown_stream import StreamingMarkdown
+from qwen_tui.ui.render.markdown_stream import SharedFrames, StreamingMarkdown
 from qwen_tui.ui.widgets.key_bar import KeyBar
 
 #: From this width the lanes stand side by side; narrower, they are stacked.
 COLUMNS_FROM = 120
 LIVE_FIGURES_S = 0.1
-FOLLOW_S = 1 / 30
+#: The lanes' frame: all of them catch up together, 30 times a second.
+LANE_FRAME_S = 1 / 30
 FOLLOW_SLACK_ROWS = 2
+#: Rows of the previous page still in view after a lane's answer grows by a page.
+PAGE_CONTEXT = 3
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +52,14 @@ class RacePick:
     spread_ms: float | None
 
 
+class LaneView(VerticalScroll):
+    """A lane's scrolling view of its answer. The answer covers it (its height is at least the
+    view's while it streams): the view's own rows are painted blank, not rendered through the
+    styles, each time the lane scrolls."""
+
+    BLANK = True
+
+
 class RaceLane(Vertical, can_focus=True):
     """One provider's column: header with live figures, then the streaming answer."""
 
@@ -54,36 +67,48 @@ class RaceLane(Vertical, can_focus=True):
     RaceLane { height: 1fr; width: 1fr; border: round $panel-lighten-2; padding: 0 1; }
     RaceLane:focus-within, RaceLane:focus { border: round $accent; }
     RaceLane > .lane-header { height: 2; color: $text-muted; }
-    RaceLane > VerticalScroll { height: 1fr; scrollbar-size-vertical: 1; }
+    RaceLane > VerticalScroll { height: 1fr; scrollbar-size-vertical: 1; scrollbar-gutter: stable; }
     RaceLane > .lane-error { display: none; color: $error; }
     RaceLane > .lane-error.shown { display: block; }
     """
 
-    def __init__(self, index: int, lane: Lane, code_theme: str | None = None) -> None:
+    def __init__(self, index: int, lane: Lane, code_theme: str | None = None,
+                 frames: SharedFrames | None = None) -> None:
         super().__init__(id=f"lane-{index}")
         self.index, self.lane = index, lane
         self.header = Static("", markup=False, classes="lane-header")
         self.header.can_focus = False
         self.body = StreamingMarkdown(code_theme=code_theme)
+        self.body.frames = frames
+        # It takes its column's height at once and grows a page at a time, as the chat's answer
+        # does: four lanes growing line by line laid out the screen every frame and, followed,
+        # repainted every row of every lane; paged, a frame repaints the changed rows and a
+        # lane scrolls once a page.
+        self.body.page_context = PAGE_CONTEXT
         self.error = Static("", markup=False, classes="lane-error")
         self.started = time.perf_counter()
         self.user_scrolled = False
 
     def compose(self) -> ComposeResult:
         yield self.header
-        with VerticalScroll():
+        with LaneView():
             yield self.body
         yield self.error
 
     def on_mount(self) -> None:
         self.show_figures()
+        # While it streams, the lane follows its tail in the layout that grows it (Textual
+        # releases the anchor when the user scrolls up, and takes it again back at the end):
+        # a page's growth and its scroll are one frame, not a layout and then a scroll.
+        self.query_one(VerticalScroll).anchor()
 
     def follow(self) -> None:
-        """Keep the tail in view, unless the user scrolled up (back at the end, it follows again).
-        The user's own scrolling decides, not the distance to the tail: under load a tick can
-        come late, after many rows. (Textual's ``anchor`` would also push a short answer to the
-        bottom of its column.)"""
+        """Keep the tail in view once the lane ended (after the answer came down to the height
+        of its text, and after the ranking took rows), unless the user scrolled up. The user's
+        own scrolling decides, not the distance to the tail. Not by the anchor: it would push a
+        short answer to the bottom of its column."""
         view = self.query_one(VerticalScroll)
+        view.anchor(False)
         if self.user_scrolled and view.scroll_y < view.max_scroll_y - FOLLOW_SLACK_ROWS:
             return
         self.user_scrolled = False
@@ -118,12 +143,12 @@ class RaceLane(Vertical, can_focus=True):
             text.append(" · stopped", style="italic")
         elif lane.outcome == "error":
             text.append(" · failed", style="bold")
-        self.header.update(text)
+        self.header.update(text, layout=False)  # a fixed height: no layout of the screen
 
     def ended(self) -> None:
         self.body.finish()
         self.show_figures()
-        self.call_after_refresh(self.follow)  # the last text lands in view
+        self.call_after_refresh(self.follow)  # after the answer's own ``_settle``: in view at its height
         if self.lane.outcome == "error":
             message = Text("⚠ ")
             message.append(visible(self.lane.error or "failed"))
@@ -159,9 +184,14 @@ class RaceScreen(Screen[RacePick]):
         super().__init__()
         self.question = question
         self.race = race
-        self.lanes = [RaceLane(i, lane, code_theme) for i, lane in enumerate(race.lanes)]
+        frames = SharedFrames(LANE_FRAME_S)
+        self.lanes = [RaceLane(i, lane, code_theme, frames) for i, lane in enumerate(race.lanes)]
         self.report: RaceReport | None = None
         self._ranking = Static("", markup=False, classes="race-ranking")
+        #: No full garbage collection from the start of the race until the ranking is on
+        #: screen: each lane's stream holds it off only while it streams, so the last lane's
+        #: end let one run (up to ~0.1 s) before that lane's last text was painted.
+        self._no_full_collections = contextlib.ExitStack()
 
     def compose(self) -> ComposeResult:
         title = Text()
@@ -178,7 +208,6 @@ class RaceScreen(Screen[RacePick]):
     def on_mount(self) -> None:
         self._arrange(self.size.width)
         self.set_interval(LIVE_FIGURES_S, self._live_figures, name="race-figures")
-        self.set_interval(FOLLOW_S, self._follow, name="race-follow")
         self._run()
 
     def on_resize(self, event) -> None:
@@ -186,11 +215,6 @@ class RaceScreen(Screen[RacePick]):
 
     def _arrange(self, width: int) -> None:
         self.query_one("#lanes").set_class(width >= COLUMNS_FROM, "columns")
-
-    def _follow(self) -> None:
-        for lane in self.lanes:
-            if lane.lane.outcome == "pending":
-                lane.follow()
 
     def _follow_all(self) -> None:
         for lane in self.lanes:
@@ -213,8 +237,16 @@ class RaceScreen(Screen[RacePick]):
 
     @work(exclusive=True, group="race")
     async def _run(self) -> None:
-        self.report = await self.race.run(self)
+        self._no_full_collections.enter_context(no_full_collections())
+        try:
+            self.report = await self.race.run(self)
+        except BaseException:
+            self._no_full_collections.close()
+            raise
         self._show_ranking(self.report)
+
+    def on_unmount(self) -> None:
+        self._no_full_collections.close()
 
     def _show_ranking(self, report: RaceReport) -> None:
         text = Text()
@@ -233,6 +265,7 @@ class RaceScreen(Screen[RacePick]):
         self._ranking.update(text)
         self._ranking.add_class("shown")
         self.call_after_refresh(self._follow_all)  # the ranking takes rows from every lane
+        self.call_after_refresh(self._no_full_collections.close)
 
     # -- actions ----------------------------------------------------------------------------
     @property
