@@ -2,9 +2,10 @@
 widget, the status bar's live request and an open dashboard.
 
 After a tool call the screen is held (not painted) until the answer after it shows something,
-ends, needs the user, or ``HOLD_S`` after the next request went out: the event loop reads the end
-of an answer and sends the next request only between paints, so a paint under way when a fast
-model's answer ends (the last step's entry, the status line) delayed the whole next step.
+ends, needs the user, or ``HOLD_S`` after the next request went out (or after its answer began):
+the event loop reads the end of an answer and sends the next request only between paints, so a
+paint under way when a model's answer ends in a call (the last step's entry, the status line)
+delayed the whole next step.
 """
 
 from __future__ import annotations
@@ -78,6 +79,8 @@ class ChatSink(AgentSink):
         if app.live is not None:
             app.live.phase, app.live.timing = name, timing
         app.statuses[self.name].after_phase(name)
+        if name == "streaming" and self._stepped:  # the answer after a tool step has begun: it may end
+            self._hold_screen()  # in a few ms with a call, or show text (which releases the screen)
         if self._hold is not None:  # told when the screen is released
             self._status_stale = True
             return
