@@ -34,8 +34,6 @@ SECRET_NAME_PATTERNS = (
 DEFAULT_MAX_FOLDER_FILES = 2000
 
 
-
-
 def _name_tests(patterns: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """The patterns as whole names, prefixes (``id_rsa*``) and suffixes (``*.pem``), and the rest:
     the first ``fnmatch`` of each pattern compiles a regex (all of them in an answer's first
