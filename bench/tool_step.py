@@ -214,37 +214,40 @@ def floor_client(spec_path: str) -> int:
 #: Where a step's time goes, as found (2026-12-03, after the changes below) with the stages
 #: timestamped inside the client (monotonic, against the simulator's log); kept beside the figures.
 WHERE = (
-    "Where a step's time goes now (stages timestamped inside the client, 3 runs × 2 steps per provider and way, "
-    "ms after the simulator's last byte, machine loaded by other jobs: load average 2–3 on 2 cores). "
-    "**ask**: the end of the stream read 0.6–2.5; the call handed to the tool 0.1–0.2 (up to 6 when preempted); "
-    "`read_file` 0.8–3.5, now on the loop's own thread (`Answer.quick`: a file ≤ 128 KB; it was "
-    "`asyncio.to_thread`, whose hop cost 1.5–4 ms under a busy GIL) and 0.38 ms in-process on its own "
-    "(0.90 before: the rows are one join over cached `\"     7\\t\"` prefixes instead of an f-string per "
-    "line, `qwen_tui/tools/reading.py` `_numbered`); the result line printed 0.1–0.2 (up to 5); to `send_stream` "
-    "0.2–0.3; the body's JSON (44–90 KB) and the request built 0.4–1.0; handed to the pool → its headers written "
-    "0.2–0.8 (up to 5); the simulator has them 0.2–0.8 later, as the floor. Building the body is not wasteful: "
-    "the tool schemas cost 2 µs a step, the Ollama window estimate 3 µs, `json.dumps` of the 110 KB body "
-    "0.18 ms (in-process, median of 50), so nothing is cached. "
-    "**TUI**: the answer's end is read 1–38 ms after its last byte, because the event loop is drawing when it "
-    "comes (at TTFT 5 ms: the question and the previous step's entry; at any TTFT: the status bar's live line, "
-    "repainted 10 times a second while a request is live), then 3.5–9 ms to the request on the wire: the "
-    "`ToolEntry` built and mounted 0.6–6 (`ui/chat_sink.py` `on_tool_call`, synchronous), the read 0.9–7 "
-    "(preempted by other threads), the request built 0.5, httpx's send 0.6–13 (httpcore's anyio locks yield to "
-    "the loop, which draws). The tool step's session record (its JSON and the redaction of the 44 KB result: "
-    "2 ms, 4–18 ms in a thread under load) is now written once the next request has gone out "
-    "(`conversation/recorder.py`), not while it is sent; at TTFT 5 ms it overlaps the next answer instead."
+    "Where a step's time goes now (stages timestamped inside the client against the simulator's log, 3 runs "
+    "× 2 steps per provider and way, ms after the simulator's last byte; load average 1.7–2.7 on 2 cores). "
+    "**TUI**: from a tool call until the answer after it shows text or ends, or needs the user, the screen is "
+    "held (`App.batch_update`; at most 50 ms after the next request went out or its answer began: "
+    "`ui/chat_sink.py`, `HOLD_S`), and the calls' entries are built and mounted and the status bar told when it "
+    "is released, not between the answer and the next request. Before, the answer's end was read 1–38 ms after "
+    "its last byte because the loop was painting (the previous step's entry, mounted when the next answer's "
+    "headers came, and the status line), and httpx's send yielded to the loop, which painted again. Now, a "
+    "later step (the tool step alone): the end read 0.5–1.8; the call handed to `read_file` 0.2–0.3; the read "
+    "0.7–1.4 (2.0–2.3 for an answer's first: its line-number prefixes are made then); the request built "
+    "0.4–0.6; httpx's send to the headers written 0.4–0.7. The first step of a question at TTFT 5 ms still "
+    "waits for the question's own turn to be mounted and painted (5–15 ms of the loop under load): the answer "
+    "has ended before that is done. That first request is not held: a text answer's first token must be "
+    "painted at once (bench/tui.py). Under load most of what is left is the scheduler: from the end read to "
+    "the headers written, 3.3–19.6 ms of wall time held 3.0–6.0 ms of the process's CPU, all on its main "
+    "thread (no thread of ours ran: the process waited for a core). "
+    "**ask**: the end read 0.4–1.3; the read 0.6–0.9 (1.4–2.1 for the first, of which the first `fnmatch` of "
+    "each of the 24 secret-name patterns compiled a regex: now whole names, prefixes and suffixes are tested "
+    "as strings, `context/selection.py` `looks_secret`); the request built 0.3–0.5; httpx's send to the headers "
+    "written 0.3–0.5; the simulator has them 0.2–0.8 later, as the floor. Earlier (kept): `read_file` runs on "
+    "the loop's own thread for a file ≤ 128 KB (`Answer.quick`; a thread hop cost 1.5–4 ms under load), its "
+    "rows one join over cached `\"     7\\t\"` prefixes; the step's session record is written once the next "
+    "request has gone out (`conversation/recorder.py`); building the body costs 0.2 ms of JSON, nothing cached."
 )
 
 
-#: Before and after the changes of 2026-12-03, measured side by side (the load of other jobs moves
-#: every figure here by 2x, so a before/after across runs says nothing): kept beside the figures.
+#: Before and after the changes of 2026-12-03 (round 5), measured side by side (the load of other
+#: jobs moves every figure here by 2x, so a before/after across runs says nothing): kept beside the figures.
 BEFORE_AFTER = (
     "Before and after (2026-12-03), interleaved in one run so both see the same load (main's code by "
-    "`PYTHONPATH`, then this branch's, alternately; TTFT 5 ms; two runs of 6 and 8 answers × 2 steps, load "
-    "average 2–3.2): median gap, main → now. ask: sambanova 6.78 → 4.54 ms and 6.97 → 7.18 ms, ollama "
-    "4.80 → 4.65 ms and 7.74 → 4.89 ms; TUI: sambanova 44.96 → 15.43 ms and 44.51 → 19.53 ms, ollama "
-    "34.63 → 15.68 ms and 37.57 → 27.33 ms. In-process, idle: `read_file` of the 2,000 lines 0.90 → 0.38 ms "
-    "(median of 50); the thread hop it no longer takes cost 1.5–4 ms in the TUI under load."
+    "`PYTHONPATH`, then this branch's, alternately; 4 rounds of `--quick`, 8 steps per figure and side; load "
+    "average 2.8–3.6 on 2 cores): median gap, main → now. TUI, TTFT 5 ms: sambanova 25.30 → 8.44 ms, ollama "
+    "30.81 → 7.59 ms; TUI, TTFT 300 ms: sambanova 14.27 → 11.65 ms, ollama 16.79 → 8.31 ms; ask (only its "
+    "first read changed): sambanova 5.25 → 5.81 ms, ollama 8.39 → 7.53 ms, within the noise."
 )
 
 
@@ -267,6 +270,9 @@ def report(asks: dict[str, list[float]], floors: dict[str, list[float]], tuis: d
         rows.append(f"| TUI, {name} | **not measured**: {reason} | {summary_cell(floors[name])} | | | "
                     f"≤ {TARGET_MS:g} ms | |")
     cpu = "; ".join(f"{name} {statistics.median(v):.2f} s" for name, v in tui_cpu.items())
+    by_step = "; ".join(f"{name}: " + ", ".join(f"step {i + 1} {statistics.median(gaps[i::STEPS]):.2f} ms"
+                                                for i in range(STEPS))
+                        for name, gaps in tuis.items() if len(gaps) >= STEPS)
     doc = " ".join((__doc__ or "").split("Method. ", 1)[1].split())
     return "\n".join([
         "## Tool step",
@@ -283,6 +289,11 @@ def report(asks: dict[str, list[float]], floors: dict[str, list[float]], tuis: d
         *rows,
         "",
         *([f"Client CPU of the TUI from Enter to the last request (median): {cpu}.", ""] if cpu else []),
+        *([f"The TUI's gap by step (median): {by_step}. The first step's answer ends while the question's own "
+           "turn is still being mounted and painted when the model starts within a few ms (TTFT 5 ms); the "
+           "later steps are the tool step alone. At TTFT 300 ms both steps are: nothing is painted in the gap "
+           "then, and what is left is the step's own CPU (2.5–5 ms of the main thread, stages timestamped, "
+           "load 1.5).", ""] if by_step else []),
         BEFORE_AFTER,
         "",
         WHERE,

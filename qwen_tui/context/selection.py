@@ -34,11 +34,33 @@ SECRET_NAME_PATTERNS = (
 DEFAULT_MAX_FOLDER_FILES = 2000
 
 
+def _name_tests(patterns: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """The patterns as whole names, prefixes (``id_rsa*``) and suffixes (``*.pem``), and the rest:
+    the first ``fnmatch`` of each pattern compiles a regex (all of them in an answer's first
+    ``read_file``, between the model's answer and the next request); a string test needs none."""
+    exact, prefixes, suffixes, others = set(), [], [], []
+    for pattern in patterns:
+        body = pattern.strip("*")
+        if any(c in body for c in "*?[") or pattern.startswith("*") and pattern.endswith("*"):
+            others.append(pattern)
+        elif pattern.endswith("*"):
+            prefixes.append(body)
+        elif pattern.startswith("*"):
+            suffixes.append(body)
+        else:
+            exact.add(pattern)
+    return frozenset(exact), tuple(prefixes), tuple(suffixes), tuple(others)
+
+
+_SECRET_EXACT, _SECRET_PREFIXES, _SECRET_SUFFIXES, _SECRET_OTHERS = _name_tests(SECRET_NAME_PATTERNS)
+
+
 def looks_secret(path: str) -> bool:
     name = PurePosixPath(path).name.lower()
     if name.endswith(".example") or name.endswith(".sample") or name.endswith(".template"):
         return False
-    return any(fnmatch.fnmatchcase(name, pattern) for pattern in SECRET_NAME_PATTERNS)
+    return (name in _SECRET_EXACT or name.startswith(_SECRET_PREFIXES) or name.endswith(_SECRET_SUFFIXES)
+            or any(fnmatch.fnmatchcase(name, pattern) for pattern in _SECRET_OTHERS))
 
 
 @dataclass(frozen=True, slots=True)

@@ -36,6 +36,7 @@ async def answer_question(app: QwenApp, question: str, pending: PendingTurn, nam
     def request_sent() -> None:
         nonlocal sent
         sent = True
+        sink.request_sent()
         if on_sent is not None:
             on_sent()
 

@@ -146,3 +146,24 @@ def test_big_folder_is_refused_with_a_note(tmp_path: Path) -> None:
     assert files == [] and "30 files" in notes[0]
     files, notes = sel.expand(idx, max_folder_files=None)
     assert len(files) == 30 and notes == []
+
+
+@pytest.mark.parametrize("name", [
+    ".env", ".env.local", ".env.", "prod.env", ".ENV", ".envrc", "server.pem", "tls.KEY", "a.p12", "a.pfx",
+    "release.keystore", "app.jks", "id_rsa", "id_rsa.pub", "id_dsa", "id_ecdsa_sk", "id_ed25519", ".netrc",
+    ".npmrc", ".pypirc", ".pgpass", "credentials", "credentials.json", "api.secret", "secrets.yaml", "secrets.",
+    ".htpasswd", "vault.kdbx", "secrets", "env", "a.envx", "my.env.bak", "id_rs", "credentials.yaml",
+    "keystore", "pem", "main.py", ".env.example", "secrets.sample.toml", "id_rsa.template", "src/.env",
+    "deep/dir/ID_RSA", "notes.secret.md",
+])
+def test_looks_secret_matches_the_name_patterns_as_fnmatch_does(name):
+    import fnmatch
+    from pathlib import PurePosixPath
+
+    from qwen_tui.context.selection import SECRET_NAME_PATTERNS, looks_secret
+
+    base = PurePosixPath(name).name.lower()
+    expected = not base.endswith((".example", ".sample", ".template")) and any(
+        fnmatch.fnmatchcase(base, pattern) for pattern in SECRET_NAME_PATTERNS)
+    assert looks_secret(name) is expected
+    assert looks_secret(".env") and looks_secret("x/id_ed25519.pub") and not looks_secret("main.py")

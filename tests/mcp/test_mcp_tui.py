@@ -111,7 +111,7 @@ async def test_a_write_tool_is_asked_first_in_the_app(tmp_path: Path) -> None:
             answer = app.toolbox.start_answer()
             pending = answer.run("mcp__fs__write_text_file", {"path": str(target), "content": "hi"}, "c1")
             assert pending.pending
-            sink = SimpleNamespace(_entries={}, app=app, _show_entries=lambda: None)
+            sink = SimpleNamespace(_entries={}, app=app, _release=lambda: None)
             worker = app.run_worker(ChatSink.approve(sink, pending))  # type: ignore[arg-type]
             await until(pilot, lambda: isinstance(app.screen, McpApproval))
             shown = str(app.screen.query_one("#mcp-arguments").render())
