@@ -229,9 +229,6 @@ class QwenApp(App[int]):
         self.query_one(PromptInput).focus()
         self.refresh_status()
         self.refresh_context()
-        self._build_index()
-        if self.load_metrics:
-            self._load_metrics()
         if self.resume and self.sessions is not None:
             self.resume_session(self.resume)
         self.call_after_refresh(self._after_first_frame)
@@ -240,12 +237,16 @@ class QwenApp(App[int]):
 
     def _after_first_frame(self) -> None:
         """Once the screen is up: freeze what start-up built (no full garbage collection walks
-        it again), open the active provider's connection and check the providers (the HTTP
-        client is imported then, not before the first frame)."""
+        it again), index the project and read the metrics history in threads (which would hold
+        the interpreter's lock while the first frame is drawn), open the active provider's
+        connection and check the providers (the HTTP client is imported then, not before)."""
         global _START_FROZEN
         if not _START_FROZEN:  # once per process: a second app (tests) has nothing new to freeze
             _START_FROZEN = True
             gc.freeze()
+        self._build_index()
+        if self.load_metrics:
+            self._load_metrics()
         self._warm(self.active)
         self.run_worker(self.tools.prepare, thread=True, group="tools")
         self.mcp.start()

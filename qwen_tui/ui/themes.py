@@ -137,8 +137,10 @@ def theme_from_mapping(file: Path, data: dict[str, Any]) -> Theme:
 def _check_code_theme(file: Path, name: str) -> None:
     if name in RICH_ANSI_CODE_THEMES:
         return
-    from pygments.styles import get_all_styles  # only when a file names one
+    from pygments.styles import STYLE_MAP, get_all_styles  # only when a file names one
 
+    if name in STYLE_MAP:  # Pygments' own styles: no scan of every package's plugins
+        return
     styles = sorted(get_all_styles())
     if name not in styles:
         raise ThemeFileError(
