@@ -225,17 +225,27 @@ def pick_theme(app: Any, *candidates: str | None, fallback: str = "qwen-dark") -
     return (fallback if fallback in available else "textual-dark"), problem
 
 
-def apply_themes(app: App, override: str | None, saved: str | None, configured: str | None) -> list[str]:
-    """Register the shipped and user themes and set the app's: a 16-colour terminal gets the
-    ANSI theme (its own palette), else the first of ``override``, ``saved``, ``configured`` that
-    exists. Returns what was wrong with theme files or names, in plain words."""
+def starting_theme(app: App, override: str | None, saved: str | None,
+                   configured: str | None) -> tuple[str, list[str]]:
+    """Register the shipped and user themes; the first of ``override``, ``saved``,
+    ``configured`` that exists. Returns (name, what was wrong with theme files or names)."""
     problems = register_themes(app)
-    sixteen_colours = not app.is_headless and app.console.color_system in ("standard", "windows")
-    if sixteen_colours and "qwen-ansi" in app.available_themes:
-        app.theme = "qwen-ansi"
-        return problems
     name, problem = pick_theme(app, override, saved, configured)
-    app.theme = name
     if problem:
         problems.append(problem)
+    return name, problems
+
+
+def terminal_theme(app: App, name: str) -> str:
+    """``name``, or the ANSI theme on a 16-colour terminal (its own palette): known once the
+    terminal is, after the app has started."""
+    sixteen_colours = not app.is_headless and app.console.color_system in ("standard", "windows")
+    return "qwen-ansi" if sixteen_colours and "qwen-ansi" in app.available_themes else name
+
+
+def apply_themes(app: App, override: str | None, saved: str | None, configured: str | None) -> list[str]:
+    """Register the themes and set the app's (``starting_theme``, then ``terminal_theme``).
+    Returns what was wrong with theme files or names, in plain words."""
+    name, problems = starting_theme(app, override, saved, configured)
+    app.theme = terminal_theme(app, name)
     return problems
