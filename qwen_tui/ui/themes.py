@@ -51,6 +51,9 @@ FIELDS: dict[str, Any] = {
     "code_theme": str,  # ours, not Textual's: which syntax theme code blocks use
 }
 RICH_ANSI_CODE_THEMES = ("ansi_dark", "ansi_light")
+#: Pygments styles the shipped themes name: known without importing Pygments at start-up
+#: (tests/core/test_themes.py checks each against Pygments' own list).
+SHIPPED_CODE_THEMES = frozenset({"one-dark", "github-dark", "xcode"})
 _code_themes: dict[str, str] = {}  # theme name -> code theme, filled as theme files load
 TEXT_STYLES = {"none", "bold", "italic", "underline", "reverse", "strike", "dim", "blink", "not", "b", "i", "u"}
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -135,7 +138,7 @@ def theme_from_mapping(file: Path, data: dict[str, Any]) -> Theme:
 
 
 def _check_code_theme(file: Path, name: str) -> None:
-    if name in RICH_ANSI_CODE_THEMES:
+    if name in RICH_ANSI_CODE_THEMES or name in SHIPPED_CODE_THEMES:
         return
     from pygments.styles import STYLE_MAP, get_all_styles  # only when a file names one
 

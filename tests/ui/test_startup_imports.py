@@ -23,7 +23,7 @@ LAZY = (
     "httpx",  # the HTTP client: its first use
     "mcp",  # the MCP SDK: only with a server configured
     "markdown_it",  # an answer's Markdown: rendered in a worker after the first frame
-    "pygments.lexers",  # code highlighting: the first code block
+    "pygments",  # code highlighting and the code themes: the first code block (warmed after the first frame)
 )
 
 IMPORT_THE_ENTRY = """
