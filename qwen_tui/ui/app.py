@@ -588,12 +588,12 @@ def run_app(
     resume: str | None = None,
 ) -> int:
     """Run the TUI until the user quits; returns the exit code. ``demo`` starts the simulator
-    in-process and points every provider at it."""
+    (in a process of its own: its imports run beside the app's) and points every provider at it."""
     simulator = None
     if demo:
-        from qwen_tui.demo import start_demo
+        from qwen_tui.demo import start_demo_process
 
-        simulator, config = start_demo(config)
+        simulator, config = start_demo_process(config)
     try:
         app = QwenApp(project_root, config, provider=provider, model=model, demo=demo,
                       config_problem=config_problem, resume=resume)

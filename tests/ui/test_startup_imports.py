@@ -95,3 +95,60 @@ def test_a_sixteen_colour_terminal_gets_the_ansi_theme():
     assert terminal_theme(app("standard"), "qwen-dark") == "qwen-ansi"
     assert terminal_theme(app("256"), "qwen-dark") == "qwen-dark"
     assert terminal_theme(app("standard", headless=True), "qwen-dark") == "qwen-dark"
+
+
+DEMO_BESIDE = """
+import json, os, sys, urllib.request
+from qwen_tui.config import load_config
+from qwen_tui.demo import start_demo_process
+sim, config = start_demo_process(load_config(env={}))
+settings = config.providers["sambanova"]
+request = urllib.request.Request(settings.base_url + "/models", headers={"Authorization": "Bearer " + settings.api_key})
+with urllib.request.urlopen(request, timeout=30) as reply:  # sent at once: it waits in the backlog
+    models = [m["id"] for m in json.load(reply)["data"]]
+print(json.dumps({"aiohttp": "aiohttp" in sys.modules, "models": models, "child": sim.proc.pid}), flush=True)
+if sys.argv[1] == "stop":
+    sim.stop()
+    print(json.dumps({"returncode": sim.proc.returncode}), flush=True)
+else:
+    os.kill(os.getpid(), 9)  # the app killed: the child must not stay behind
+"""
+
+
+def _demo(how: str) -> list[dict]:
+    import json
+
+    done = subprocess.run([sys.executable, "-c", DEMO_BESIDE, how], capture_output=True, text=True, timeout=60)
+    return [json.loads(line) for line in done.stdout.splitlines()]
+
+
+@pytest.mark.slow
+def test_the_tui_demo_simulator_runs_in_its_own_process():
+    """``--demo`` in the TUI: aiohttp is imported by the simulator's process, not the app's; a
+    request sent before the child serves is answered; ``stop`` ends the child."""
+    started, stopped = _demo("stop")
+    assert started["aiohttp"] is False
+    assert "Meta-Llama-3.3-70B-Instruct" in started["models"]
+    assert stopped["returncode"] == 0
+
+
+@pytest.mark.slow
+def test_the_demo_simulator_ends_with_the_app():
+    import os
+    import time
+
+    (started,) = _demo("kill")
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        try:
+            os.kill(started["child"], 0)
+        except ProcessLookupError:
+            return
+        try:
+            with open(f"/proc/{started['child']}/stat") as stat:  # a zombie (not yet reaped) is gone too
+                if stat.read().rsplit(")", 1)[1].split()[0] == "Z":
+                    return
+        except FileNotFoundError:
+            return
+        time.sleep(0.05)
+    pytest.fail("the demo simulator outlived the app")
