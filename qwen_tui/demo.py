@@ -23,6 +23,9 @@ if TYPE_CHECKING:
 
 #: How long a stopped demo simulator gets to end before it is killed.
 STOP_WAIT_S = 2.0
+#: The demo simulator's process: ``python -m qwen_tui.sim`` at a lower priority, so that where
+#: the cores are busy its start gives way to the app's (it is needed at the first request).
+_CHILD = "import os, runpy; os.nice(10); runpy.run_module('qwen_tui.sim', run_name='__main__', alter_sys=True)"
 
 DEMO_MODELS = {
     "huggingface": "Qwen/Qwen2.5-Coder-32B-Instruct",
@@ -93,7 +96,7 @@ class DemoProcess:
         self.url = f"http://127.0.0.1:{listener.getsockname()[1]}"
         try:
             self.proc = subprocess.Popen(
-                [sys.executable, "-m", "qwen_tui.sim", "--fd", str(listener.fileno()), "--knobs", json.dumps(knobs),
+                [sys.executable, "-c", _CHILD, "--fd", str(listener.fileno()), "--knobs", json.dumps(knobs),
                  "--until-stdin-closes"],
                 pass_fds=(listener.fileno(),), stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                 stderr=subprocess.DEVNULL,
