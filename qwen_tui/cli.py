@@ -127,8 +127,17 @@ def build_parser() -> tuple[argparse.ArgumentParser, dict[str, argparse.Argument
 
 
 def _load(args: argparse.Namespace) -> AppConfig:
-    from qwen_tui.providers.registry import kinds
+    """The config, its provider kinds checked against the built-ins and the installed plugins;
+    the plugins are looked for only when a kind is not built in (or the file has a problem, so
+    that every problem is named as the full check names it)."""
+    from qwen_tui.providers.registry import BUILTINS, kinds
 
+    try:
+        config = load_config(args.config)
+    except ConfigError:
+        return load_config(args.config, known_kinds=kinds())
+    if all(settings.kind in BUILTINS for settings in config.providers.values()):
+        return config
     return load_config(args.config, known_kinds=kinds())
 
 

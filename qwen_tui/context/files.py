@@ -55,7 +55,7 @@ class ProjectIndex:
         self.max_file_bytes = max_file_bytes
         self._extra_ignores = list(extra_ignores or [])
         self._lock = threading.RLock()
-        self._rules = IgnoreRules(self.root, self._extra_ignores)
+        self._rules_read: IgnoreRules | None = None  # read at first need (``build`` reads them again)
         self._folders: dict[str, _Folder] = {}
         self._files: list[str] = []
         self._project_mtimes: tuple[int | None, int | None] = (None, None)
@@ -63,6 +63,17 @@ class ProjectIndex:
         self.version = 0  # goes up whenever ``files`` changes
         self.build_seconds = 0.0
         self.errors: list[str] = []  # folders that could not be read, in plain words
+
+    @property
+    def _rules(self) -> IgnoreRules:
+        """The ignore rules, read when first needed: creating an index reads no file."""
+        if self._rules_read is None:
+            self._rules_read = IgnoreRules(self.root, self._extra_ignores)
+        return self._rules_read
+
+    @_rules.setter
+    def _rules(self, rules: IgnoreRules) -> None:
+        self._rules_read = rules
 
     # ---- scanning -----------------------------------------------------------------------------
 

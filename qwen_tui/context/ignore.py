@@ -17,8 +17,10 @@ import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pathspec import GitIgnoreSpec
+if TYPE_CHECKING:
+    from pathspec import GitIgnoreSpec
 
 #: Folders never indexed whatever the rules say.
 ALWAYS_IGNORED_DIRS = frozenset({".git", ".hg", ".svn"})
@@ -36,6 +38,8 @@ class IgnoreLayer:
 
     @classmethod
     def from_lines(cls, base: str, source: str, lines: list[str], mtime_ns: int | None = None) -> IgnoreLayer:
+        from pathspec import GitIgnoreSpec  # with the first rules file: the walk's thread, not start-up
+
         spec = GitIgnoreSpec.from_lines(lines)
         return cls(base, source, spec, _quick_reject(spec), mtime_ns)
 

@@ -1,11 +1,14 @@
 """Provider kinds: the built-ins and whatever plugins register under the entry-point group
 ``qwen_tui.providers`` (``kind = "module:Class"``). A plugin class is built as ``Class(settings)``
-and must offer what ``base.Provider`` describes."""
+and must offer what ``base.Provider`` describes.
+
+Plugins are looked for only when a kind is not built in: reading every installed package's
+entry points (and importing ``importlib.metadata``) is start-up time the built-ins never need.
+A plugin cannot replace a built-in kind, so the two ways agree."""
 
 from __future__ import annotations
 
 import importlib
-from importlib.metadata import entry_points
 from typing import TYPE_CHECKING, Any
 
 from qwen_tui.providers.base import Provider, ProviderSettings
@@ -36,6 +39,8 @@ def _load(target: str) -> type:
 
 def discover() -> dict[str, str]:
     """kind -> "module:Class" for the built-ins and every installed plugin."""
+    from importlib.metadata import entry_points
+
     kinds = dict(BUILTINS)
     for ep in entry_points(group=GROUP):
         if ep.name not in BUILTINS:
@@ -48,6 +53,8 @@ def kinds() -> set[str]:
 
 
 def provider_class(kind: str) -> type:
+    if kind in BUILTINS:
+        return _load(BUILTINS[kind])
     targets = discover()
     if kind not in targets:
         raise PluginError(f"no provider of kind {kind!r} is installed (known: {', '.join(sorted(targets))})")

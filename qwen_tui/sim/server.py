@@ -7,11 +7,13 @@ app in ``--demo`` mode (whose own loop must not be slowed by the simulator's pac
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
 from typing import Any
 
 from aiohttp import web
 
+from qwen_tui.sim.addresses import base_urls
 from qwen_tui.sim.app import build_app
 from qwen_tui.sim.catalog import DEFAULT_MODELS
 from qwen_tui.sim.knobs import (
@@ -48,8 +50,10 @@ class Simulator:
         tps: float | None = 200.0,
         keys: dict[str, str] | None = None,
         workspace: str = DEFAULT_WORKSPACE,
+        sock: socket.socket | None = None,
     ) -> None:
         self.host = host
+        self._sock = sock  # a listening socket made by someone else (``qwen_tui.demo``): served as is
         self._requested_port = port
         self.keys = {**DEFAULT_KEYS, **(keys or {})}
         self.workspace = workspace
@@ -104,7 +108,10 @@ class Simulator:
             app, access_log=None, handler_cancellation=True, shutdown_timeout=SHUTDOWN_GRACE_S
         )
         await self._runner.setup()
-        site = web.TCPSite(self._runner, self.host, self._requested_port, reuse_address=True)
+        if self._sock is not None:
+            site: web.BaseSite = web.SockSite(self._runner, self._sock)
+        else:
+            site = web.TCPSite(self._runner, self.host, self._requested_port, reuse_address=True)
         await site.start()
         self._port = self._runner.addresses[0][1]
 
@@ -145,15 +152,7 @@ class Simulator:
         return f"http://{self.host}:{self.port}"
 
     def base_urls(self) -> dict[str, str]:
-        url = self.url
-        return {
-            "huggingface": f"{url}/hf/v1",
-            "sambanova": f"{url}/sambanova/v1",
-            "ollama": f"{url}/ollama",
-            "blaxel": f"{url}/blaxel/run",
-            "blaxel_api": f"{url}/blaxel/api/v0",
-            "openai": f"{url}/openai/v1",
-        }
+        return base_urls(self.url)
 
     def blaxel_model_url(self, model: str = "sim-model") -> str:
         """Where a Blaxel model's run plane answers (its ``metadata.url``)."""

@@ -20,6 +20,7 @@ from textual.app import App
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.css.query import NoMatches
+from textual.reactive import Initialize, Reactive
 from textual.widgets import Static
 from textual.worker import Worker
 
@@ -36,7 +37,7 @@ from qwen_tui.providers.registry import build_providers
 from qwen_tui.session import SessionStore
 from qwen_tui.state import State
 from qwen_tui.terminal_text import visible
-from qwen_tui.ui.themes import apply_themes, code_theme_for
+from qwen_tui.ui.themes import code_theme_for, starting_theme, terminal_theme
 from qwen_tui.timing import RequestTiming
 
 from qwen_tui.ui import keys
@@ -110,6 +111,10 @@ class QwenApp(App[int]):
                 priority=True, show=False),
     ]
     INDEX_REFRESH_S = 3.0
+    #: The theme is chosen when ``App.__init__`` first reads it, before the stylesheet is made:
+    #: set in ``on_mount``, it had Textual re-parse every style and restyle the screen before
+    #: the first frame.
+    theme: Reactive[str] = Reactive(Initialize(lambda app: app._starting_theme()))
 
     def __init__(
         self,
@@ -129,19 +134,22 @@ class QwenApp(App[int]):
         theme: str | None = None,
         resume: str | None = None,
     ) -> None:
+        self.config = config  # what the starting theme is chosen from, read within App.__init__
+        self.theme_override = theme
+        self.state = state if state is not None else State.load()
+        self._start_theme: str | None = None
+        self._theme_problems: list[str] = []
         super().__init__()
+        self.set_class(True, f"-theme-{self.theme}", update=False)  # as Textual's theme watcher does
         self.project_root = Path(project_root).resolve()
-        self.config = config
         self.demo = demo
         self.metrics = MetricsLog(None if demo else paths.metrics_file())  # the demo keeps no history file
         self.clock = clock or time.perf_counter
         self.config_problem = config_problem
         self.check_health = check_health
         self.load_metrics = load_metrics
-        self.theme_override = theme
         self.resume = resume  # "latest" or a session id (prefix)
         self.providers: dict[str, Provider] = providers if providers is not None else build_providers(config)
-        self.state = state if state is not None else State.load()
         self.conversation = Conversation(self.project_root, sessions if sessions is not None else SessionStore(),
                                          on_problem=self._session_problem)
         self.roster = ProviderRoster(self.providers, self.state, default=config.default_provider,
@@ -157,7 +165,7 @@ class QwenApp(App[int]):
         self.project.restore(self.state.context_for(self.project_root))
         self._last_ctrl_c = 0.0
         self.last_result = ""
-        self.code_theme = "monokai"  # syntax theme of code blocks: follows the app's theme
+        self.code_theme = code_theme_for(self.current_theme)  # of code blocks: follows the app's theme
         self.copied = ""  # the last text copied (tests read it; the clipboard cannot be read back)
         if config.keys:
             self.set_keymap({str(k): str(v) for k, v in config.keys.items()})
@@ -206,8 +214,23 @@ class QwenApp(App[int]):
         yield StatusBar(clock=self.clock, id="status")
         yield KeyBar()
 
+    def _starting_theme(self) -> str:
+        """Register the themes and pick the one to start with (the default of ``theme``)."""
+        if "_registered_themes" not in vars(self):  # read before App.__init__ can hold ours
+            return "textual-dark"  # ``_apply_theme`` sets ours
+        self._start_theme, self._theme_problems = starting_theme(
+            self, self.theme_override, self.state.theme, self.config.theme)
+        return self._start_theme
+
     def _apply_theme(self) -> None:
-        for problem in apply_themes(self, self.theme_override, self.state.theme, self.config.theme):
+        """The theme chosen at start-up, or the ANSI one on a 16-colour terminal (known only now:
+        that case re-parses the styles once)."""
+        if self._start_theme is None:
+            self._starting_theme()
+        wanted = terminal_theme(self, self._start_theme or self.theme)
+        if self.theme != wanted:
+            self.theme = wanted
+        for problem in self._theme_problems:
             self.notify(visible(problem), severity="warning", markup=False, timeout=8)
         self._theme_applied = True  # from now on a theme change is the user's: it is saved
 
@@ -229,9 +252,6 @@ class QwenApp(App[int]):
         self.query_one(PromptInput).focus()
         self.refresh_status()
         self.refresh_context()
-        self._build_index()
-        if self.load_metrics:
-            self._load_metrics()
         if self.resume and self.sessions is not None:
             self.resume_session(self.resume)
         self.call_after_refresh(self._after_first_frame)
@@ -240,12 +260,16 @@ class QwenApp(App[int]):
 
     def _after_first_frame(self) -> None:
         """Once the screen is up: freeze what start-up built (no full garbage collection walks
-        it again), open the active provider's connection and check the providers (the HTTP
-        client is imported then, not before the first frame)."""
+        it again), index the project and read the metrics history in threads (which would hold
+        the interpreter's lock while the first frame is drawn), open the active provider's
+        connection and check the providers (the HTTP client is imported then, not before)."""
         global _START_FROZEN
         if not _START_FROZEN:  # once per process: a second app (tests) has nothing new to freeze
             _START_FROZEN = True
             gc.freeze()
+        self._build_index()
+        if self.load_metrics:
+            self._load_metrics()
         self._warm(self.active)
         self.run_worker(self.tools.prepare, thread=True, group="tools")
         self.mcp.start()
@@ -564,12 +588,12 @@ def run_app(
     resume: str | None = None,
 ) -> int:
     """Run the TUI until the user quits; returns the exit code. ``demo`` starts the simulator
-    in-process and points every provider at it."""
+    (in a process of its own: its imports run beside the app's) and points every provider at it."""
     simulator = None
     if demo:
-        from qwen_tui.demo import start_demo
+        from qwen_tui.demo import start_demo_process
 
-        simulator, config = start_demo(config)
+        simulator, config = start_demo_process(config)
     try:
         app = QwenApp(project_root, config, provider=provider, model=model, demo=demo,
                       config_problem=config_problem, resume=resume)

@@ -51,6 +51,9 @@ FIELDS: dict[str, Any] = {
     "code_theme": str,  # ours, not Textual's: which syntax theme code blocks use
 }
 RICH_ANSI_CODE_THEMES = ("ansi_dark", "ansi_light")
+#: Pygments styles the shipped themes name: known without importing Pygments at start-up
+#: (tests/core/test_themes.py checks each against Pygments' own list).
+SHIPPED_CODE_THEMES = frozenset({"one-dark", "github-dark", "xcode"})
 _code_themes: dict[str, str] = {}  # theme name -> code theme, filled as theme files load
 TEXT_STYLES = {"none", "bold", "italic", "underline", "reverse", "strike", "dim", "blink", "not", "b", "i", "u"}
 _NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
@@ -135,10 +138,12 @@ def theme_from_mapping(file: Path, data: dict[str, Any]) -> Theme:
 
 
 def _check_code_theme(file: Path, name: str) -> None:
-    if name in RICH_ANSI_CODE_THEMES:
+    if name in RICH_ANSI_CODE_THEMES or name in SHIPPED_CODE_THEMES:
         return
-    from pygments.styles import get_all_styles  # only when a file names one
+    from pygments.styles import STYLE_MAP, get_all_styles  # only when a file names one
 
+    if name in STYLE_MAP:  # Pygments' own styles: no scan of every package's plugins
+        return
     styles = sorted(get_all_styles())
     if name not in styles:
         raise ThemeFileError(
@@ -223,17 +228,27 @@ def pick_theme(app: Any, *candidates: str | None, fallback: str = "qwen-dark") -
     return (fallback if fallback in available else "textual-dark"), problem
 
 
-def apply_themes(app: App, override: str | None, saved: str | None, configured: str | None) -> list[str]:
-    """Register the shipped and user themes and set the app's: a 16-colour terminal gets the
-    ANSI theme (its own palette), else the first of ``override``, ``saved``, ``configured`` that
-    exists. Returns what was wrong with theme files or names, in plain words."""
+def starting_theme(app: App, override: str | None, saved: str | None,
+                   configured: str | None) -> tuple[str, list[str]]:
+    """Register the shipped and user themes; the first of ``override``, ``saved``,
+    ``configured`` that exists. Returns (name, what was wrong with theme files or names)."""
     problems = register_themes(app)
-    sixteen_colours = not app.is_headless and app.console.color_system in ("standard", "windows")
-    if sixteen_colours and "qwen-ansi" in app.available_themes:
-        app.theme = "qwen-ansi"
-        return problems
     name, problem = pick_theme(app, override, saved, configured)
-    app.theme = name
     if problem:
         problems.append(problem)
+    return name, problems
+
+
+def terminal_theme(app: App, name: str) -> str:
+    """``name``, or the ANSI theme on a 16-colour terminal (its own palette): known once the
+    terminal is, after the app has started."""
+    sixteen_colours = not app.is_headless and app.console.color_system in ("standard", "windows")
+    return "qwen-ansi" if sixteen_colours and "qwen-ansi" in app.available_themes else name
+
+
+def apply_themes(app: App, override: str | None, saved: str | None, configured: str | None) -> list[str]:
+    """Register the themes and set the app's (``starting_theme``, then ``terminal_theme``).
+    Returns what was wrong with theme files or names, in plain words."""
+    name, problems = starting_theme(app, override, saved, configured)
+    app.theme = terminal_theme(app, name)
     return problems

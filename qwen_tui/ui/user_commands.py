@@ -6,7 +6,6 @@ from __future__ import annotations
 import asyncio
 from typing import TYPE_CHECKING
 
-from qwen_tui.tools.commands import outcome_summary, outcome_text
 from qwen_tui.ui.widgets.chat_view import ChatView
 from qwen_tui.ui.widgets.command_block import CommandBlock
 
@@ -31,6 +30,8 @@ class UserRuns:
 async def run_user_command(app: QwenApp, command: str) -> None:
     """In a thread, through the project's run_command runner (its environment without provider
     keys, its timeout, Escape stops it)."""
+    from qwen_tui.tools.commands import outcome_summary, outcome_text  # the tools load after the first frame
+
     await asyncio.to_thread(app.tools.prepare)  # the runner comes with the toolbox
     tool = app.tools.commands
     chat = app.query_one(ChatView)

@@ -12,6 +12,8 @@ from textual.widgets import Button, Footer, Input, Markdown, Static
 
 from qwen_tui.paths import shipped_theme_files, shipped_themes_dir
 from qwen_tui.ui.themes import (
+    RICH_ANSI_CODE_THEMES,
+    SHIPPED_CODE_THEMES,
     ThemeFileError,
     code_theme_for,
     load_theme_file,
@@ -33,6 +35,16 @@ def test_shipped_themes_load_cleanly(tmp_path: Path) -> None:
     assert by_name["qwen-ansi"].ansi is True
     assert code_theme_for(by_name["qwen-ansi"]) == "ansi_dark"
     assert code_theme_for(by_name["qwen-light"]) == "xcode"
+
+
+def test_the_shipped_code_themes_are_pygments_styles() -> None:
+    """The shipped themes' code themes are taken without asking Pygments at start-up: each must be
+    one of its styles, and every shipped theme's code theme must be on the list."""
+    from pygments.styles import get_all_styles
+
+    assert SHIPPED_CODE_THEMES <= set(get_all_styles())
+    named = {tomllib.loads(f.read_text()).get("code_theme") for f in shipped_theme_files()}
+    assert named - {None} <= SHIPPED_CODE_THEMES | set(RICH_ANSI_CODE_THEMES)
 
 
 def test_ansi_theme_names_only_terminal_colours() -> None:

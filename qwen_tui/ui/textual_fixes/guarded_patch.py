@@ -16,6 +16,7 @@ import logging
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import textual
 
@@ -26,10 +27,24 @@ TESTED_TEXTUAL = ((8, 2, 8), (8, 3))
 
 def textual_version() -> tuple[int, ...] | None:
     """The installed Textual's version as numbers (``None`` when it cannot be read)."""
-    match = re.match(r"(\d+)\.(\d+)(?:\.(\d+))?", str(getattr(textual, "__version__", "")))
+    match = re.match(r"(\d+)\.(\d+)(?:\.(\d+))?", _textual_version_text())
     if match is None:
         return None
     return tuple(int(part) for part in match.groups(default="0"))
+
+
+def _textual_version_text() -> str:
+    """Textual's version string. ``textual.__version__`` imports ``importlib.metadata`` and
+    scans every installed distribution: start-up time before the first frame. The name of
+    Textual's own ``.dist-info`` folder, next to the package, says the same; the slow way is
+    kept for any other layout (and a version set on the module wins)."""
+    if "__version__" in vars(textual):
+        return str(textual.__version__)
+    site = Path(textual.__file__).resolve().parent.parent
+    found = [entry.name for entry in site.glob("textual-*.dist-info")]
+    if len(found) == 1:
+        return found[0][len("textual-"):-len(".dist-info")]
+    return str(getattr(textual, "__version__", ""))
 
 
 def source_sha256(function: Callable) -> str | None:
