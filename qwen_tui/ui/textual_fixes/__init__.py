@@ -9,7 +9,9 @@ level. ``installed()`` says which are in effect.
 - ``strip_cycles``: ``Strip.divide`` (textual/strip.py) caches ``[self]`` on the strip, a
   reference cycle per painted line;
 - ``timer_ticks``: ``Timer._run`` (textual/timer.py) skips one tick too many after a stall;
-- ``one_layout``: ``Widget._size_updated`` (textual/widget.py) repaints a resized widget twice.
+- ``one_layout``: ``Widget._size_updated`` (textual/widget.py) repaints a resized widget twice;
+- ``styles_cache_colors``: ``StylesCache.get_inner_outer`` (textual/_styles_cache.py) keeps the
+  last 1,024 painted widgets' lines alive in an ``lru_cache`` keyed by the cache itself.
 
 Known reliance on private Textual API elsewhere (no public hook or subclass does the same; each
 falls back to Textual's own behaviour on an ``AttributeError``):
@@ -29,10 +31,10 @@ pyproject.toml.
 
 from __future__ import annotations
 
-from qwen_tui.ui.textual_fixes import one_layout, strip_cycles, timer_ticks
+from qwen_tui.ui.textual_fixes import one_layout, strip_cycles, styles_cache_colors, timer_ticks
 from qwen_tui.ui.textual_fixes.guarded_patch import GuardedPatch
 
-FIXES: tuple[GuardedPatch, ...] = (strip_cycles.PATCH, timer_ticks.PATCH, one_layout.PATCH)
+FIXES: tuple[GuardedPatch, ...] = (strip_cycles.PATCH, timer_ticks.PATCH, one_layout.PATCH, styles_cache_colors.PATCH)
 
 
 def install() -> dict[str, bool]:
