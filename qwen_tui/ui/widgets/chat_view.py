@@ -458,6 +458,7 @@ class ChatView(LaidOutOnce, VerticalScroll):
                 self.mount(blank, before=members[0])
             for member in members:
                 member.earlier_group = None  # type: ignore[attr-defined]
+                _drop_rendered(member)
                 member.remove()
             self._has_earlier = True
             return True  # one group a pass; the next pass takes the next
@@ -554,6 +555,19 @@ class ChatView(LaidOutOnce, VerticalScroll):
             return self._expected.answer
         messages = self.assistant_messages
         return messages[-1] if messages else None
+
+
+def _drop_rendered(widget: Widget) -> None:
+    """Free the lines ``widget`` and its children drew, before it is removed: a removed widget
+    waits in reference cycles for a full garbage collection, and the lines freed with it (an
+    answer's thousands of strips and their caches) made that collection hold the loop for
+    hundreds of ms. Freed now, by reference counting, the collection finds only the widgets."""
+    for node in widget.walk_children(with_self=True):
+        if isinstance(node, StreamingMarkdown):
+            node.drop_lines()
+        styles_cache = getattr(node, "_styles_cache", None)  # Textual's per-widget line cache
+        if styles_cache is not None:
+            styles_cache.clear()
 
 
 async def _paint_when_mounted(app, mounted: AwaitMount) -> None:
