@@ -153,3 +153,21 @@ async def test_a_turn_given_back_to_a_blank_frees_its_lines_at_once(make_app):
             assert [text[:10] for text in gone if layouts[text]() is not None] == []
         finally:
             gc.enable()
+
+
+async def test_page_keys_move_the_chat_a_page_at_once(make_app, long_session):
+    app = make_app(resume=long_session)
+    app.animation_level = "none"
+    async with app.run_test(size=SIZE) as pilot:
+        chat = app.query_one(ChatView)
+        await until(pilot, lambda: chat.last_answer is not None)
+        await pilot.pause(0.3)
+        chat.focus()
+        bottom, page = chat.scroll_y, chat.scrollable_content_region.height
+        chat.action_page_up()
+        assert chat.scroll_y == bottom - page  # scrolled in the key's own handler, not a frame later
+        await pilot.pause(0.2)
+        await pilot.press("pagedown")
+        await pilot.pause(0.2)
+        assert chat.scroll_y == chat.max_scroll_y
+        assert chat.last_answer.region.overlaps(chat.region)

@@ -19,6 +19,8 @@ falls back to Textual's own behaviour on an ``AttributeError``):
 - ``ui/render/markdown_stream.py``, ``StreamingMarkdown._paint_now``: ``App._batch_count``,
   ``Screen._dirty_widgets`` and ``Screen._on_timer_update()`` paint an answer's first text at
   once instead of at the screen's next frame (what Textual's Pilot does to paint);
+- ``ui/widgets/chat_view.py``, ``ChatView._paint_scroll_now``: ``Widget._scroll_required``,
+  ``Screen._scroll_required`` and ``Screen._on_timer_update()`` paint a page key's scroll at once;
 - ``ui/widgets/chat_view.py``, ``ChatView._preload_styles``: ``DOMNode._get_default_css()`` (on
   an instance made with ``cls.__new__``) to parse a turn's default CSS after the first frame.
 
