@@ -4,6 +4,9 @@ keys are answered while it loads. Content is asserted, never timing."""
 
 from __future__ import annotations
 
+import gc
+import weakref
+
 import pytest
 
 from qwen_tui.session import SessionStore
@@ -121,3 +124,50 @@ def test_the_estimate_is_close_to_the_rendered_height() -> None:
     turns = [Turn("user", question(1)), Turn("assistant", answer(1))]
     assert [len(group) for group in group_turns(turns + turns)] == [2, 2]
     assert 70 <= estimate_rows(turns, 116) <= 82  # question 4 rows, answer 71 + its header and margins
+
+
+async def test_a_turn_given_back_to_a_blank_frees_its_lines_at_once(make_app):
+    """Its lines go by reference counting when it is removed, not at a later full garbage
+    collection (which held the loop for as long as it took to free them)."""
+    session_id = saved_session(24)
+    app = make_app(resume=session_id)
+    async with app.run_test(size=SIZE) as pilot:
+        chat = app.query_one(ChatView)
+        await until(pilot, lambda: chat.last_answer is not None)
+        await pilot.pause(0.2)
+        layouts: dict[str, weakref.ref] = {}
+        gc.disable()
+        try:
+            for _ in range(300):
+                await pilot.pause(0.1)
+                for child in chat.children:
+                    if isinstance(child, AssistantMessage) and child.body._layout is not None:
+                        layouts.setdefault(child.text, weakref.ref(child.body._layout))
+                if chat.scroll_y == 0 and question(0) in shown_questions(chat):
+                    break
+                chat.scroll_to(y=max(0, chat.scroll_y - chat.scrollable_content_region.height), animate=False)
+            await until(pilot, lambda: any(isinstance(child, EarlierTurns) for child in chat.children[1:]))
+            shown = {child.text for child in chat.children if isinstance(child, AssistantMessage)}
+            gone = [text for text in layouts if text not in shown]
+            assert len(gone) > 5  # turns were given back on the way
+            assert [text[:10] for text in gone if layouts[text]() is not None] == []
+        finally:
+            gc.enable()
+
+
+async def test_page_keys_move_the_chat_a_page_at_once(make_app, long_session):
+    app = make_app(resume=long_session)
+    app.animation_level = "none"
+    async with app.run_test(size=SIZE) as pilot:
+        chat = app.query_one(ChatView)
+        await until(pilot, lambda: chat.last_answer is not None)
+        await pilot.pause(0.3)
+        chat.focus()
+        bottom, page = chat.scroll_y, chat.scrollable_content_region.height
+        chat.action_page_up()
+        assert chat.scroll_y == bottom - page  # scrolled in the key's own handler, not a frame later
+        await pilot.pause(0.2)
+        await pilot.press("pagedown")
+        await pilot.pause(0.2)
+        assert chat.scroll_y == chat.max_scroll_y
+        assert chat.last_answer.region.overlaps(chat.region)

@@ -8,6 +8,7 @@ import gc
 import logging
 import subprocess
 import sys
+import weakref
 
 import pytest
 import textual
@@ -22,7 +23,7 @@ from textual.timer import EventTargetGone, Timer
 from textual.widget import Widget
 
 from qwen_tui.ui import textual_fixes
-from qwen_tui.ui.textual_fixes import FIXES, installed, one_layout, strip_cycles, timer_ticks
+from qwen_tui.ui.textual_fixes import FIXES, installed, one_layout, strip_cycles, styles_cache_colors, timer_ticks
 from qwen_tui.ui.textual_fixes.guarded_patch import GuardedPatch
 from qwen_tui.ui.textual_fixes.one_layout import LaidOutOnce
 
@@ -38,8 +39,11 @@ def without(fix: GuardedPatch, monkeypatch: pytest.MonkeyPatch) -> None:
     assert not fix.in_effect
 
 
+ALL_IN_EFFECT = {"strip_cycles": True, "timer_ticks": True, "one_layout": True, "styles_cache_colors": True}
+
+
 def test_every_fix_is_in_effect_on_the_tested_textual() -> None:
-    assert installed() == {"strip_cycles": True, "timer_ticks": True, "one_layout": True}, (
+    assert installed() == ALL_IN_EFFECT, (
         f"a fix stood aside ({[(fix.name, fix.stood_aside) for fix in FIXES]}): see textual_fixes' docstring"
     )
 
@@ -61,7 +65,7 @@ def test_importing_qwen_tui_ui_installs_the_fixes() -> None:
         "print(installed(), Strip.divide is not divide, Timer._run is not run)\n"
     )
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=True)
-    assert done.stdout.split("}")[0] + "}" == str({"strip_cycles": True, "timer_ticks": True, "one_layout": True})
+    assert done.stdout.split("}")[0] + "}" == str(ALL_IN_EFFECT)
     assert done.stdout.split("}")[1].split() == ["True", "True"]
 
 
@@ -340,3 +344,40 @@ async def test_the_private_textual_api_listed_in_the_package_docstring_is_there(
         assert any("StreamingMarkdown" in css for _, css, _, _ in sources)
     for name in ("_batch_count", "_dirty_widgets", "_on_timer_update", "_get_default_css"):
         assert name in textual_fixes.__doc__
+
+
+# ------------------------------------------------------------------ styles_cache_colors
+
+
+def check_a_painted_widgets_lines_go_with_it() -> None:
+    """What a widget's every painted line does (``StylesCache.render_line`` asks for the
+    background styles), then the widget is gone: its cache, and the lines it holds, must go."""
+    from textual._styles_cache import StylesCache
+    from textual.color import Color
+
+    cache = StylesCache()
+    cache._cache[0] = Strip([Segment("painted line")], 12)
+    cache.get_inner_outer(Color(20, 20, 28), Color(30, 30, 40))
+    held = weakref.ref(cache)
+    del cache
+    gc.collect()
+    assert held() is None, "a removed widget's rendered lines are still in memory"
+
+
+def test_styles_cache_colors_a_painted_widgets_lines_go_with_it() -> None:
+    check_a_painted_widgets_lines_go_with_it()
+
+
+def test_styles_cache_colors_check_fails_without_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    without(styles_cache_colors.PATCH, monkeypatch)
+    with pytest.raises(AssertionError, match="still in memory"):
+        check_a_painted_widgets_lines_go_with_it()
+
+
+def test_styles_cache_colors_same_styles_as_textual() -> None:
+    from textual.color import Color
+
+    upstream = styles_cache_colors.PATCH.replaced
+    base, background = Color(20, 20, 28), Color(200, 10, 10, 0.5)
+    ours = styles_cache_colors.PATCH.replacement(None, base, background)
+    assert ours == upstream(object(), base, background)

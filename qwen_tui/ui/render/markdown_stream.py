@@ -133,6 +133,14 @@ class StreamingMarkdown(LaidOutOnce, Widget):
         self._shown = []
         self._height = self._lines = layout.height
 
+    def drop_lines(self) -> None:
+        """Let go of the rendered lines (the widget is being removed): a widget lives in reference
+        cycles that only a full garbage collection frees, and its thousands of lines freed with it
+        made that collection long. Dropped here, they go at once; drawn again, the text is laid
+        out again."""
+        self._layout = None
+        self._shown = []
+
     def set_code_theme(self, name: str) -> None:
         """Draw code blocks with the Pygments theme ``name`` (the app's theme changed): every
         line is laid out again with it."""

@@ -10,7 +10,9 @@ level. ``installed()`` says which are in effect.
   reference cycle per painted line;
 - ``timer_ticks``: ``Timer._run`` (textual/timer.py) skips one tick too many after a stall,
   and a one-shot timer whose delay passed before its first look at the clock never fires;
-- ``one_layout``: ``Widget._size_updated`` (textual/widget.py) repaints a resized widget twice.
+- ``one_layout``: ``Widget._size_updated`` (textual/widget.py) repaints a resized widget twice;
+- ``styles_cache_colors``: ``StylesCache.get_inner_outer`` (textual/_styles_cache.py) keeps the
+  last 1,024 painted widgets' lines alive in an ``lru_cache`` keyed by the cache itself.
 
 Known reliance on private Textual API elsewhere (no public hook or subclass does the same; each
 falls back to Textual's own behaviour on an ``AttributeError``):
@@ -18,6 +20,8 @@ falls back to Textual's own behaviour on an ``AttributeError``):
 - ``ui/render/markdown_stream.py``, ``StreamingMarkdown._paint_now``: ``App._batch_count``,
   ``Screen._dirty_widgets`` and ``Screen._on_timer_update()`` paint an answer's first text at
   once instead of at the screen's next frame (what Textual's Pilot does to paint);
+- ``ui/widgets/chat_view.py``, ``ChatView._paint_scroll_now``: ``Widget._scroll_required``,
+  ``Screen._scroll_required`` and ``Screen._on_timer_update()`` paint a page key's scroll at once;
 - ``ui/widgets/chat_view.py``, ``ChatView._preload_styles``: ``DOMNode._get_default_css()`` (on
   an instance made with ``cls.__new__``) to parse a turn's default CSS after the first frame.
 
@@ -30,10 +34,10 @@ pyproject.toml.
 
 from __future__ import annotations
 
-from qwen_tui.ui.textual_fixes import one_layout, strip_cycles, timer_ticks
+from qwen_tui.ui.textual_fixes import one_layout, strip_cycles, styles_cache_colors, timer_ticks
 from qwen_tui.ui.textual_fixes.guarded_patch import GuardedPatch
 
-FIXES: tuple[GuardedPatch, ...] = (strip_cycles.PATCH, timer_ticks.PATCH, one_layout.PATCH)
+FIXES: tuple[GuardedPatch, ...] = (strip_cycles.PATCH, timer_ticks.PATCH, one_layout.PATCH, styles_cache_colors.PATCH)
 
 
 def install() -> dict[str, bool]:

@@ -11,14 +11,19 @@ SSH); between jumps only the new lines are sent.
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import gc
+import time
 from collections.abc import Callable
 from functools import cached_property
 
 from rich.text import Text
+from textual.actions import SkipAction
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 from textual.widget import AwaitMount, Widget
 
+from qwen_tui.conversation.loop import no_full_collections
 from qwen_tui.ui.render.markdown_stream import GROW_STEP, StreamingMarkdown
 from qwen_tui.ui.textual_fixes.one_layout import LaidOutOnce
 from qwen_tui.ui.widgets.earlier_turns import EarlierTurns, estimate_rows, group_turns, prerender
@@ -171,6 +176,11 @@ EAGER_SCREENS = 1
 FILL_MARGIN_SCREENS = 1
 #: Earlier turns rendered on the way go back to a blank once they are this many screens away.
 RECYCLE_SCREENS = 3
+#: While the view moves through earlier turns, a full garbage collection waits until it has been
+#: still this long (seconds)...
+COLLECT_WHEN_STILL = 0.5
+#: ...or, when it keeps moving, at most this long.
+COLLECT_AT_LEAST_EVERY = 10.0
 #: The class of turns a compaction stands for (``qwen_tui.ui.compacting.COMPACTED``).
 COMPACTED_CLASS = "compacted"
 
@@ -375,6 +385,69 @@ class ChatView(LaidOutOnce, VerticalScroll):
         super().watch_scroll_y(old_value, new_value)
         if self._has_earlier:
             self._schedule_fill()
+            self._hold_full_collections()
+
+    def action_page_up(self) -> None:
+        self._page(-1)
+
+    def action_page_down(self) -> None:
+        self._page(1)
+
+    def _page(self, direction: int) -> None:
+        """Textual's page key scrolls after the screen's next refresh, then paints at the frame
+        after that; paging, the user waits on each page. Here the scroll is made at once and
+        painted at once (``_paint_scroll_now``)."""
+        if not self.allow_vertical_scroll:
+            raise SkipAction()
+        animate = self.app.animation_level != "none"  # Textual's animator jumps only at its next tick
+        self.scroll_to(y=self.scroll_y + direction * self.scrollable_content_region.height, animate=animate,
+                       immediate=True)
+        self._paint_scroll_now()
+
+    def _paint_scroll_now(self) -> None:
+        """The scroll goes to the screen now, not at its next frame (0-17 ms later): what Textual
+        does at its next idle and frame (``Widget._check_refresh``, ``Screen._on_update_scroll``,
+        ``_on_timer_update``), done at once; a layout on its way is done with it, as the frame's."""
+        try:
+            screen = self.screen
+            if not self._scroll_required or self.app._batch_count or not screen.is_current:
+                return
+            self._scroll_required = False
+            screen._scroll_required = True
+            screen._on_timer_update()
+        except AttributeError:  # a Textual without these internals: the next frame paints it
+            return
+
+    # While the user pages through earlier turns, each page renders turns and gives far ones
+    # back: the heap churns, and the interpreter's full garbage collections came about once a
+    # second, each holding the loop for a page's time or more. They wait for the view to be still.
+    _collections_held: contextlib.ExitStack | None = None
+    _held_since = 0.0
+    _still_timer = None
+
+    def _hold_full_collections(self) -> None:
+        now = time.monotonic()
+        if self._collections_held is not None and now - self._held_since > COLLECT_AT_LEAST_EVERY:
+            self._collect_now()
+        if self._collections_held is None:
+            self._collections_held = contextlib.ExitStack()
+            self._collections_held.enter_context(no_full_collections())
+            self._held_since = now
+        if self._still_timer is not None:
+            self._still_timer.stop()
+        self._still_timer = self.set_timer(COLLECT_WHEN_STILL, self._collect_now, name="collect-when-still")
+
+    def _collect_now(self) -> None:
+        """The held full collection, now (the view is still, or it has waited long enough)."""
+        held, self._collections_held = self._collections_held, None
+        if held is not None:
+            held.close()
+            gc.collect()
+
+    def on_unmount(self) -> None:
+        held, self._collections_held = self._collections_held, None
+        if held is not None:
+            held.close()
 
     def on_resize(self) -> None:
         answer = self.last_answer
@@ -458,6 +531,7 @@ class ChatView(LaidOutOnce, VerticalScroll):
                 self.mount(blank, before=members[0])
             for member in members:
                 member.earlier_group = None  # type: ignore[attr-defined]
+                _drop_rendered(member)
                 member.remove()
             self._has_earlier = True
             return True  # one group a pass; the next pass takes the next
@@ -554,6 +628,19 @@ class ChatView(LaidOutOnce, VerticalScroll):
             return self._expected.answer
         messages = self.assistant_messages
         return messages[-1] if messages else None
+
+
+def _drop_rendered(widget: Widget) -> None:
+    """Free the lines ``widget`` and its children drew, before it is removed: a removed widget
+    waits in reference cycles for a full garbage collection, and the lines freed with it (an
+    answer's thousands of strips and their caches) made that collection hold the loop for
+    hundreds of ms. Freed now, by reference counting, the collection finds only the widgets."""
+    for node in widget.walk_children(with_self=True):
+        if isinstance(node, StreamingMarkdown):
+            node.drop_lines()
+        styles_cache = getattr(node, "_styles_cache", None)  # Textual's per-widget line cache
+        if styles_cache is not None:
+            styles_cache.clear()
 
 
 async def _paint_when_mounted(app, mounted: AwaitMount) -> None:
