@@ -14,14 +14,13 @@ write, so nothing outside a frame sees a different state.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from textual.driver import Driver
 
 # A CSI sequence (parameters, intermediates, final byte), or another escape, or text.
-_TOKEN = re.compile(r"\x1b\[([0-?]*)([ -/]*)([@-~])|\x1b[^\[]|[^\x1b\r\n]+|[\r\n]|\x1b")
+_TOKEN = re.compile(r"\x1b\[([0-?]*)([ -/]*)([@-~])|(\x1b[^\[]|[^\x1b\r\n]+|[\r\n]|\x1b)")
 _MOVES = frozenset("ABCDGHf")  # cursor movements: they use no colour
 _ATTR_ON = {1, 2, 3, 4, 5, 6, 7, 8, 9, 21, 51, 52, 53}
 _ATTR_OFF = {22: (1, 2), 23: (3,), 24: (4, 21), 25: (5, 6), 27: (7,), 28: (8,), 29: (9,), 54: (51, 52), 55: (53,)}
@@ -30,16 +29,18 @@ _ATTR_OFF = {22: (1, 2), 23: (3,), 24: (4, 21), 25: (5, 6), 27: (7,), 28: (8,), 
 class SGRState:
     """A terminal's SGR state: attributes on, foreground and background (as SGR parameters)."""
 
-    __slots__ = ("attrs", "fg", "bg")
+    __slots__ = ("attrs", "fg", "bg", "_hash")
 
     def __init__(self, attrs: frozenset[int] = frozenset(), fg: str = "", bg: str = "") -> None:
         self.attrs, self.fg, self.bg = attrs, fg, bg
+        self._hash = hash((attrs, fg, bg))  # a cache key thousands of times a frame
 
     def __eq__(self, other: object) -> bool:
-        return isinstance(other, SGRState) and (self.attrs, self.fg, self.bg) == (other.attrs, other.fg, other.bg)
+        return self is other or (isinstance(other, SGRState) and self._hash == other._hash
+                                 and (self.attrs, self.fg, self.bg) == (other.attrs, other.fg, other.bg))
 
     def __hash__(self) -> int:
-        return hash((self.attrs, self.fg, self.bg))
+        return self._hash
 
     @property
     def is_default(self) -> bool:
@@ -119,6 +120,36 @@ def transition(have: SGRState, want: SGRState) -> str:
     return diff if len(diff) <= len(full) else full
 
 
+#: ``apply_sgr`` and ``transition`` by their arguments: a frame says the same few styles
+#: thousands of times (a full repaint at 120x40 is about 1,500 SGR sequences), and parsing each
+#: again was most of this writer's time. Bounded: cleared when full.
+_APPLIED: dict[tuple[SGRState, str], SGRState | None] = {}
+_TRANSITIONS: dict[tuple[SGRState, SGRState], str] = {}
+_CACHE_LIMIT = 4096
+
+
+def _applied(style: SGRState, params: str) -> SGRState | None:
+    key = (style, params)
+    try:
+        return _APPLIED[key]
+    except KeyError:
+        if len(_APPLIED) >= _CACHE_LIMIT:
+            _APPLIED.clear()
+        result = _APPLIED[key] = apply_sgr(style, params)
+        return result
+
+
+def _transition(have: SGRState, want: SGRState) -> str:
+    key = (have, want)
+    try:
+        return _TRANSITIONS[key]
+    except KeyError:
+        if len(_TRANSITIONS) >= _CACHE_LIMIT:
+            _TRANSITIONS.clear()
+        result = _TRANSITIONS[key] = transition(have, want)
+        return result
+
+
 class SGRDiff:
     """Rewrites terminal output one write at a time (the state carries over between writes,
     and is the original's at the end of each)."""
@@ -132,34 +163,37 @@ class SGRDiff:
             return data
         out: list[str] = []
         emit = out.append
-        for match in _TOKEN.finditer(data):
-            token = match.group(0)
-            final = match.group(3)
-            if final == "m" and not match.group(2) and not match.group(1).startswith(("?", "<", "=", ">")):
-                style = apply_sgr(self._want, match.group(1)) if self._want is not None else None
-                if style is None:  # not modelled: bring the terminal up to date, then pass it on
-                    self._settle(emit)
-                    emit(token)
-                    reset = match.group(1) in ("", "0")
-                    self._sent = self._want = apply_sgr(DEFAULT, match.group(1)) if reset else None
-                else:
-                    self._want = style
-                continue
-            if (final in _MOVES and not match.group(2) and not match.group(1).startswith("?")) or token == "\r":
-                emit(token)  # cursor moves and carriage returns draw nothing
-                continue
-            self._settle(emit)
-            emit(token)
-        self._settle(emit)
-        return "".join(out)
-
-    def _settle(self, emit: Callable[[str], object]) -> None:
         want, sent = self._want, self._sent
-        if want is None or want == sent:
-            return  # up to date, or unknown after a sequence passed through as written
-        assert sent is not None  # both become unknown together, and known again together
-        emit(transition(sent, want))
-        self._sent = want
+        for params, between, final, other in _TOKEN.findall(data):
+            if other:  # text, a line break, or an escape that is not a CSI sequence
+                if other != "\r" and want is not sent and want is not None and want != sent:
+                    emit(_transition(sent, want))  # type: ignore[arg-type] - known together
+                    sent = want
+                emit(other)
+                continue
+            if final == "m" and not between and not (params and params[0] in "?<=>"):
+                style = _applied(want, params) if want is not None else None
+                if style is None:  # not modelled: bring the terminal up to date, then pass it on
+                    if want is not None and want is not sent and want != sent:
+                        emit(_transition(sent, want))  # type: ignore[arg-type]
+                    emit(f"\x1b[{params}m")
+                    sent = want = apply_sgr(DEFAULT, params) if params in ("", "0") else None
+                else:
+                    want = style
+                continue
+            token = f"\x1b[{params}{between}{final}"
+            if final in _MOVES and not between and not params.startswith("?"):
+                emit(token)  # cursor moves draw nothing
+                continue
+            if want is not None and want is not sent and want != sent:
+                emit(_transition(sent, want))  # type: ignore[arg-type]
+                sent = want
+            emit(token)
+        if want is not None and want is not sent and want != sent:
+            emit(_transition(sent, want))  # type: ignore[arg-type]
+            sent = want
+        self._want, self._sent = want, sent
+        return "".join(out)
 
 
 def diffing_driver(base: type[Driver]) -> type[Driver]:
