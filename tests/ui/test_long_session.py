@@ -171,3 +171,35 @@ async def test_page_keys_move_the_chat_a_page_at_once(make_app, long_session):
         await pilot.pause(0.2)
         assert chat.scroll_y == chat.max_scroll_y
         assert chat.last_answer.region.overlaps(chat.region)
+
+
+async def test_paging_up_repaints_the_chat_not_the_whole_screen(make_app, monkeypatch):
+    """Each page sends the chat's region again, not the sidebar, prompt and status bar with it
+    (the textual fix ``scroll_repaint``; without it most pages were whole-screen updates)."""
+    from textual._compositor import Compositor
+
+    session_id = saved_session(24)
+    app = make_app(resume=session_id)
+    app.animation_level = "none"
+    whole: list[int] = []
+    full_update = Compositor.render_full_update
+
+    def counted(self, *args, **kwargs):
+        whole.append(1)
+        return full_update(self, *args, **kwargs)
+
+    async with app.run_test(size=SIZE) as pilot:
+        chat = app.query_one(ChatView)
+        await until(pilot, lambda: chat.last_answer is not None)
+        await pilot.pause(0.3)
+        chat.focus()
+        await pilot.pause(0.1)
+        monkeypatch.setattr(Compositor, "render_full_update", counted)
+        pages = 0
+        while not (chat.scroll_y == 0 and question(0) in shown_questions(chat)) and pages < 200:
+            await pilot.press("pageup")
+            await pilot.pause(0.05)
+            pages += 1
+        assert question(0) in shown_questions(chat)
+        assert pages > 20
+        assert len(whole) <= pages // 10, f"{len(whole)} whole-screen updates in {pages} pages"

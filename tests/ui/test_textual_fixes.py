@@ -23,7 +23,8 @@ from textual.timer import EventTargetGone, Timer
 from textual.widget import Widget
 
 from qwen_tui.ui import textual_fixes
-from qwen_tui.ui.textual_fixes import FIXES, installed, one_layout, strip_cycles, styles_cache_colors, timer_ticks
+from qwen_tui.ui.textual_fixes import (FIXES, installed, one_layout, scroll_repaint, strip_cycles, styles_cache_colors,
+                                       timer_ticks)
 from qwen_tui.ui.textual_fixes.guarded_patch import GuardedPatch
 from qwen_tui.ui.textual_fixes.one_layout import LaidOutOnce
 
@@ -39,7 +40,8 @@ def without(fix: GuardedPatch, monkeypatch: pytest.MonkeyPatch) -> None:
     assert not fix.in_effect
 
 
-ALL_IN_EFFECT = {"strip_cycles": True, "timer_ticks": True, "one_layout": True, "styles_cache_colors": True}
+ALL_IN_EFFECT = {"strip_cycles": True, "timer_ticks": True, "one_layout": True, "styles_cache_colors": True,
+                 "scroll_repaint": True}
 
 
 def test_every_fix_is_in_effect_on_the_tested_textual() -> None:
@@ -381,3 +383,47 @@ def test_styles_cache_colors_same_styles_as_textual() -> None:
     base, background = Color(20, 20, 28), Color(200, 10, 10, 0.5)
     ours = styles_cache_colors.PATCH.replacement(None, base, background)
     assert ours == upstream(object(), base, background)
+
+
+# ------------------------------------------------------------------ scroll_repaint
+
+
+class ScrolledBesideASidebar(App):
+    CSS = "#side { dock: left; width: 20; } #view { width: 1fr; }"
+
+    def compose(self) -> ComposeResult:
+        from textual.widgets import Static
+
+        yield Static("sidebar", id="side")
+        with VerticalScroll(id="view"):
+            for n in range(100):
+                yield Static(f"line {n}")
+
+
+async def check_a_scroll_repaints_only_the_view() -> None:
+    """A scroll after the compositor rebuilt its full map (what any question about a widget off
+    screen does): only the scrolled view is dirty, not the sidebar, not the whole screen."""
+    app = ScrolledBesideASidebar()
+    async with app.run_test(size=(60, 20)) as pilot:
+        await pilot.pause()
+        screen, view = app.screen, app.query_one("#view")
+        compositor = screen._compositor
+        compositor._full_map_invalidated = True
+        assert compositor.full_map and compositor._visible_map is None  # the rebuild drops the visible map
+        view.scroll_to(y=10, animate=False, immediate=True)
+        compositor._dirty_regions.clear()
+        compositor.reflow_visible(screen, screen.size)
+        dirty = set(compositor._dirty_regions)
+        assert dirty, "the scroll repainted nothing"
+        assert screen.size.region not in dirty and all(region.x >= 20 for region in dirty), (
+            f"the whole screen is repainted for a scroll of the view: {sorted(dirty)}")
+
+
+async def test_scroll_repaint_a_scroll_repaints_only_the_view() -> None:
+    await check_a_scroll_repaints_only_the_view()
+
+
+async def test_scroll_repaint_check_fails_without_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    without(scroll_repaint.PATCH, monkeypatch)
+    with pytest.raises(AssertionError, match="whole screen is repainted"):
+        await check_a_scroll_repaints_only_the_view()

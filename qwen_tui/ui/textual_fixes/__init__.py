@@ -12,7 +12,9 @@ level. ``installed()`` says which are in effect.
   and a one-shot timer whose delay passed before its first look at the clock never fires;
 - ``one_layout``: ``Widget._size_updated`` (textual/widget.py) repaints a resized widget twice;
 - ``styles_cache_colors``: ``StylesCache.get_inner_outer`` (textual/_styles_cache.py) keeps the
-  last 1,024 painted widgets' lines alive in an ``lru_cache`` keyed by the cache itself.
+  last 1,024 painted widgets' lines alive in an ``lru_cache`` keyed by the cache itself;
+- ``scroll_repaint``: ``Compositor.reflow_visible`` (textual/_compositor.py) repaints the whole
+  screen on a scroll after anything asked about a widget off screen.
 
 Known reliance on private Textual API elsewhere (no public hook or subclass does the same; each
 falls back to Textual's own behaviour on an ``AttributeError``):
@@ -34,10 +36,11 @@ pyproject.toml.
 
 from __future__ import annotations
 
-from qwen_tui.ui.textual_fixes import one_layout, strip_cycles, styles_cache_colors, timer_ticks
+from qwen_tui.ui.textual_fixes import one_layout, scroll_repaint, strip_cycles, styles_cache_colors, timer_ticks
 from qwen_tui.ui.textual_fixes.guarded_patch import GuardedPatch
 
-FIXES: tuple[GuardedPatch, ...] = (strip_cycles.PATCH, timer_ticks.PATCH, one_layout.PATCH, styles_cache_colors.PATCH)
+FIXES: tuple[GuardedPatch, ...] = (strip_cycles.PATCH, timer_ticks.PATCH, one_layout.PATCH, styles_cache_colors.PATCH,
+                                  scroll_repaint.PATCH)
 
 
 def install() -> dict[str, bool]:

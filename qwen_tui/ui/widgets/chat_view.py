@@ -20,6 +20,7 @@ from functools import cached_property
 from rich.text import Text
 from textual.actions import SkipAction
 from textual.containers import Vertical, VerticalScroll
+from textual.geometry import Region
 from textual.widgets import Static
 from textual.widget import AwaitMount, Widget
 
@@ -290,7 +291,10 @@ class ChatView(LaidOutOnce, VerticalScroll):
         viewport, and a first answer sized from it overflowed the view by a row (the scrollbar
         then appeared, and the whole view was laid out again as the first token came)."""
         shown = [child for child in self.children if child.display]
-        return shown[-1].virtual_region_with_margin.bottom if shown else 0
+        if not shown:
+            return 0
+        region = self._placed.get(shown[-1])  # the last child may be off screen (``_placed``)
+        return (region or shown[-1].virtual_region_with_margin).bottom
 
     def _page_follow(self, message: AssistantMessage, question: UserMessage | None = None) -> None:
         """Tell a streaming answer how much room it has on screen and how far to grow at a time.
@@ -380,6 +384,11 @@ class ChatView(LaidOutOnce, VerticalScroll):
 
     #: Some earlier turns may still be unrendered (checked again when none is near the view).
     _has_earlier = False
+    #: Each child's region in the scrolled content, margin included, from the last arrangement.
+    #: Asked of Textual instead (``virtual_region_with_margin``), a child off screen makes the
+    #: compositor build the whole map again and forget its visible one, and the next scroll then
+    #: repaints the whole screen, not just the chat: every page paid for both.
+    _placed: dict[Widget, Region] = {}
 
     def watch_scroll_y(self, old_value: float, new_value: float) -> None:
         super().watch_scroll_y(old_value, new_value)
@@ -479,8 +488,8 @@ class ChatView(LaidOutOnce, VerticalScroll):
         best: tuple[int, EarlierTurns, int] | None = None
         blanks = [child for child in self.children if isinstance(child, EarlierTurns)]
         for blank in blanks:
-            region = blank.virtual_region_with_margin
-            if region.bottom <= low or region.y >= high:
+            region = self._placed.get(blank)
+            if region is None or region.bottom <= low or region.y >= high:
                 continue
             for index, start, end in blank.spans():
                 start, end = start + region.y, end + region.y
@@ -505,19 +514,20 @@ class ChatView(LaidOutOnce, VerticalScroll):
         follows what is near the view, not how far the user has scrolled."""
         low, high = top - height * RECYCLE_SCREENS, top + height * (1 + RECYCLE_SCREENS)
         children = list(self.children)
+        placed = self._placed
         for child in children:
             group = getattr(child, "earlier_group", None)
             if group is None or not child.is_mounted:
                 continue
-            region = child.virtual_region_with_margin
-            if low <= region.bottom and region.y <= high:
+            region = placed.get(child)
+            if region is None or (low <= region.bottom and region.y <= high):
                 continue
             members = [c for c in children if getattr(c, "earlier_group", None) is group]
-            if any(low <= c.virtual_region_with_margin.bottom and c.virtual_region_with_margin.y <= high
-                   for c in members):
+            regions = [placed.get(c) for c in members]
+            if any(r is None or (low <= r.bottom and r.y <= high) for r in regions):
                 continue
             first, last = children.index(members[0]), children.index(members[-1])
-            rows = sum(c.virtual_region_with_margin.height for c in members)
+            rows = sum(r.height for r in regions)
             above = children[first - 1] if first > 0 else None
             below = children[last + 1] if last + 1 < len(children) else None
             if isinstance(above, EarlierTurns):
@@ -582,6 +592,7 @@ class ChatView(LaidOutOnce, VerticalScroll):
         if not placements:
             return result
         where = {placement.widget: placement.region for placement in placements}
+        self._placed = {placement.widget: placement.region.grow(placement.margin) for placement in placements}
         top = self.scroll_y
         if kept is not None and top > 0 and self._anchor_released:
             widget, bottom = kept
