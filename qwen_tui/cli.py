@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import sys
 import traceback
 from collections.abc import Callable, Coroutine
@@ -290,10 +291,16 @@ def cmd_tui(args: argparse.Namespace) -> int:
             raise
         problem = "\n".join(str(p) for p in getattr(exc, "all", [exc]))
         config = default_config()
+    from qwen_tui.conversation.loop import no_full_collections
+
+    # Start-up makes objects that live as long as the app; a full collection walking them (tens of
+    # ms) delayed the first frame. The app lets collections run again once it freezes them there.
+    start_up = contextlib.ExitStack()
+    start_up.enter_context(no_full_collections())
     from qwen_tui.ui.app import run_app
 
     return run_app(root.resolve(), config, provider=args.provider, model=args.model, demo=args.demo,
-                   config_problem=problem, resume=args.resume)
+                   config_problem=problem, resume=args.resume, start_up=start_up)
 
 
 def cmd_mcp(args: argparse.Namespace) -> int:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import gc
+import sys
 import time
 from collections.abc import Callable
 from functools import partial
@@ -73,6 +74,8 @@ SHOW_WITHIN_S = 0.010
 #: A health check that broke on our side is tried again after this long.
 RECHECK_AFTER_S = 5.0
 _START_FROZEN = False
+#: The interpreter's thread switch interval while the TUI runs (``run_app``), seconds.
+SWITCH_INTERVAL_S = 0.001
 
 
 class QwenApp(App[int]):
@@ -253,20 +256,41 @@ class QwenApp(App[int]):
         self.refresh_status()
         self.refresh_context()
         if self.resume and self.sessions is not None:
+            self._resuming = True
             self.resume_session(self.resume)
         self.call_after_refresh(self._after_first_frame)
         if not self.is_headless:
             watch_terminal(self)
 
+    #: What start-up holds until the first frame (``run_app``: full garbage collections).
+    start_up: contextlib.ExitStack | None = None
+    _first_frame_up = False
+    _resuming = False  # a session given on the command line is being read and shown
+    _background_started = False
+
     def _after_first_frame(self) -> None:
         """Once the screen is up: freeze what start-up built (no full garbage collection walks
-        it again), index the project and read the metrics history in threads (which would hold
-        the interpreter's lock while the first frame is drawn), open the active provider's
-        connection and check the providers (the HTTP client is imported then, not before)."""
+        it again, and they may run again), then start the background work; while a session
+        given on the command line is being shown, that waits for it (its threads and imports
+        would take the interpreter's lock from the session's rendering)."""
         global _START_FROZEN
         if not _START_FROZEN:  # once per process: a second app (tests) has nothing new to freeze
             _START_FROZEN = True
             gc.freeze()
+        if self.start_up is not None:
+            self.start_up.close()
+        self._first_frame_up = True
+        if not self._resuming:
+            self._start_background()
+
+    def _start_background(self) -> None:
+        """Index the project and read the metrics history in threads (which would hold the
+        interpreter's lock while the first frame is drawn), open the active provider's
+        connection and check the providers (the HTTP client is imported then, not before),
+        prepare the tools and start the MCP servers."""
+        if self._background_started:
+            return
+        self._background_started = True
         self._build_index()
         if self.load_metrics:
             self._load_metrics()
@@ -283,7 +307,13 @@ class QwenApp(App[int]):
     # -- sessions -----------------------------------------------------------------------------
     @work(exclusive=True, group="resume")
     async def resume_session(self, which: str) -> None:
-        await resume_session(self, which)
+        try:
+            await resume_session(self, which)
+        finally:
+            if self._resuming:
+                self._resuming = False
+                if self._first_frame_up:
+                    self.call_after_refresh(self._start_background)  # once the session is painted
 
     def action_sessions(self) -> None:
         browse_sessions(self)
@@ -586,19 +616,30 @@ def run_app(
     demo: bool,
     config_problem: str | None = None,
     resume: str | None = None,
+    start_up: contextlib.ExitStack | None = None,
 ) -> int:
     """Run the TUI until the user quits; returns the exit code. ``demo`` starts the simulator
-    (in a process of its own: its imports run beside the app's) and points every provider at it."""
+    (in a process of its own: its imports run beside the app's) and points every provider at it.
+    ``start_up``: what start-up holds (full garbage collections), closed at the first frame."""
+    # The event loop shares the interpreter with threads that render (earlier turns of a resumed
+    # session), index, import and write the frames: at Python's default switch interval (5 ms) a
+    # key waited up to that long at each hand-over of the interpreter's lock, and a key's echo
+    # needs several (reader thread, loop, writer thread). bench/resume.py measures the keys.
+    switch_interval = sys.getswitchinterval()
     simulator = None
-    if demo:
-        from qwen_tui.demo import start_demo_process
-
-        simulator, config = start_demo_process(config)
     try:
+        sys.setswitchinterval(SWITCH_INTERVAL_S)
+        if demo:
+            from qwen_tui.demo import start_demo_process
+
+            simulator, config = start_demo_process(config)
         app = QwenApp(project_root, config, provider=provider, model=model, demo=demo,
                       config_problem=config_problem, resume=resume)
+        if start_up is not None:
+            app.start_up = start_up
         result = app.run(mouse=False)
         return app.return_code or int(result or 0)
     finally:
+        sys.setswitchinterval(switch_interval)
         if simulator is not None:
             simulator.stop()

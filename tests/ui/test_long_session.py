@@ -203,3 +203,62 @@ async def test_paging_up_repaints_the_chat_not_the_whole_screen(make_app, monkey
         assert question(0) in shown_questions(chat)
         assert pages > 20
         assert len(whole) <= pages // 10, f"{len(whole)} whole-screen updates in {pages} pages"
+
+
+async def test_the_background_work_waits_for_a_resumed_session_to_show(make_app, long_session, monkeypatch):
+    """The project index, the provider checks, the tools and MCP start once the session given on
+    the command line is on screen: their threads and imports would slow its rendering."""
+    from qwen_tui.ui.app import QwenApp
+
+    started: list[bool] = []  # whether the last answer was on screen when the background started
+    start = QwenApp._start_background
+
+    def recorded(self):
+        if not self._background_started:
+            chat = self.query_one(ChatView)
+            started.append(chat.last_answer is not None and chat.last_answer.text == answer(299))
+        start(self)
+
+    monkeypatch.setattr(QwenApp, "_start_background", recorded)
+    app = make_app(resume=long_session)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: bool(started))
+        assert started == [True]
+        assert app._background_started
+
+
+async def test_the_background_work_starts_at_the_first_frame_without_a_session(make_app):
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app._background_started)
+        assert app.statuses  # the provider checks were started with it
+
+
+async def test_start_up_holds_full_collections_until_the_first_frame(make_app):
+    import contextlib
+
+    from qwen_tui.conversation import loop
+
+    app = make_app()
+    app.start_up = contextlib.ExitStack()
+    app.start_up.enter_context(loop.no_full_collections())
+    assert gc.get_threshold()[2] >= 1_000_000
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: app._background_started)
+        assert gc.get_threshold()[2] < 1_000_000  # released: full collections run again
+
+
+def test_the_tui_hands_the_interpreter_to_its_loop_within_a_millisecond(project, monkeypatch):
+    """While it runs, threads (rendering, indexing, writing frames) give the interpreter back to
+    the event loop at 1 ms, not Python's 5 ms; restored after."""
+    import sys
+
+    from qwen_tui.config import default_config
+    from qwen_tui.ui.app import QwenApp, run_app
+
+    seen: list[float] = []
+    monkeypatch.setattr(QwenApp, "run", lambda self, **kwargs: seen.append(sys.getswitchinterval()) or 0)
+    before = sys.getswitchinterval()
+    assert run_app(project, default_config(), provider=None, model=None, demo=False) == 0
+    assert seen == [0.001]
+    assert sys.getswitchinterval() == before
