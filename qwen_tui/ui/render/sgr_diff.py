@@ -122,37 +122,44 @@ def transition(have: SGRState, want: SGRState) -> str:
 
 #: ``apply_sgr`` and ``transition`` by their arguments: a frame says the same few styles
 #: thousands of times (a full repaint at 120x40 is about 1,500 SGR sequences), and parsing each
-#: again was most of this writer's time. Bounded: cleared when full.
+#: again was most of this writer's time. The states they give are interned (one object per
+#: style), so that comparing two is an identity check. Bounded: cleared when full.
 _APPLIED: dict[tuple[SGRState, str], SGRState | None] = {}
 _TRANSITIONS: dict[tuple[SGRState, SGRState], str] = {}
+_INTERNED: dict[SGRState, SGRState] = {DEFAULT: DEFAULT}
 _CACHE_LIMIT = 4096
+_MISSING = object()
 
 
 def _applied(style: SGRState, params: str) -> SGRState | None:
+    """``apply_sgr``, cached, its result interned."""
     key = (style, params)
-    try:
-        return _APPLIED[key]
-    except KeyError:
-        if len(_APPLIED) >= _CACHE_LIMIT:
-            _APPLIED.clear()
-        result = _APPLIED[key] = apply_sgr(style, params)
-        return result
+    found = _APPLIED.get(key, _MISSING)
+    if found is not _MISSING:
+        return found  # type: ignore[return-value]
+    if len(_APPLIED) >= _CACHE_LIMIT:  # states interned before stay valid: equal ones then
+        _APPLIED.clear()                 # differ only in identity, and their transition is ""
+        _TRANSITIONS.clear()
+        _INTERNED.clear()
+        _INTERNED[DEFAULT] = DEFAULT
+    result = apply_sgr(style, params)
+    if result is not None:
+        result = _INTERNED.setdefault(result, result)
+    _APPLIED[key] = result
+    return result
 
 
 def _transition(have: SGRState, want: SGRState) -> str:
     key = (have, want)
-    try:
-        return _TRANSITIONS[key]
-    except KeyError:
-        if len(_TRANSITIONS) >= _CACHE_LIMIT:
-            _TRANSITIONS.clear()
-        result = _TRANSITIONS[key] = transition(have, want)
-        return result
+    found = _TRANSITIONS.get(key)
+    if found is None:
+        found = _TRANSITIONS[key] = transition(have, want)
+    return found
 
 
 class SGRDiff:
     """Rewrites terminal output one write at a time (the state carries over between writes,
-    and is the original's at the end of each)."""
+    and is the original's at the end of each). Its states are always interned ones."""
 
     def __init__(self) -> None:
         self._sent: SGRState | None = DEFAULT  # what the terminal has; None: not known
@@ -163,33 +170,39 @@ class SGRDiff:
             return data
         out: list[str] = []
         emit = out.append
+        applied = _APPLIED.get
         want, sent = self._want, self._sent
         for params, between, final, other in _TOKEN.findall(data):
             if other:  # text, a line break, or an escape that is not a CSI sequence
-                if other != "\r" and want is not sent and want is not None and want != sent:
+                if want is not sent and want is not None and other != "\r":
                     emit(_transition(sent, want))  # type: ignore[arg-type] - known together
                     sent = want
                 emit(other)
                 continue
             if final == "m" and not between and not (params and params[0] in "?<=>"):
-                style = _applied(want, params) if want is not None else None
+                if want is None:
+                    style = None
+                else:
+                    style = applied((want, params), _MISSING)
+                    if style is _MISSING:
+                        style = _applied(want, params)
                 if style is None:  # not modelled: bring the terminal up to date, then pass it on
-                    if want is not None and want is not sent and want != sent:
+                    if want is not sent and want is not None:
                         emit(_transition(sent, want))  # type: ignore[arg-type]
                     emit(f"\x1b[{params}m")
-                    sent = want = apply_sgr(DEFAULT, params) if params in ("", "0") else None
+                    sent = want = DEFAULT if params in ("", "0") else None
                 else:
-                    want = style
+                    want = style  # type: ignore[assignment]
                 continue
             token = f"\x1b[{params}{between}{final}"
             if final in _MOVES and not between and not params.startswith("?"):
                 emit(token)  # cursor moves draw nothing
                 continue
-            if want is not None and want is not sent and want != sent:
+            if want is not sent and want is not None:
                 emit(_transition(sent, want))  # type: ignore[arg-type]
                 sent = want
             emit(token)
-        if want is not None and want is not sent and want != sent:
+        if want is not sent and want is not None:
             emit(_transition(sent, want))  # type: ignore[arg-type]
             sent = want
         self._want, self._sent = want, sent
