@@ -160,8 +160,8 @@ def test_sim_subcommand_serves_until_interrupted(tmp_path: Path) -> None:
 
     import httpx
 
-    proc = subprocess.Popen([sys.executable, "-m", "qwen_tui", "sim", "--port", "0", "--ttft-ms", "1"],
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    argv = [sys.executable, "-X", "faulthandler", "-m", "qwen_tui", "sim", "--port", "0", "--ttft-ms", "1"]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
     try:
         assert proc.stdout is not None
         first = proc.stdout.readline()
@@ -179,8 +179,12 @@ def test_sim_subcommand_serves_until_interrupted(tmp_path: Path) -> None:
         try:
             code = proc.wait(30)  # a loaded machine is slow, not this slow
         except subprocess.TimeoutExpired:
-            proc.kill()
-            _, stderr = proc.communicate(timeout=10)
+            proc.send_signal(signal.SIGABRT)  # faulthandler writes every thread's stack to stderr
+            try:
+                _, stderr = proc.communicate(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                _, stderr = proc.communicate(timeout=10)
             pytest.fail(f"the simulator did not stop on SIGINT within 30 s; its stderr:\n{stderr}")
     assert code == 0
     assert "Traceback" not in proc.stderr.read()
