@@ -11,6 +11,7 @@ from collections.abc import Callable
 from qwen_tui.context.windows import ContextWindows
 from qwen_tui.conversation.health import ProviderState, ProviderStatus
 from qwen_tui.providers.base import Provider
+from qwen_tui.providers.http import shared_tls_context
 from qwen_tui.state import State
 from qwen_tui.timing import StatsBook, ttft_split
 
@@ -68,12 +69,19 @@ class ProviderRoster:
     async def learn_window(self, name: str) -> bool:
         return name in self.providers and await self.windows.learn(self.providers[name], self.models.get(name, ""))
 
+    async def client_ready(self) -> None:
+        """The HTTP client imported and the shared TLS context built, in a thread: done by the
+        first client on the event loop, they held it for tens of ms (a key typed then waited)."""
+        with contextlib.suppress(Exception):  # a client that cannot be made says so when used
+            await asyncio.to_thread(shared_tls_context)  # at once, once done
+
     async def warm(self, name: str) -> None:
         """Open the provider's connection ahead of the question (TCP/TLS off the question's path);
         best effort: a failure is met again, and told, by the question itself."""
         provider = self.providers.get(name)
         if provider is None or self.statuses[name].state == ProviderState.NO_KEY:
             return
+        await self.client_ready()
         with contextlib.suppress(Exception):
             await asyncio.wait_for(provider.warm(), timeout=WARM_TIMEOUT_S)
 
@@ -83,6 +91,7 @@ class ProviderRoster:
         async def one(name: str) -> None:
             on_checked(name, await self.statuses[name].check(self.providers[name], demo=self.demo))
 
+        await self.client_ready()
         await asyncio.gather(*(one(name) for name in names or self.providers))
         return [name for name, status in self.statuses.items() if status.state == ProviderState.CHECK_FAILED]
 

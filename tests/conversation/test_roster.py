@@ -39,3 +39,33 @@ async def test_one_check_for_all_reports_each_and_returns_none_failed(make_provi
     assert seen == {"sambanova": True, "ollama": False} and failed == []
     assert roster.statuses["sambanova"].state == ProviderState.COLD
     assert roster.statuses["ollama"].state == ProviderState.DOWN
+
+
+async def test_the_http_client_is_readied_in_a_thread_before_a_connection_or_check(make_provider, tmp_path,
+                                                                                   monkeypatch) -> None:
+    """Importing httpx and building the TLS context took tens of ms; on the event loop, a key typed
+    right after the first frame waited for them."""
+    import threading
+
+    import qwen_tui.conversation.roster as roster_module
+    from qwen_tui.providers.http import shared_tls_context
+
+    readied: list[bool] = []  # one per call: was it off the event loop's thread?
+
+    def recorded():
+        readied.append(threading.current_thread() is not threading.main_thread())
+        return shared_tls_context()
+
+    monkeypatch.setattr(roster_module, "shared_tls_context", recorded)
+    providers = {"sambanova": make_provider("sambanova")}
+    roster = ProviderRoster(providers, State(path=tmp_path / "state.toml"))
+    warmed: list[int] = []
+
+    async def warm() -> None:
+        warmed.append(len(readied))
+
+    monkeypatch.setattr(providers["sambanova"], "warm", warm)
+    await roster.warm("sambanova")
+    assert warmed == [1] and readied == [True]  # readied, in a thread, before the connection
+    await roster.check()
+    assert readied == [True, True]

@@ -160,8 +160,15 @@ def test_sim_subcommand_serves_until_interrupted(tmp_path: Path) -> None:
 
     import httpx
 
+    def as_from_a_shell() -> None:
+        """Ctrl+C's signal as a shell leaves it. In a whole-suite run the child found SIGINT ignored
+        or blocked (inherited from the test process; its stacks showed it waiting, untouched)."""
+        signal.signal(signal.SIGINT, signal.SIG_DFL)
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT])
+
     argv = [sys.executable, "-X", "faulthandler", "-m", "qwen_tui", "sim", "--port", "0", "--ttft-ms", "1"]
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path)
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=tmp_path,
+                            preexec_fn=as_from_a_shell)
     try:
         assert proc.stdout is not None
         first = proc.stdout.readline()
