@@ -161,8 +161,8 @@ def test_sim_subcommand_serves_until_interrupted(tmp_path: Path) -> None:
     import httpx
 
     def as_from_a_shell() -> None:
-        """Ctrl+C's signal as a shell leaves it. In a whole-suite run the child found SIGINT ignored
-        or blocked (inherited from the test process; its stacks showed it waiting, untouched)."""
+        """Ctrl+C's signal as an interactive shell leaves it: a suite started as a background job
+        (``pytest &`` in a script) runs with SIGINT ignored, and the child inherited that."""
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         signal.pthread_sigmask(signal.SIG_UNBLOCK, [signal.SIGINT])
 
