@@ -230,8 +230,8 @@ async def test_the_background_work_waits_for_a_resumed_session_to_show(make_app,
 async def test_the_background_work_starts_at_the_first_frame_without_a_session(make_app):
     app = make_app()
     async with app.run_test(size=SIZE) as pilot:
-        await until(pilot, lambda: app._background_started)
-        assert app.statuses  # the provider checks were started with it
+        await until(pilot, lambda: bool(app.project.files))  # the project index, built in the background
+        assert app._background_started
 
 
 async def test_start_up_holds_full_collections_until_the_first_frame(make_app):
