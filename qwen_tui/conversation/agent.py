@@ -76,6 +76,7 @@ class _StepSink(AnswerSink):
         self.on_reasoning = outer.on_reasoning  # type: ignore[method-assign]
         self.on_phase = outer.on_phase  # type: ignore[method-assign]
         self.on_usage = outer.on_usage  # type: ignore[method-assign]
+        self.on_call_started = outer.on_call_started  # type: ignore[method-assign]
 
 
 async def run_agent(provider: Provider, request: ChatRequest, sink: AgentSink, turn: Turn, tools: ToolAnswer,

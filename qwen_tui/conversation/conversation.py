@@ -236,8 +236,8 @@ class _Recorded(AgentSink):
     viewer's own method (bound here: nothing added on the text's path)."""
 
     def __init__(self, sink: AgentSink, recorder: SessionRecorder) -> None:
-        for name in ("on_text", "on_reasoning", "on_phase", "on_usage", "on_finish", "on_error", "on_cancel",
-                     "on_step", "on_tool_call", "on_note", "approve"):
+        for name in ("on_text", "on_reasoning", "on_phase", "on_usage", "on_call_started", "on_finish", "on_error",
+                     "on_cancel", "on_step", "on_tool_call", "on_note", "approve"):
             setattr(self, name, getattr(sink, name))
         self._sink, self._recorder = sink, recorder
 

@@ -24,6 +24,7 @@ from qwen_tui.providers.base import (
     ReasoningDelta,
     TextDelta,
     ToolCall,
+    ToolCallStarted,
     Usage,
 )
 from qwen_tui.redact import redact
@@ -88,6 +89,10 @@ class AnswerSink:
     def on_usage(self, usage: Usage) -> None:
         pass
 
+    def on_call_started(self, name: str) -> None:
+        """A tool call is arriving (its name known, maybe not its arguments): this answer will
+        end in a call. Told again for each call and for the whole call when it comes."""
+
     def on_finish(self, answer: Answer) -> None:
         pass
 
@@ -129,8 +134,11 @@ async def stream_answer(provider: Provider, request: ChatRequest, sink: AnswerSi
                     elif isinstance(event, ReasoningDelta):
                         answer.reasoning.append(event.text)
                         sink.on_reasoning(event.text)
+                    elif isinstance(event, ToolCallStarted):
+                        sink.on_call_started(event.name)
                     elif isinstance(event, ToolCall):
                         answer.tool_calls.append(event)
+                        sink.on_call_started(event.name)
                     elif isinstance(event, Finished):
                         answer.timing, answer.finish_reason = event.timing, event.reason
                         if event.tool_calls:

@@ -1,7 +1,7 @@
 """Shows one streaming answer: the conversation loop's events rendered on the chat's answer
 widget, the status bar's live request and an open dashboard.
 
-After a tool call the screen is held (not painted) until the answer after it shows something,
+From the first byte of a tool call the screen is held (not painted) until the answer after it shows something,
 ends, needs the user, or ``HOLD_S`` after the next request went out (or after its answer began):
 the event loop reads the end of an answer and sends the next request only between paints, so a
 paint under way when a model's answer ends in a call (the last step's entry, the status line)
@@ -128,6 +128,11 @@ class ChatSink(AgentSink):
                     self.app.screen.check_idle()  # it skipped its idle checks while held
 
     # -- tools ----------------------------------------------------------------------------------
+    def on_call_started(self, name: str) -> None:
+        """The answer is writing a call: held from its first byte, not from its end, so the status
+        line's tick (or anything else due) is not painted while the call's last bytes come."""
+        self._hold_screen()
+
     def on_tool_call(self, call: ToolCall) -> None:
         self._stepped = True
         self._waiting_calls.append(call)

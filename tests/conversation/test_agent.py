@@ -92,6 +92,24 @@ async def test_read_edit_finish_then_undo_restores_byte_for_byte(kind, make_prov
     assert (project / "app.py").read_bytes() == ORIGINAL
 
 
+@pytest.mark.parametrize("kind", ["sambanova", "ollama"])
+async def test_the_viewer_hears_of_a_call_while_it_streams_before_it_is_run(kind, make_provider, sim, project,
+                                                                            tmp_path) -> None:
+    """OpenAI-style calls are announced by their first fragment, Ollama's whole call as it comes:
+    either way before the stream ends, so the screen can be held through the call's last bytes."""
+    class Announced(Viewer):
+        def on_call_started(self, name: str) -> None:
+            self.events.append(f"started {name} after {''.join(self.text)!r}")
+
+    sim.set_knobs(provider=kind, script=READ_THEN_EDIT[:1] + [{"text": "Read."}])
+    viewer = Announced()
+    await run_agent(make_provider(kind), ChatRequest(list(QUESTION)), viewer, Turn("read", provider=kind),
+                    toolbox_for(project, tmp_path).start_answer())
+    started = [e for e in viewer.events if e.startswith("started")]
+    assert started and set(started) == {"started read_file after 'Let me look.'"}
+    assert viewer.events.index(started[0]) < viewer.events.index("call read_file")
+
+
 async def test_a_refused_edit_changes_nothing_and_the_model_reads_the_reason(make_provider, sim, project,
                                                                            tmp_path) -> None:
     sim.set_knobs(provider="sambanova", script=READ_THEN_EDIT)

@@ -69,3 +69,34 @@ async def test_a_slow_next_answer_does_not_keep_the_screen_held(make_app, sim, m
         assert "Read it." not in app.query_one(ChatView).last_answer.text  # still awaited: the entry shows
         await settle(app)
         assert app.query_one(ChatView).last_answer.text.endswith("Read it.")
+
+
+@pytest.mark.parametrize("provider", ["sambanova", "ollama"])
+async def test_after_a_slow_start_the_screen_is_held_from_the_calls_first_byte(make_app, sim, sim_config,
+                                                                               provider, monkeypatch):
+    """The model starts 300 ms after each request, past ``HOLD_S``: the screen is painted while it
+    waits (the status line ticks), and held again as soon as a call begins to arrive, so nothing is
+    painted between the call's last byte and the next request."""
+    monkeypatch.setattr(chat_sink, "HOLD_S", 0.05)
+    sim_config.default_provider = provider
+    sim.set_knobs(provider=provider, script=[{"tool_calls": [READ_APP]}, {"tool_calls": [READ_UTIL]},
+                                             {"text": "Both read."}], ttft_ms=300)
+    held_as_call_ends = []
+    on_tool_call = ChatSink.on_tool_call
+
+    def record(self, call):
+        held_as_call_ends.append(self.app._batch_count > 0)
+        on_tool_call(self, call)
+
+    monkeypatch.setattr(ChatSink, "on_tool_call", record)
+    app = make_app()
+    async with app.run_test(size=SIZE) as pilot:
+        await ask(pilot, "read both")
+        await until(pilot, lambda: sum(r.is_chat for r in sim.requests) == 2)
+        await asyncio.sleep(0.15)  # the next answer is still awaited: not held meanwhile
+        await pilot.pause()
+        assert app._batch_count == 0
+        await settle(app)
+        assert held_as_call_ends == [True, True]
+        assert app._batch_count == 0
+        assert app.query_one(ChatView).last_answer.text.endswith("Both read.")
