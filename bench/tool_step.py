@@ -216,14 +216,16 @@ def floor_client(spec_path: str) -> int:
 WHERE = (
     "Where a step's time goes now (stages timestamped inside the client against the simulator's log, 3 runs "
     "× 2 steps per provider and way, ms after the simulator's last byte; load average 1.7–2.7 on 2 cores). "
-    "**TUI**: from a tool call until the answer after it shows text or ends, or needs the user, the screen is "
+    "**TUI**: from a tool call's first byte (its first fragment, or Ollama's whole call) until the answer "
+    "after it shows text or ends, or needs the user, the screen is "
     "held (`App.batch_update`; at most 50 ms after the next request went out or its answer began: "
     "`ui/chat_sink.py`, `HOLD_S`), and the calls' entries are built and mounted and the status bar told when it "
     "is released, not between the answer and the next request. Before, the answer's end was read 1–38 ms after "
     "its last byte because the loop was painting (the previous step's entry, mounted when the next answer's "
     "headers came, and the status line), and httpx's send yielded to the loop, which painted again. Now, a "
     "later step (the tool step alone): the end read 0.5–1.8; the call handed to `read_file` 0.2–0.3; the read "
-    "0.7–1.4 (2.0–2.3 for an answer's first: its line-number prefixes are made then); the request built "
+    "0.7–1.4 (2.0–2.3 for a process's first, when its line-number prefixes were made: now at import, in the "
+    "toolbox's thread); the request built "
     "0.4–0.6; httpx's send to the headers written 0.4–0.7. The first step of a question at TTFT 5 ms still "
     "waits for the question's own turn to be mounted and painted (5–15 ms of the loop under load): the answer "
     "has ended before that is done. That first request is not held: a text answer's first token must be "
@@ -247,7 +249,15 @@ BEFORE_AFTER = (
     "`PYTHONPATH`, then this branch's, alternately; 4 rounds of `--quick`, 8 steps per figure and side; load "
     "average 2.8–3.6 on 2 cores): median gap, main → now. TUI, TTFT 5 ms: sambanova 25.30 → 8.44 ms, ollama "
     "30.81 → 7.59 ms; TUI, TTFT 300 ms: sambanova 14.27 → 11.65 ms, ollama 16.79 → 8.31 ms; ask (only its "
-    "first read changed): sambanova 5.25 → 5.81 ms, ollama 8.39 → 7.53 ms, within the noise."
+    "first read changed): sambanova 5.25 → 5.81 ms, ollama 8.39 → 7.53 ms, within the noise. "
+    "Then (2026-12-04, the same way: the previous commit's code by `PYTHONPATH`, alternately; 6 rounds, 12 "
+    "steps per figure and side; load average 0.2–0.3): at TTFT 300 ms the hold after a step had ended 50 ms "
+    "into the wait, and the status line's 100 ms tick (the `⏱ 300ms waiting` it paints) came as the call "
+    "arrived; the screen is now held again from the call's first byte (`ChatSink.on_call_started`), and "
+    "`read_file` makes its line-number prefixes at import and joins them with `operator.add` (a 2,000-line "
+    "read 0.65 → 0.38 ms in-process, a process's first 2.1 → 0.6 ms). Median gap, before → after: TUI, TTFT "
+    "300 ms: sambanova 5.51 → 3.26 ms, ollama 5.65 → 4.38 ms; TUI, TTFT 5 ms (8 more rounds): sambanova "
+    "4.07 → 3.50 ms, ollama 5.14 → 3.85 ms."
 )
 
 
@@ -292,8 +302,8 @@ def report(asks: dict[str, list[float]], floors: dict[str, list[float]], tuis: d
         *([f"The TUI's gap by step (median): {by_step}. The first step's answer ends while the question's own "
            "turn is still being mounted and painted when the model starts within a few ms (TTFT 5 ms); the "
            "later steps are the tool step alone. At TTFT 300 ms both steps are: nothing is painted in the gap "
-           "then, and what is left is the step's own CPU (2.5–5 ms of the main thread, stages timestamped, "
-           "load 1.5).", ""] if by_step else []),
+           "then, and what is left is the step's own CPU (3–4.5 ms of the main thread, stages timestamped, "
+           "load 0.3).", ""] if by_step else []),
         BEFORE_AFTER,
         "",
         WHERE,
