@@ -74,6 +74,9 @@ SHOW_WITHIN_S = 0.010
 #: A health check that broke on our side is tried again after this long.
 RECHECK_AFTER_S = 5.0
 _START_FROZEN = False
+#: After a session given on the command line is painted, the background work waits this long:
+#: the frames right after it (the scroll bar, the sidebar) and the keys typed meanwhile come first.
+BACKGROUND_AFTER_RESUME_S = 0.25
 #: The interpreter's thread switch interval while the TUI runs (``run_app``), seconds.
 SWITCH_INTERVAL_S = 0.001
 
@@ -271,8 +274,9 @@ class QwenApp(App[int]):
     def _after_first_frame(self) -> None:
         """Once the screen is up: freeze what start-up built (no full garbage collection walks
         it again, and they may run again), then start the background work; while a session
-        given on the command line is being shown, that waits for it (its threads and imports
-        would take the interpreter's lock from the session's rendering)."""
+        given on the command line is being shown, that waits for it and the frames after it
+        (its threads and imports would take the interpreter's lock from them: the keys typed
+        meanwhile waited two frames, each slowed several times)."""
         global _START_FROZEN
         if not _START_FROZEN:  # once per process: a second app (tests) has nothing new to freeze
             _START_FROZEN = True
@@ -312,8 +316,9 @@ class QwenApp(App[int]):
         finally:
             if self._resuming:
                 self._resuming = False
-                if self._first_frame_up:
-                    self.call_after_refresh(self._start_background)  # once the session is painted
+                if self._first_frame_up:  # once the session is painted, and a moment after
+                    self.call_after_refresh(self.set_timer, BACKGROUND_AFTER_RESUME_S, self._start_background,
+                                            name="background-after-resume")
 
     def action_sessions(self) -> None:
         browse_sessions(self)

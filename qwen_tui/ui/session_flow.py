@@ -30,9 +30,9 @@ async def resume_session(app: QwenApp, which: str) -> None:
         app.notify("No saved session to resume yet.")
         return
     app.conversation.resume(session)
+    app.refresh_context()  # counted while the turns render: the sidebar's change is painted before them
     await app.query_one(ChatView).show_session(session, app.code_theme)
     dim_compacted(app)  # the turns a compaction stands for stay shown, dimmed
-    app.refresh_context()
 
 
 def browse_sessions(app: QwenApp) -> None:

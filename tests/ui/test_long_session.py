@@ -206,25 +206,62 @@ async def test_paging_up_repaints_the_chat_not_the_whole_screen(make_app, monkey
 
 
 async def test_the_background_work_waits_for_a_resumed_session_to_show(make_app, long_session, monkeypatch):
-    """The project index, the provider checks, the tools and MCP start once the session given on
-    the command line is on screen: their threads and imports would slow its rendering."""
+    """The project index, the provider checks, the tools and MCP start a moment after the session
+    given on the command line is on screen: their threads and imports would slow its rendering
+    and the frames after it."""
+    import time
+
+    from qwen_tui.ui import app as app_module
     from qwen_tui.ui.app import QwenApp
 
-    started: list[bool] = []  # whether the last answer was on screen when the background started
-    start = QwenApp._start_background
+    started: list[tuple[bool, float]] = []  # (the last answer on screen?, when) as the background started
+    shown: list[float] = []  # when the resumed turns were mounted
+    start, show = QwenApp._start_background, ChatView.show_session
 
     def recorded(self):
         if not self._background_started:
             chat = self.query_one(ChatView)
-            started.append(chat.last_answer is not None and chat.last_answer.text == answer(299))
+            started.append((chat.last_answer is not None and chat.last_answer.text == answer(299), time.monotonic()))
         start(self)
 
+    async def show_recorded(self, *args, **kwargs):
+        await show(self, *args, **kwargs)
+        shown.append(time.monotonic())
+
     monkeypatch.setattr(QwenApp, "_start_background", recorded)
+    monkeypatch.setattr(ChatView, "show_session", show_recorded)
     app = make_app(resume=long_session)
     async with app.run_test(size=SIZE) as pilot:
         await until(pilot, lambda: bool(started))
-        assert started == [True]
+        assert [on_screen for on_screen, _ in started] == [True]
+        assert started[0][1] - shown[0] >= app_module.BACKGROUND_AFTER_RESUME_S * 0.9
         assert app._background_started
+
+
+async def test_a_resumed_sessions_history_is_counted_while_its_turns_render(make_app, long_session, monkeypatch):
+    """The sidebar's count of the history changes its layout: counted while the resumed turns are
+    rendered, it is painted before them, not in a second layout just after (a key typed then
+    waited for both)."""
+    from qwen_tui.ui.widgets.sidebar import Sidebar
+
+    order: list[str] = []
+    show, show_context = ChatView.show_session, Sidebar.show_context
+
+    async def show_recorded(self, *args, **kwargs):
+        await show(self, *args, **kwargs)
+        order.append("turns")
+
+    def context_recorded(self, entries, **kwargs):
+        if kwargs["history_tokens"]:
+            order.append("history counted")
+        show_context(self, entries, **kwargs)
+
+    monkeypatch.setattr(ChatView, "show_session", show_recorded)
+    monkeypatch.setattr(Sidebar, "show_context", context_recorded)
+    app = make_app(resume=long_session)
+    async with app.run_test(size=SIZE) as pilot:
+        await until(pilot, lambda: "turns" in order)
+        assert order[:2] == ["history counted", "turns"]
 
 
 async def test_the_background_work_starts_at_the_first_frame_without_a_session(make_app):
