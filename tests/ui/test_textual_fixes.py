@@ -332,7 +332,7 @@ def test_an_untested_textual_version_stands_aside(fix: GuardedPatch, monkeypatch
 
 
 async def test_the_private_textual_api_listed_in_the_package_docstring_is_there() -> None:
-    """``StreamingMarkdown._paint_now`` and ``ChatView._preload_styles`` fall back quietly (a frame
+    """``qwen_tui.ui.paint_now`` and ``ChatView._preload_styles`` fall back quietly (a frame
     later) when these go: this says so on the Textual that dropped them."""
     from qwen_tui.ui.render.markdown_stream import StreamingMarkdown
 
@@ -344,7 +344,9 @@ async def test_the_private_textual_api_listed_in_the_package_docstring_is_there(
         probe = StreamingMarkdown.__new__(StreamingMarkdown)
         sources = probe._get_default_css()
         assert any("StreamingMarkdown" in css for _, css, _, _ in sources)
-    for name in ("_batch_count", "_dirty_widgets", "_on_timer_update", "_get_default_css"):
+        assert isinstance(app.screen._scroll_required, bool)
+        assert isinstance(app.query_one(Grower)._scroll_required, bool)
+    for name in ("_batch_count", "_dirty_widgets", "_on_timer_update", "_scroll_required", "_get_default_css"):
         assert name in textual_fixes.__doc__
 
 

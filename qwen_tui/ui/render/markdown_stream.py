@@ -25,6 +25,7 @@ from rich.cells import cell_len
 from textual.strip import Strip
 from textual.widget import Widget
 
+from qwen_tui.ui.paint_now import paint_now
 from qwen_tui.ui.textual_fixes.one_layout import LaidOutOnce
 from qwen_tui.ui.render import DEFAULT_CODE_THEME
 
@@ -250,14 +251,7 @@ class StreamingMarkdown(LaidOutOnce, Widget):
         (0-17 ms later, and later still behind the new turn's own layout): the first token is
         what the user waits for, and the TTFT the status bar shows should be what they see.
         Only when it changes rows, not the layout (the answer took its room beforehand)."""
-        try:
-            screen = self.screen
-            if self.app._batch_count or not screen.is_current:
-                return
-            screen._dirty_widgets.add(self)
-            screen._on_timer_update()  # what Textual's Pilot calls to paint at once
-        except AttributeError:  # a Textual without these internals: the next frame paints it
-            return
+        paint_now(self)
 
     def _changed_rows(self, layout: AnswerLayout, first: int, end: int) -> list[Region]:
         """The parts of rows ``[first, end)`` that differ from what is on screen.

@@ -19,11 +19,10 @@ level. ``installed()`` says which are in effect.
 Known reliance on private Textual API elsewhere (no public hook or subclass does the same; each
 falls back to Textual's own behaviour on an ``AttributeError``):
 
-- ``ui/render/markdown_stream.py``, ``StreamingMarkdown._paint_now``: ``App._batch_count``,
-  ``Screen._dirty_widgets`` and ``Screen._on_timer_update()`` paint an answer's first text at
-  once instead of at the screen's next frame (what Textual's Pilot does to paint);
-- ``ui/widgets/chat_view.py``, ``ChatView._paint_scroll_now``: ``Widget._scroll_required``,
-  ``Screen._scroll_required`` and ``Screen._on_timer_update()`` paint a page key's scroll at once;
+- ``ui/paint_now.py``: ``App._batch_count``, ``Screen._dirty_widgets``,
+  ``Widget._scroll_required``, ``Screen._scroll_required`` and ``Screen._on_timer_update()``
+  paint an answer's first text, a page key's scroll and a typed key's echo at once instead of at
+  the screen's next frame (what Textual's Pilot does to paint);
 - ``ui/widgets/chat_view.py``, ``ChatView._preload_styles``: ``DOMNode._get_default_css()`` (on
   an instance made with ``cls.__new__``) to parse a turn's default CSS after the first frame.
 

@@ -25,6 +25,7 @@ from textual.widgets import Static
 from textual.widget import AwaitMount, Widget
 
 from qwen_tui.conversation.loop import no_full_collections
+from qwen_tui.ui.paint_now import paint_scroll_now
 from qwen_tui.ui.render.markdown_stream import GROW_STEP, StreamingMarkdown
 from qwen_tui.ui.textual_fixes.one_layout import LaidOutOnce
 from qwen_tui.ui.widgets.earlier_turns import EarlierTurns, estimate_rows, group_turns, prerender
@@ -414,18 +415,9 @@ class ChatView(LaidOutOnce, VerticalScroll):
         self._paint_scroll_now()
 
     def _paint_scroll_now(self) -> None:
-        """The scroll goes to the screen now, not at its next frame (0-17 ms later): what Textual
-        does at its next idle and frame (``Widget._check_refresh``, ``Screen._on_update_scroll``,
-        ``_on_timer_update``), done at once; a layout on its way is done with it, as the frame's."""
-        try:
-            screen = self.screen
-            if not self._scroll_required or self.app._batch_count or not screen.is_current:
-                return
-            self._scroll_required = False
-            screen._scroll_required = True
-            screen._on_timer_update()
-        except AttributeError:  # a Textual without these internals: the next frame paints it
-            return
+        """The scroll goes to the screen now, not at its next frame (0-17 ms later); a layout on
+        its way is done with it, as the frame's."""
+        paint_scroll_now(self)
 
     # While the user pages through earlier turns, each page renders turns and gives far ones
     # back: the heap churns, and the interpreter's full garbage collections came about once a

@@ -20,6 +20,7 @@ from textual.widgets.option_list import Option
 
 from qwen_tui.context import fuzzy_find
 from qwen_tui.ui import keys
+from qwen_tui.ui.paint_now import paint_now
 from qwen_tui.ui.slash_commands import matching
 from qwen_tui.terminal_text import visible
 
@@ -100,6 +101,16 @@ class PromptInput(TextArea):
             self.action_send()
             return
         await super()._on_key(event)
+        if event.is_printable:
+            paint_now(self)  # the echo at once, not at the screen's next frame (0-17 ms later)
+
+    def action_delete_left(self) -> None:
+        super().action_delete_left()
+        paint_now(self)
+
+    def action_delete_right(self) -> None:
+        super().action_delete_right()
+        paint_now(self)
 
     def action_send(self) -> None:
         if self._completion_open() and not any(c.name == self._slash_query() for c in matching("")):
