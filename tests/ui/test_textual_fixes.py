@@ -23,8 +23,8 @@ from textual.timer import EventTargetGone, Timer
 from textual.widget import Widget
 
 from qwen_tui.ui import textual_fixes
-from qwen_tui.ui.textual_fixes import (FIXES, installed, one_layout, scroll_repaint, strip_cycles, styles_cache_colors,
-                                       timer_ticks)
+from qwen_tui.ui.textual_fixes import (FIXES, covered_lines, installed, one_layout, scroll_repaint, strip_cycles,
+                                       styles_cache_colors, timer_ticks)
 from qwen_tui.ui.textual_fixes.guarded_patch import GuardedPatch
 from qwen_tui.ui.textual_fixes.one_layout import LaidOutOnce
 
@@ -41,7 +41,7 @@ def without(fix: GuardedPatch, monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 ALL_IN_EFFECT = {"strip_cycles": True, "timer_ticks": True, "one_layout": True, "styles_cache_colors": True,
-                 "scroll_repaint": True}
+                 "scroll_repaint": True, "covered_lines": True}
 
 
 def test_every_fix_is_in_effect_on_the_tested_textual() -> None:
@@ -429,3 +429,98 @@ async def test_scroll_repaint_check_fails_without_the_fix(monkeypatch: pytest.Mo
     without(scroll_repaint.PATCH, monkeypatch)
     with pytest.raises(AssertionError, match="whole screen is repainted"):
         await check_a_scroll_repaints_only_the_view()
+
+
+# ------------------------------------------------------------------ covered_lines
+
+
+class NestedBehindAToast(App):
+    """A scrolled view with padding inside two containers, beside a sidebar, and a notice on a
+    layer above: containers covered by their children, and a widget covered by another layer."""
+
+    CSS = """
+    #side { dock: left; width: 16; height: 100%; }
+    #outer, #inner { height: 1fr; }
+    #view { padding: 0 1; height: 1fr; }
+    #notice { layer: above; offset: 30 3; width: 20; height: 3; background: red; }
+    Screen { layers: below above; }
+    """
+
+    def compose(self) -> ComposeResult:
+        from textual.containers import Vertical
+        from textual.widgets import Static
+
+        yield Static("sidebar\n" * 5, id="side")
+        with Vertical(id="outer"), Vertical(id="inner"), VerticalScroll(id="view"):
+            for n in range(60):
+                yield Static(f"line {n} " + "x" * (n % 40))
+        yield Static("a notice", id="notice")
+
+
+def upstream_chops(compositor, crop, is_rendered_line):
+    return covered_lines.PATCH.replaced(compositor, crop, is_rendered_line)
+
+
+async def test_covered_lines_the_screen_is_what_textual_composes() -> None:
+    """Full and partial updates, before and after a scroll: the same pieces on every cut."""
+    from textual.geometry import Region
+
+    app = NestedBehindAToast()
+    async with app.run_test(size=(70, 20)) as pilot:
+        await pilot.pause()
+        screen = app.screen
+        compositor = screen._compositor
+        view = app.query_one("#view")
+        for scroll in (0, 7, 23):
+            view.scroll_to(y=scroll, animate=False, immediate=True)
+            await pilot.pause()
+            rows = {2, 3, 4, 9, 15}
+            for crop, rendered in ((screen.size.region, lambda y: True),
+                                   (Region(10, 2, 40, 14), rows.__contains__)):
+                ours = compositor._render_chops(crop, rendered)
+                theirs = upstream_chops(compositor, crop, rendered)
+                for y in range(screen.size.height):
+                    if rendered(y) and crop.y <= y < crop.bottom:
+                        assert ours[y] == theirs[y], f"row {y} after a scroll to {scroll}"
+
+
+def count_rendered_rows(app_type, monkeypatch: pytest.MonkeyPatch):
+    """Rows each widget was asked to render, by id, during one full update."""
+    from collections import Counter
+
+    asked: Counter = Counter()
+    render_lines = Widget.render_lines
+
+    def counted(self, crop):
+        asked[self.id or type(self).__name__] += crop.height
+        return render_lines(self, crop)
+
+    async def run() -> Counter:
+        app = app_type()
+        async with app.run_test(size=(70, 20)) as pilot:
+            await pilot.pause()
+            monkeypatch.setattr(Widget, "render_lines", counted)
+            app.screen._compositor.render_update(full=True)
+            monkeypatch.setattr(Widget, "render_lines", render_lines)
+        return asked
+
+    return run()
+
+
+async def check_covered_containers_are_not_rendered(monkeypatch: pytest.MonkeyPatch) -> None:
+    asked = await count_rendered_rows(NestedBehindAToast, monkeypatch)
+    assert asked["side"] == 20 and asked["notice"] == 3
+    # The view shows in its padding, the containers around it nowhere.
+    assert asked["view"] == 20
+    assert asked["outer"] == 0 and asked["inner"] == 0 and asked["Screen"] == 0, (
+        f"covered widgets rendered: {dict(asked)}")
+
+
+async def test_covered_lines_covered_containers_are_not_rendered(monkeypatch: pytest.MonkeyPatch) -> None:
+    await check_covered_containers_are_not_rendered(monkeypatch)
+
+
+async def test_covered_lines_check_fails_without_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    without(covered_lines.PATCH, monkeypatch)
+    with pytest.raises(AssertionError, match="covered widgets rendered"):
+        await check_covered_containers_are_not_rendered(monkeypatch)

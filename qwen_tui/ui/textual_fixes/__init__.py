@@ -14,7 +14,9 @@ level. ``installed()`` says which are in effect.
 - ``styles_cache_colors``: ``StylesCache.get_inner_outer`` (textual/_styles_cache.py) keeps the
   last 1,024 painted widgets' lines alive in an ``lru_cache`` keyed by the cache itself;
 - ``scroll_repaint``: ``Compositor.reflow_visible`` (textual/_compositor.py) repaints the whole
-  screen on a scroll after anything asked about a widget off screen.
+  screen on a scroll after anything asked about a widget off screen;
+- ``covered_lines``: ``Compositor._render_chops`` (textual/_compositor.py) renders every widget
+  under an update in full, the lines its front widgets cover and those outside the update too.
 
 Known reliance on private Textual API elsewhere (no public hook or subclass does the same; each
 falls back to Textual's own behaviour on an ``AttributeError``):
@@ -35,11 +37,12 @@ pyproject.toml.
 
 from __future__ import annotations
 
-from qwen_tui.ui.textual_fixes import one_layout, scroll_repaint, strip_cycles, styles_cache_colors, timer_ticks
+from qwen_tui.ui.textual_fixes import (covered_lines, one_layout, scroll_repaint, strip_cycles, styles_cache_colors,
+                                       timer_ticks)
 from qwen_tui.ui.textual_fixes.guarded_patch import GuardedPatch
 
 FIXES: tuple[GuardedPatch, ...] = (strip_cycles.PATCH, timer_ticks.PATCH, one_layout.PATCH, styles_cache_colors.PATCH,
-                                  scroll_repaint.PATCH)
+                                  scroll_repaint.PATCH, covered_lines.PATCH)
 
 
 def install() -> dict[str, bool]:
