@@ -26,6 +26,7 @@ from textual.widget import AwaitMount, Widget
 
 from qwen_tui.conversation.loop import no_full_collections
 from qwen_tui.ui.paint_now import paint_scroll_now
+from qwen_tui.ui.widgets.background_rows import BackgroundRows
 from qwen_tui.ui.render.markdown_stream import GROW_STEP, StreamingMarkdown
 from qwen_tui.ui.textual_fixes.one_layout import LaidOutOnce
 from qwen_tui.ui.widgets.earlier_turns import EarlierTurns, estimate_rows, group_turns, prerender
@@ -187,7 +188,7 @@ COLLECT_AT_LEAST_EVERY = 10.0
 COMPACTED_CLASS = "compacted"
 
 
-class ChatView(LaidOutOnce, VerticalScroll):
+class ChatView(BackgroundRows, LaidOutOnce, VerticalScroll):
     """The conversation, anchored to the bottom while an answer streams.
 
     The scrollbar's room is kept even when the conversation fits: otherwise the first answer
@@ -429,7 +430,8 @@ class ChatView(LaidOutOnce, VerticalScroll):
     def _hold_full_collections(self) -> None:
         now = time.monotonic()
         if self._collections_held is not None and now - self._held_since > COLLECT_AT_LEAST_EVERY:
-            self._collect_now()
+            self._held_since = now
+            self.call_later(self._collect_now)  # once this page is painted: the key waits for its page only
         if self._collections_held is None:
             self._collections_held = contextlib.ExitStack()
             self._collections_held.enter_context(no_full_collections())

@@ -16,11 +16,13 @@ from typing import Any
 from rich.console import Console
 from textual.widget import Widget
 
+from qwen_tui.ui.widgets.background_rows import BackgroundRows
+
 #: A code fence's opening or closing line.
 _FENCE = re.compile(r"^\s*(```|~~~)")
 
 
-class EarlierTurns(Widget):
+class EarlierTurns(BackgroundRows, Widget):
     """The older questions and answers of a resumed session, not rendered yet: one blank of
     their estimated height. The chat renders them from the bottom, a question with its answers
     at a time (``split_at``), as they come near the view."""
