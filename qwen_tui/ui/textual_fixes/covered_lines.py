@@ -4,14 +4,15 @@ Upstream: ``textual/_compositor.py``, ``Compositor._render_chops`` (Textual 8.2)
 every widget under an update, its whole visible region, then keeps, front to back, the first
 piece for each cut of each line. What is behind (the screen, the nested containers, a scrolled
 view behind its children) is rendered in full and thrown away, and the lines outside the update
-are rendered too. A scroll changes which lines a container shows, so the lines it renders behind
+are rendered too, and the widgets beside it, whose pieces the update does not send. A scroll changes which lines a container shows, so the lines it renders behind
 its children are lines it has not rendered before: a page of a resumed session rendered about six
 widgets per row of the chat, one of them seen.
 
-Here a widget is rendered only for the rows of the update where some cut in its columns is still
-empty (the same front-to-back order); rows where nothing of it would be kept are not asked for.
-The chops it returns are the ones Textual's would: a cut is filled by the first widget, front to
-back, that covers it, with the same piece of the same line.
+Here a widget is rendered only if it overlaps the update, and only for the update's rows where
+some cut in its columns is still empty (the same front-to-back order); rows where nothing of it
+would be kept are not asked for. Within the update the chops are the ones Textual's would be: a
+cut is filled by the first widget, front to back, that covers it, with the same piece of the same
+line; outside it a chop may stay empty (``None``), which the update skips as it skips any.
 """
 
 from __future__ import annotations
@@ -40,9 +41,10 @@ def _render_chops_of_what_shows(
     for widget, (region, clip) in self.visible_widgets.items():  # front to back
         if not crop_overlaps(clip):
             continue
-        render_x, render_y, render_width, render_height = intersection(region, clip)
-        if not (render_width and render_height):
+        render_region = intersection(region, clip)
+        if not crop_overlaps(render_region):  # beside the update: its pieces would not be sent
             continue
+        render_x, render_y, render_width, render_height = render_region
         first_cut, last_cut = render_x, render_x + render_width
         shown: list[tuple[int, list[int]]] = []  # (row, its cuts in the widget) where a cut is empty
         for y in range(max(render_y, crop_top), min(render_y + render_height, crop_end)):
