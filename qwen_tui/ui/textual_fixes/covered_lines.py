@@ -4,9 +4,10 @@ Upstream: ``textual/_compositor.py``, ``Compositor._render_chops`` (Textual 8.2)
 every widget under an update, its whole visible region, then keeps, front to back, the first
 piece for each cut of each line. What is behind (the screen, the nested containers, a scrolled
 view behind its children) is rendered in full and thrown away, and the lines outside the update
-are rendered too, and the widgets beside it, whose pieces the update does not send. A scroll changes which lines a container shows, so the lines it renders behind
-its children are lines it has not rendered before: a page of a resumed session rendered about six
-widgets per row of the chat, one of them seen.
+are rendered too, and the widgets beside it, whose pieces the update does not send. A scroll
+changes which lines a container shows, so the lines it renders behind its children are lines it
+has not rendered before: a page of a resumed session rendered about six widgets per row of the
+chat, one of them seen.
 
 Here a widget is rendered only if it overlaps the update, and only for the update's rows where
 some cut in its columns is still empty (the same front-to-back order); rows where nothing of it
