@@ -16,7 +16,7 @@ from rich.segment import Segment
 from textual import _time
 from textual.app import App, ComposeResult
 from textual.containers import VerticalScroll
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.screen import Screen
 from textual.strip import Strip
 from textual.timer import EventTargetGone, Timer
@@ -463,8 +463,6 @@ def upstream_chops(compositor, crop, is_rendered_line):
 
 async def test_covered_lines_the_screen_is_what_textual_composes() -> None:
     """Full and partial updates, before and after a scroll: the same pieces on every cut."""
-    from textual.geometry import Region
-
     app = NestedBehindAToast()
     async with app.run_test(size=(70, 20)) as pilot:
         await pilot.pause()
@@ -488,8 +486,8 @@ async def test_covered_lines_the_screen_is_what_textual_composes() -> None:
                     assert all(piece is not None for _, piece in sent)
 
 
-def count_rendered_rows(app_type, monkeypatch: pytest.MonkeyPatch):
-    """Rows each widget was asked to render, by id, during one full update."""
+async def check_covered_containers_are_not_rendered(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Rows each widget is asked to render, by id, during one full update."""
     from collections import Counter
 
     asked: Counter = Counter()
@@ -499,20 +497,12 @@ def count_rendered_rows(app_type, monkeypatch: pytest.MonkeyPatch):
         asked[self.id or type(self).__name__] += crop.height
         return render_lines(self, crop)
 
-    async def run() -> Counter:
-        app = app_type()
-        async with app.run_test(size=(70, 20)) as pilot:
-            await pilot.pause()
-            monkeypatch.setattr(Widget, "render_lines", counted)
-            app.screen._compositor.render_update(full=True)
-            monkeypatch.setattr(Widget, "render_lines", render_lines)
-        return asked
-
-    return run()
-
-
-async def check_covered_containers_are_not_rendered(monkeypatch: pytest.MonkeyPatch) -> None:
-    asked = await count_rendered_rows(NestedBehindAToast, monkeypatch)
+    app = NestedBehindAToast()
+    async with app.run_test(size=(70, 20)) as pilot:
+        await pilot.pause()
+        monkeypatch.setattr(Widget, "render_lines", counted)
+        app.screen._compositor.render_update(full=True)
+        monkeypatch.setattr(Widget, "render_lines", render_lines)
     assert asked["side"] == 20 and asked["notice"] == 3
     # The view shows in its padding, the containers around it nowhere.
     assert asked["view"] == 20

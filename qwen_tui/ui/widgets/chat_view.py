@@ -26,9 +26,9 @@ from textual.widget import AwaitMount, Widget
 
 from qwen_tui.conversation.loop import no_full_collections
 from qwen_tui.ui.paint_now import paint_scroll_now
-from qwen_tui.ui.widgets.background_rows import BackgroundRows
 from qwen_tui.ui.render.markdown_stream import GROW_STEP, StreamingMarkdown
 from qwen_tui.ui.textual_fixes.one_layout import LaidOutOnce
+from qwen_tui.ui.widgets.background_rows import BackgroundRows
 from qwen_tui.ui.widgets.earlier_turns import EarlierTurns, estimate_rows, group_turns, prerender
 from qwen_tui.ui.widgets.thinking import ThinkingSection, thinking_of
 from qwen_tui.terminal_text import visible
